@@ -1,0 +1,72 @@
+# Tandem: every command a user or CI runs. Targets install what they need (npm packages,
+# the local stack's jars and MariaDB) and stop what they start.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+TOPOLOGY ?= bidirectional
+BIN := node_modules/.bin
+TSX := $(BIN)/tsx
+CLI := $(TSX) lib/cli/main.ts
+
+.PHONY: help install typecheck test test-unit test-db test-e2e run describe setup teardown \
+        stack-up stack-down stack-status bench bench-decode bench-sink
+
+help:
+	@echo "make run TOPOLOGY=bidirectional   sync the two local MariaDB instances both ways"
+	@echo "make test                         everything (unit, MariaDB, full stack)"
+	@echo "make test-unit                    tests that need no services (seconds)"
+	@echo "make describe TOPOLOGY=name       print a topology's graph"
+	@echo "make stack-up | stack-down | stack-status"
+	@echo "make bench-decode | bench-sink"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: node_modules/.installed
+
+typecheck: install
+	$(BIN)/tsc --noEmit -p .
+
+# Unit tests: no services.
+test-unit: install
+	$(BIN)/tap run test/unit
+
+# Tests that start their own throwaway MariaDB (or use MYSQL_URL).
+test-db: install
+	$(BIN)/tap run test/db
+
+# Tests against the whole local stack; expects it up (see stack/test-all.sh).
+test-e2e: install
+	$(BIN)/tap run --jobs=1 test/e2e
+
+test: install typecheck
+	bash stack/test-all.sh
+
+run: install
+	$(CLI) run $(TOPOLOGY)
+
+describe: install
+	@$(CLI) describe $(TOPOLOGY)
+
+setup: install
+	$(CLI) setup $(TOPOLOGY)
+
+teardown: install
+	$(CLI) teardown $(TOPOLOGY)
+
+stack-up: install
+	$(TSX) lib/stack/cli.ts up
+
+stack-down: install
+	$(TSX) lib/stack/cli.ts down
+
+stack-status: install
+	@$(TSX) lib/stack/cli.ts status
+
+bench: bench-decode bench-sink
+
+bench-decode: install
+	$(TSX) bench/decode.ts
+
+bench-sink: install
+	$(TSX) bench/sink.ts

@@ -1,0 +1,30 @@
+// `tandem <command> [args]`: what the Makefile calls. Each command lives in its own module and
+// is loaded only when asked for, so `describe` never pulls in node-rdkafka or mysql2.
+const commands: Record<string, { module: string; summary: string }> = {
+  run: { module: './run', summary: 'run topologies/<name>.ts against Kafka' },
+  describe: { module: './describe', summary: 'print the graph of topologies/<name>.ts' },
+  setup: { module: './setup', summary: 'install triggers and tombstone tables for <name>' },
+  teardown: { module: './teardown', summary: 'remove what setup installed' },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    const list = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+    process.stderr.write(`usage: tandem <command> [args]\n${list.join('\n')}\n`);
+    return 2;
+  }
+  const mod = (await import(command.module)) as { default: (args: string[]) => Promise<number> };
+  return mod.default(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`tandem: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,2 @@
+export * from './tandem-error';
+export * from './retry';

@@ -1,0 +1,84 @@
+import type { ColumnValue, LocalDateTime } from './values';
+
+/** Debezium's operation codes: create, update, delete, read (snapshot). */
+export type Op = 'c' | 'u' | 'd' | 'r';
+
+/** A row image: column name to decoded value. */
+export type Row = Record<string, ColumnValue>;
+
+/** Debezium's `source` block, for the MySQL and MariaDB connectors alike. */
+export interface SourceInfo {
+  connector: string;
+  /** Debezium's logical server name: the topic prefix (`a`, `b`). */
+  name: string;
+  db: string;
+  table: string;
+  /** The server id stamped on the binlog event; Tandem's own writes carry Tandem's id. */
+  serverId: number;
+  gtid: string | null;
+  file: string;
+  pos: number;
+  /** Row number within the binlog event (several rows share file/pos). */
+  row: number;
+  tsMs: number;
+  /** `false` outside snapshots; `true`/`first`/`last`/... during them. */
+  snapshot: boolean | string;
+  thread: number | null;
+}
+
+/** Where a record was read from. Absent on events fed straight into a test driver. */
+export interface KafkaCoordinates {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are int64: kept as a decimal string. */
+  offset: string;
+  timestamp: number;
+}
+
+export type Headers = Record<string, Buffer | string>;
+
+/** Set by the route stage: where the change lands. The sink trusts nothing else. */
+export interface Target {
+  table: string;
+}
+
+/** The one record type every stage sees. */
+export interface ChangeEvent {
+  op: Op;
+  before: Row | null;
+  after: Row | null;
+  /** Primary-key columns, from the Kafka record key. */
+  key: Row;
+  source: SourceInfo;
+  kafka?: KafkaCoordinates;
+  headers: Headers;
+  /**
+   * The time of a delete, for last-writer-wins. Set where it is known (a delete carried by a
+   * Tandem tombstone row: see docs/loop-prevention.md); a delete without it cannot be ordered.
+   */
+  deletedAt?: LocalDateTime;
+  /** Set by `route`. */
+  target?: Target;
+}
+
+/** A record that cannot be processed, on its way to the dead-letter output. */
+export interface DeadLetter {
+  /** Stable name of the stage, decoder or sink that refused it. */
+  stage: string;
+  reason: string;
+  event?: ChangeEvent;
+  /** The original Kafka bytes, when the record came from Kafka. */
+  raw?: { key: Buffer | null; value: Buffer | null; headers?: Headers };
+  kafka?: KafkaCoordinates;
+}
+
+export function isDelete(event: ChangeEvent): boolean {
+  return event.op === 'd';
+}
+
+/** The row image that describes the change: `after`, or `before` for deletes. */
+export function rowOf(event: ChangeEvent): Row {
+  const row = event.op === 'd' ? event.before : event.after;
+  if (!row) throw new TypeError(`change event (op ${event.op}) on ${event.source.table} has no row image`);
+  return row;
+}

@@ -1,0 +1,3 @@
+export * from './values';
+export * from './change-event';
+export * from './sink';
