@@ -1,0 +1,3 @@
+export * from './logger';
+export * from './counters';
+export * from './status-line';

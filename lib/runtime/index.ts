@@ -1,0 +1,6 @@
+export * from './ports';
+export * from './runtime';
+export * from './offset-tracker';
+export * from './topic-router';
+export * from './kafka-config';
+export * from './dead-letter-message';

@@ -1,0 +1,87 @@
+import { fatal } from '../errors';
+
+// librdkafka settings come from three places, later ones winning: Tandem's defaults, the values
+// Tandem derives from its own config (brokers, group id), and any `TANDEM_KAFKA_<KEY>` variable
+// (TLS, SASL, timeouts...). `<KEY>` is the librdkafka key upper-cased with dots as underscores;
+// a double underscore stands for a literal underscore.
+export const KAFKA_ENV_PREFIX = 'TANDEM_KAFKA_';
+
+export type KafkaSettings = Record<string, string | number | boolean>;
+
+export function librdkafkaKeyOf(envName: string): string {
+  return envName
+    .slice(KAFKA_ENV_PREFIX.length)
+    .toLowerCase()
+    .split('__')
+    .map((part) => part.replace(/_/g, '.'))
+    .join('_');
+}
+
+/** Every `TANDEM_KAFKA_*` variable as a librdkafka key/value pair. */
+export function kafkaPassthrough(env: NodeJS.ProcessEnv): KafkaSettings {
+  const out: KafkaSettings = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(KAFKA_ENV_PREFIX) || value === undefined) continue;
+    const key = librdkafkaKeyOf(name);
+    if (!/^[a-z0-9][a-z0-9._]*$/.test(key)) {
+      throw fatal(`environment variable ${name} does not name a librdkafka setting`, {
+        stage: 'config',
+        hint: 'use TANDEM_KAFKA_<KEY> with the key upper-cased and dots written as underscores, e.g. TANDEM_KAFKA_SECURITY_PROTOCOL=ssl',
+      });
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+export interface ConsumerSettingsInput {
+  brokers: string;
+  groupId: string;
+  clientId?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Settings Tandem relies on for at-least-once; passthrough may not weaken them. */
+const pinnedConsumer: KafkaSettings = {
+  'enable.auto.commit': false,
+  'enable.auto.offset.store': false,
+};
+
+export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
+  const passthrough = kafkaPassthrough(input.env ?? process.env);
+  for (const key of Object.keys(pinnedConsumer)) {
+    if (key in passthrough && String(passthrough[key]) !== String(pinnedConsumer[key])) {
+      throw fatal(`librdkafka setting ${key}=${String(passthrough[key])} is not allowed: Tandem commits offsets itself, after the sink`, {
+        stage: 'config',
+        hint: `unset ${KAFKA_ENV_PREFIX}${key.toUpperCase().replace(/\./g, '_')}`,
+      });
+    }
+  }
+  return {
+    'client.id': input.clientId ?? 'tandem',
+    'partition.assignment.strategy': 'cooperative-sticky',
+    'auto.offset.reset': 'earliest',
+    // Bounded prefetch: librdkafka's own queue is the first buffer that must stay flat.
+    'queued.max.messages.kbytes': 16384,
+    'socket.keepalive.enable': true,
+    'metadata.broker.list': input.brokers,
+    'group.id': input.groupId,
+    ...passthrough,
+    ...pinnedConsumer,
+  };
+}
+
+export function producerSettings(input: { brokers: string; clientId?: string; env?: NodeJS.ProcessEnv }): KafkaSettings {
+  const passthrough = kafkaPassthrough(input.env ?? process.env);
+  // Consumer-only keys would make the producer refuse to start.
+  const consumerOnly = /^(group\.|partition\.assignment|auto\.offset|enable\.auto|queued\.|fetch\.|session\.timeout|max\.poll|heartbeat\.|isolation\.level|group\.instance)/;
+  const shared: KafkaSettings = {};
+  for (const [k, v] of Object.entries(passthrough)) if (!consumerOnly.test(k)) shared[k] = v;
+  return {
+    'client.id': `${input.clientId ?? 'tandem'}-dlq`,
+    'metadata.broker.list': input.brokers,
+    'enable.idempotence': true,
+    dr_cb: true,
+    ...shared,
+  };
+}

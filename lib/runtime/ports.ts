@@ -1,0 +1,74 @@
+// What the runtime needs from Kafka, the decoder and the topology, as small interfaces: the
+// loop is tested with in-memory fakes, and node-rdkafka / lib/dsl are adapted to them elsewhere.
+import type { ChangeEvent, DeadLetter, Headers } from '../model';
+import type { KafkaRecord } from '../model/kafka-record';
+import type { CommitOffset } from './offset-tracker';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** One consumed record, with its offset exact. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+}
+
+export interface RebalanceHandler {
+  onAssign(partitions: TopicPartition[]): void;
+  /** Must finish (flush, commit) before the partitions are given up. */
+  onRevoke(partitions: TopicPartition[]): Promise<void>;
+}
+
+export interface ConsumerPort {
+  subscribe(topics: readonly (string | RegExp)[]): void;
+  /** Up to `max` records, waiting a short while when none are there. */
+  consume(max: number): Promise<ConsumedRecord[]>;
+  commit(offsets: readonly CommitOffset[], sync: boolean): Promise<void>;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  /** Last known high watermark (next offset to be written), for lag; null when unknown. */
+  highWatermark(topic: string, partition: number): bigint | null;
+  setRebalanceHandler(handler: RebalanceHandler): void;
+  disconnect(): Promise<void>;
+}
+
+/** The Kafka record the decoder reads. */
+export type DecoderRecord = KafkaRecord;
+
+export interface RecordDecoder {
+  /** null: a Kafka tombstone (null value), nothing to apply. */
+  decode(record: DecoderRecord): Promise<ChangeEvent | null>;
+}
+
+export interface SourceSpec {
+  /** The source node's name; also the "direction" in lag and logs. */
+  name: string;
+  topics: readonly (string | RegExp)[];
+}
+
+export interface PipelineOutcome {
+  deadLetters: DeadLetter[];
+  /** Named counters to add (recordsOut, echoesSuppressed, conflictsResolved, ...). */
+  counters: Partial<Record<string, number>>;
+}
+
+/** The topology as the runtime drives it: one stage chain per source node, ending in sinks. */
+export interface Pipeline {
+  readonly sources: readonly SourceSpec[];
+  /** Runs the stages and awaits the sinks: resolves once every event is durable or dead-lettered. */
+  runBatch(source: string, events: ChangeEvent[]): Promise<PipelineOutcome>;
+  close(): Promise<void>;
+}
+
+export interface DeadLetterPort {
+  /** Resolves once every letter is acknowledged by the broker. */
+  publish(letters: readonly DeadLetter[]): Promise<void>;
+  close(): Promise<void>;
+}

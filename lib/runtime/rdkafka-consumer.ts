@@ -1,0 +1,158 @@
+// node-rdkafka's KafkaConsumer behind ConsumerPort. Rebalances are handled by hand so that
+// partitions are given up only after their finished records are committed.
+import { KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition as RdTopicPartition } from 'node-rdkafka';
+import { TandemError, defaultRetryPolicy, fatal, retriable, withRetry, type RetryPolicy } from '../errors';
+import type { Headers } from '../model';
+import type { Logger } from '../observe';
+import type { KafkaSettings } from './kafka-config';
+import type { CommitOffset } from './offset-tracker';
+import type { ConsumedRecord, ConsumerPort, RebalanceHandler, TopicPartition } from './ports';
+
+const ERR_ASSIGN_PARTITIONS = -175;
+const ERR_REVOKE_PARTITIONS = -174;
+
+/** librdkafka errors: fatal ones stop Tandem, the rest (transport, timeouts) are retried. */
+export function classifyKafkaError(err: LibrdKafkaError, what: string): TandemError {
+  const text = `${what}: ${err.message} (code ${err.code})`;
+  const hint = 'check TANDEM_BROKERS and the TANDEM_KAFKA_* security settings; is the broker up?';
+  return err.isFatal ? fatal(text, { stage: 'kafka', hint }, err) : retriable(text, { stage: 'kafka', hint }, err);
+}
+
+function headersOf(msg: Message): Headers {
+  const out: Headers = {};
+  for (const h of msg.headers ?? []) for (const [k, v] of Object.entries(h)) out[k] = v;
+  return out;
+}
+
+function keyOf(msg: Message): Buffer | null {
+  if (msg.key === undefined || msg.key === null) return null;
+  return typeof msg.key === 'string' ? Buffer.from(msg.key) : msg.key;
+}
+
+export class RdkafkaConsumer implements ConsumerPort {
+  private handler: RebalanceHandler | undefined;
+  private consumer: KafkaConsumer;
+
+  private constructor(settings: KafkaSettings, private readonly log: Logger) {
+    this.consumer = new KafkaConsumer(
+      {
+        ...settings,
+        rebalance_cb: (err: LibrdKafkaError, assignment: RdTopicPartition[]) => this.rebalance(err, assignment),
+        offset_commit_cb: true,
+      },
+      {},
+    );
+    let lastLogged = 0;
+    this.consumer.on('event.error', (err: LibrdKafkaError) => {
+      // Transport errors repeat while a broker is down: one clear line every few seconds.
+      const now = Date.now();
+      if (now - lastLogged > 5000) {
+        lastLogged = now;
+        this.log.warn('kafka client error; librdkafka keeps retrying', { error: err.message, code: err.code });
+      }
+    });
+    this.consumer.setDefaultConsumeTimeout(200);
+  }
+
+  /** Connects, retrying with backoff while the broker is unreachable. */
+  static async connect(settings: KafkaSettings, log: Logger, policy: RetryPolicy = defaultRetryPolicy): Promise<RdkafkaConsumer> {
+    const port = new RdkafkaConsumer(settings, log);
+    await withRetry(
+      policy,
+      () =>
+        new Promise<void>((resolve, reject) => {
+          port.consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(classifyKafkaError(err, `connecting to Kafka at ${String(settings['metadata.broker.list'])}`)) : resolve()));
+        }),
+      { onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable, retrying', { attempt, delayMs, error: err.message }) },
+    );
+    return port;
+  }
+
+  setRebalanceHandler(handler: RebalanceHandler): void {
+    this.handler = handler;
+  }
+
+  private rebalance(err: LibrdKafkaError, assignment: RdTopicPartition[]): void {
+    const cooperative = this.consumer.rebalanceProtocol() === 'COOPERATIVE';
+    const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+    if (err.code === ERR_ASSIGN_PARTITIONS) {
+      if (cooperative) this.consumer.incrementalAssign(assignment);
+      else this.consumer.assign(assignment);
+      this.handler?.onAssign(parts);
+    } else if (err.code === ERR_REVOKE_PARTITIONS) {
+      // librdkafka holds the rebalance until (incremental)unassign is called: flush and commit first.
+      const revoke = this.handler ? this.handler.onRevoke(parts) : Promise.resolve();
+      void revoke
+        .catch((e: unknown) => this.log.error('flushing before revoke failed', { error: e instanceof Error ? e.message : String(e) }))
+        .finally(() => {
+          try {
+            if (cooperative) this.consumer.incrementalUnassign(assignment);
+            else this.consumer.unassign();
+          } catch (e) {
+            if (this.consumer.isConnected()) this.log.error('unassign failed', { error: e instanceof Error ? e.message : String(e) });
+          }
+        });
+    } else {
+      this.log.error('rebalance error', { error: err.message, code: err.code });
+    }
+  }
+
+  subscribe(topics: readonly (string | RegExp)[]): void {
+    // librdkafka takes patterns as strings starting with ^.
+    this.consumer.subscribe(topics.map((t) => (typeof t === 'string' ? t : t.source.startsWith('^') ? t.source : `^${t.source}`)));
+  }
+
+  consume(max: number): Promise<ConsumedRecord[]> {
+    return new Promise((resolve, reject) => {
+      this.consumer.consume(max, (err, messages) => {
+        if (err) {
+          const e = classifyKafkaError(err, 'consuming');
+          if (e.kind === 'fatal') return reject(e);
+          this.log.warn('consume failed; retrying', { error: err.message });
+          return resolve([]);
+        }
+        resolve(
+          messages.map((m) => ({
+            topic: m.topic,
+            partition: m.partition,
+            offset: BigInt(m.offset),
+            timestamp: m.timestamp ?? 0,
+            key: keyOf(m),
+            value: m.value,
+            headers: headersOf(m),
+          })),
+        );
+      });
+    });
+  }
+
+  async commit(offsets: readonly CommitOffset[], sync: boolean): Promise<void> {
+    const list = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) }));
+    if (sync) this.consumer.commitSync(list);
+    else this.consumer.commit(list);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.consumer.pause([...partitions]);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.consumer.resume([...partitions]);
+  }
+
+  highWatermark(topic: string, partition: number): bigint | null {
+    try {
+      const w = this.consumer.getWatermarkOffsets(topic, partition);
+      return w.highOffset >= 0 ? BigInt(w.highOffset) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  disconnect(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.consumer.isConnected()) return resolve();
+      this.consumer.disconnect(5000, () => resolve());
+    });
+  }
+}

@@ -1,0 +1,67 @@
+// Dead letters go to one Kafka topic; a batch's offsets are committed only after the broker
+// acknowledged each of its dead letters (delivery reports), so none is lost in a crash.
+import { Producer, type DeliveryReport, type LibrdKafkaError, type MessageHeader } from 'node-rdkafka';
+import { defaultRetryPolicy, retriable, withRetry, type RetryPolicy } from '../errors';
+import type { DeadLetter } from '../model';
+import type { Logger } from '../observe';
+import { deadLetterMessage } from './dead-letter-message';
+import type { KafkaSettings } from './kafka-config';
+import { classifyKafkaError } from './rdkafka-consumer';
+import type { DeadLetterPort } from './ports';
+
+export class RdkafkaDeadLetters implements DeadLetterPort {
+  private nextId = 0;
+  private waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly producer: Producer, private readonly topic: string) {
+    producer.on('delivery-report', (err: LibrdKafkaError, report: DeliveryReport) => {
+      const id = typeof report.opaque === 'number' ? report.opaque : -1;
+      const w = this.waiting.get(id);
+      if (!w) return;
+      this.waiting.delete(id);
+      if (err) w.reject(classifyKafkaError(err, `writing a dead letter to ${this.topic}`));
+      else w.resolve();
+    });
+  }
+
+  static async connect(settings: KafkaSettings, topic: string, log: Logger, policy: RetryPolicy = defaultRetryPolicy): Promise<RdkafkaDeadLetters> {
+    const producer = new Producer(settings);
+    await withRetry(
+      policy,
+      () =>
+        new Promise<void>((resolve, reject) => {
+          producer.connect({ timeout: 10_000 }, (err) => (err ? reject(classifyKafkaError(err, 'connecting the dead-letter producer')) : resolve()));
+        }),
+      { onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable (dead-letter producer), retrying', { attempt, delayMs, error: err.message }) },
+    );
+    producer.setPollInterval(50);
+    return new RdkafkaDeadLetters(producer, topic);
+  }
+
+  async publish(letters: readonly DeadLetter[]): Promise<void> {
+    await Promise.all(letters.map((l) => this.send(l)));
+  }
+
+  private send(letter: DeadLetter): Promise<void> {
+    const msg = deadLetterMessage(letter);
+    const headers: MessageHeader[] = Object.entries(msg.headers).map(([k, v]) => ({ [k]: v }));
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      try {
+        this.producer.produce(this.topic, null, msg.value, msg.key, Date.now(), id, headers);
+      } catch (err) {
+        this.waiting.delete(id);
+        reject(retriable(`queueing a dead letter for ${this.topic}: ${err instanceof Error ? err.message : String(err)}`, { stage: 'dead-letter' }, err));
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.producer.flush(5000, () => {
+        this.producer.disconnect(5000, () => resolve());
+      });
+    });
+  }
+}

@@ -1,0 +1,297 @@
+// The consumer-group loop: consume a batch, split it per source node, decode, run the stage
+// chain and its sinks, dead-letter what cannot be applied, and only then commit, per partition,
+// the highest contiguous offset that is finished. At-least-once; the LWW sink makes replays no-ops.
+import type { ChangeEvent, DeadLetter } from '../model';
+import { TandemError, defaultRetryPolicy, kindOf, withRetry, type RetryPolicy } from '../errors';
+import { Counters, type LagByDirection, type Logger } from '../observe';
+import { OffsetTracker, partitionKey } from './offset-tracker';
+import { TopicRouter } from './topic-router';
+import type { ConsumedRecord, ConsumerPort, DeadLetterPort, Pipeline, RecordDecoder, TopicPartition } from './ports';
+
+export interface RuntimeOptions {
+  consumer: ConsumerPort;
+  deadLetters: DeadLetterPort;
+  pipeline: Pipeline;
+  decoder: RecordDecoder;
+  logger: Logger;
+  counters?: Counters;
+  /** Records per consume call (TANDEM_BATCH_ROWS). */
+  batchRows: number;
+  /** Records consumed but not yet committed, per source node, above which its partitions pause. */
+  maxInFlight?: number;
+  retryPolicy?: RetryPolicy;
+}
+
+interface Lane {
+  tail: Promise<void>;
+  pending: number;
+  paused: boolean;
+}
+
+export class Runtime {
+  readonly counters: Counters;
+  private readonly tracker = new OffsetTracker();
+  private readonly router: TopicRouter;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly assigned = new Map<string, TopicPartition>();
+  private readonly maxInFlight: number;
+  private readonly policy: RetryPolicy;
+  private readonly log: Logger;
+  private stopping = false;
+  private failure: TandemError | undefined;
+  private revoking: Promise<void> = Promise.resolve();
+  private commitChain: Promise<void> = Promise.resolve();
+  private readonly abort = new AbortController();
+
+  constructor(private readonly o: RuntimeOptions) {
+    this.counters = o.counters ?? new Counters();
+    this.router = new TopicRouter(o.pipeline.sources);
+    this.maxInFlight = o.maxInFlight ?? o.batchRows * 4;
+    this.policy = o.retryPolicy ?? defaultRetryPolicy;
+    this.log = o.logger;
+    for (const s of o.pipeline.sources) this.lanes.set(s.name, { tail: Promise.resolve(), pending: 0, paused: false });
+    o.consumer.setRebalanceHandler({
+      onAssign: (parts) => this.onAssign(parts),
+      onRevoke: (parts) => this.onRevoke(parts),
+    });
+  }
+
+  /** Asks the loop to stop: no more fetching; what is in flight is finished and committed. */
+  stop(): void {
+    if (!this.stopping) this.log.info('stopping: finishing in-flight batches, then committing');
+    this.stopping = true;
+  }
+
+  /** Consumes until `stop()` or a fatal error; resolves after the final commit, rejects with the fatal error. */
+  async run(): Promise<void> {
+    this.o.consumer.subscribe(this.router.subscriptions());
+    this.log.info('subscribed', { topics: this.router.subscriptions().map(String) });
+    try {
+      while (!this.stopping && !this.failure) {
+        await this.revoking;
+        const records = await this.o.consumer.consume(this.o.batchRows);
+        if (records.length > 0) this.dispatch(records);
+      }
+      await this.drain();
+      if (!this.failure) await this.commit(true);
+    } finally {
+      this.abort.abort();
+      await this.o.pipeline.close().catch((err: unknown) => this.log.error('closing the sinks failed', { err }));
+      await this.o.deadLetters.close().catch((err: unknown) => this.log.error('closing the dead-letter producer failed', { err }));
+      await this.o.consumer.disconnect().catch((err: unknown) => this.log.error('disconnecting the consumer failed', { err }));
+    }
+    if (this.failure) throw this.failure;
+    this.log.info('stopped cleanly; offsets committed');
+  }
+
+  /** Records consumed and not committed, per source node, plus what the broker holds beyond them. */
+  lag(): LagByDirection {
+    const out: LagByDirection = {};
+    for (const s of this.o.pipeline.sources) out[s.name] = 0;
+    for (const tp of this.assigned.values()) {
+      const source = this.router.sourceOf(tp.topic);
+      if (!source) continue;
+      const high = this.o.consumer.highWatermark(tp.topic, tp.partition);
+      const pos = this.tracker.position(tp.topic, tp.partition);
+      if (high !== null && pos !== null && high > pos) out[source] += Number(high - pos);
+    }
+    return out;
+  }
+
+  private dispatch(records: ConsumedRecord[]): void {
+    const bySource = new Map<string, ConsumedRecord[]>();
+    const unrouted: ConsumedRecord[] = [];
+    for (const r of records) {
+      // Records of a partition being revoked (or already gone) belong to its next owner.
+      if (!this.assigned.has(partitionKey(r.topic, r.partition))) continue;
+      const source = this.router.sourceOf(r.topic);
+      if (source === null) {
+        unrouted.push(r);
+        continue;
+      }
+      const list = bySource.get(source);
+      if (list) list.push(r);
+      else bySource.set(source, [r]);
+    }
+    this.counters.add('recordsIn', records.length);
+    for (const [source, list] of bySource) this.enqueue(source, list);
+    if (unrouted.length > 0) this.enqueue(null, unrouted);
+  }
+
+  /** Starts decoding now (pipelining) but applies strictly after the source's previous batch. */
+  private enqueue(source: string | null, records: ConsumedRecord[]): void {
+    const laneName = source ?? '(unrouted)';
+    let lane = this.lanes.get(laneName);
+    if (!lane) {
+      lane = { tail: Promise.resolve(), pending: 0, paused: false };
+      this.lanes.set(laneName, lane);
+    }
+    const finishes = this.beginRanges(records);
+    lane.pending += records.length;
+    const decoded = source === null ? Promise.resolve(this.unroutedLetters(records)) : this.decodeAll(records);
+    decoded.catch(() => undefined); // observed through the lane below
+    const current = lane;
+    lane.tail = lane.tail
+      .then(async () => {
+        if (this.failure) return;
+        const { events, deadLetters } = await decoded;
+        const outcome = source !== null && events.length > 0 ? await this.apply(source, events) : { deadLetters: [], counters: {} };
+        const letters = [...deadLetters, ...outcome.deadLetters.map((l) => withOriginalBytes(l, records))];
+        if (letters.length > 0) {
+          await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('dead-letter producer'));
+          for (const l of letters) this.log.warn('dead-lettered', { stage: l.stage, reason: l.reason, topic: l.kafka?.topic, partition: l.kafka?.partition, offset: l.kafka?.offset });
+        }
+        this.counters.addAll(outcome.counters);
+        this.counters.add('deadLettered', letters.length);
+        for (const f of finishes) f();
+        current.pending -= records.length;
+        this.flowControl();
+        this.commitChain = this.commitChain.then(() => this.commit(false));
+      })
+      .catch((err: unknown) => this.fail(err, laneName));
+    this.flowControl();
+  }
+
+  private beginRanges(records: ConsumedRecord[]): (() => void)[] {
+    const ranges = new Map<string, { topic: string; partition: number; first: bigint; last: bigint }>();
+    for (const r of records) {
+      const k = partitionKey(r.topic, r.partition);
+      const cur = ranges.get(k);
+      if (cur) cur.last = r.offset;
+      else ranges.set(k, { topic: r.topic, partition: r.partition, first: r.offset, last: r.offset });
+    }
+    return [...ranges.values()].map((g) => this.tracker.begin(g.topic, g.partition, g.first, g.last));
+  }
+
+  private async decodeAll(records: ConsumedRecord[]): Promise<{ events: ChangeEvent[]; deadLetters: DeadLetter[] }> {
+    const events: ChangeEvent[] = [];
+    const deadLetters: DeadLetter[] = [];
+    for (const r of records) {
+      const kafka = { topic: r.topic, partition: r.partition, offset: r.offset.toString(), timestamp: r.timestamp };
+      const input = { ...kafka, key: r.key, value: r.value, headers: r.headers };
+      try {
+        const event = await withRetry(this.policy, () => this.o.decoder.decode(input), this.retryHooks('schema registry'));
+        if (event) events.push(event.kafka ? event : { ...event, kafka });
+      } catch (err) {
+        if (kindOf(err) !== 'poison') throw err;
+        deadLetters.push({ stage: 'decode', reason: err instanceof Error ? err.message : String(err), raw: { key: r.key, value: r.value, headers: r.headers }, kafka });
+      }
+    }
+    return { events, deadLetters };
+  }
+
+  private unroutedLetters(records: ConsumedRecord[]): { events: ChangeEvent[]; deadLetters: DeadLetter[] } {
+    return {
+      events: [],
+      deadLetters: records.map((r) => ({
+        stage: 'route',
+        reason: `no source node of the topology reads topic ${r.topic}`,
+        raw: { key: r.key, value: r.value, headers: r.headers },
+        kafka: { topic: r.topic, partition: r.partition, offset: r.offset.toString(), timestamp: r.timestamp },
+      })),
+    };
+  }
+
+  private apply(source: string, events: ChangeEvent[]) {
+    return withRetry(this.policy, () => this.o.pipeline.runBatch(source, events), this.retryHooks(`sink of ${source}`));
+  }
+
+  private retryHooks(what: string) {
+    return {
+      signal: this.abort.signal,
+      onRetry: (err: TandemError, attempt: number, delayMs: number) =>
+        this.log.warn(`${what} failed, retrying`, { attempt, delayMs, error: err.message }),
+    };
+  }
+
+  private fail(err: unknown, lane: string): void {
+    if (this.failure) return;
+    this.failure =
+      err instanceof TandemError && err.kind === 'fatal'
+        ? err
+        : new TandemError('fatal', `${lane}: ${err instanceof Error ? err.message : String(err)}`, err instanceof TandemError ? err.context : {}, { cause: err });
+    this.log.error('fatal error: stopping without committing anything more', { lane, error: this.failure.message, hint: this.failure.context.hint });
+    this.stopping = true;
+  }
+
+  /** Pauses a source's partitions while too many of its records are in flight; resumes at half. */
+  private flowControl(): void {
+    for (const [name, lane] of this.lanes) {
+      const shouldPause = lane.pending > this.maxInFlight;
+      const shouldResume = lane.paused && lane.pending <= this.maxInFlight / 2;
+      if (shouldPause && !lane.paused) {
+        lane.paused = true;
+        this.o.consumer.pause(this.partitionsOf(name));
+        this.log.debug('paused: sink behind', { source: name, inFlight: lane.pending });
+      } else if (shouldResume) {
+        lane.paused = false;
+        this.o.consumer.resume(this.partitionsOf(name));
+        this.log.debug('resumed', { source: name, inFlight: lane.pending });
+      }
+    }
+  }
+
+  private partitionsOf(source: string): TopicPartition[] {
+    return [...this.assigned.values()].filter((tp) => this.router.sourceOf(tp.topic) === source);
+  }
+
+  /** Waits until every batch handed out so far is finished (or the loop failed). */
+  private async drain(): Promise<void> {
+    for (;;) {
+      const tails = [...this.lanes.values()].map((l) => l.tail);
+      await Promise.all(tails);
+      if ([...this.lanes.values()].every((l, i) => l.tail === tails[i])) break;
+    }
+    await this.commitChain;
+  }
+
+  private async commit(sync: boolean, filter?: (topic: string, partition: number) => boolean): Promise<void> {
+    if (this.failure) return;
+    const offsets = this.tracker.takeCommittable(filter);
+    if (offsets.length === 0) return;
+    try {
+      await this.o.consumer.commit(offsets, sync);
+      this.log.debug('committed', { offsets: offsets.map((o) => `${o.topic}[${o.partition}]@${o.offset}`) });
+    } catch (err) {
+      this.tracker.uncommit(offsets);
+      this.log.warn('offset commit failed; will retry with the next commit', { error: err instanceof Error ? err.message : String(err) });
+      if (sync) throw err;
+    }
+  }
+
+  private onAssign(parts: TopicPartition[]): void {
+    for (const p of parts) this.assigned.set(partitionKey(p.topic, p.partition), p);
+    this.log.info('partitions assigned', { partitions: parts.map((p) => `${p.topic}[${p.partition}]`) });
+    // A source that is paused stays paused on its new partitions too.
+    const paused = parts.filter((p) => {
+      const s = this.router.sourceOf(p.topic);
+      return s !== null && this.lanes.get(s)?.paused === true;
+    });
+    if (paused.length > 0) this.o.consumer.pause(paused);
+  }
+
+  private onRevoke(parts: TopicPartition[]): Promise<void> {
+    for (const p of parts) this.assigned.delete(partitionKey(p.topic, p.partition));
+    const keys = new Set(parts.map((p) => partitionKey(p.topic, p.partition)));
+    const done = (async () => {
+      await this.drain();
+      try {
+        await this.commit(true, (t, p) => keys.has(partitionKey(t, p)));
+      } catch (err) {
+        this.log.error('commit before revoke failed; the next owner re-applies those records (idempotent)', { error: err instanceof Error ? err.message : String(err) });
+      }
+      this.tracker.forget(parts);
+      this.log.info('partitions revoked after flush and commit', { partitions: parts.map((p) => `${p.topic}[${p.partition}]`) });
+    })();
+    this.revoking = done.catch(() => undefined);
+    return done;
+  }
+}
+
+/** A stage or sink refused a decoded event: the dead-letter record still carries the original bytes. */
+function withOriginalBytes(letter: DeadLetter, records: readonly ConsumedRecord[]): DeadLetter {
+  const at = letter.kafka ?? letter.event?.kafka;
+  if (letter.raw || !at) return letter;
+  const r = records.find((x) => x.topic === at.topic && x.partition === at.partition && x.offset.toString() === at.offset);
+  return r ? { ...letter, kafka: at, raw: { key: r.key, value: r.value, headers: r.headers } } : { ...letter, kafka: at };
+}

@@ -1,0 +1,19 @@
+import t from 'tap';
+import { deadLetterMessage, DLQ_HEADERS } from '../../../lib/runtime/dead-letter-message';
+
+t.test('keeps the original bytes and names reason, stage, topic, partition and offset', async (t) => {
+  const m = deadLetterMessage({
+    stage: 'decode',
+    reason: 'unknown schema id 7',
+    raw: { key: Buffer.from('K'), value: Buffer.from([0, 0, 0, 0, 7, 1]), headers: { trace: 'abc' } },
+    kafka: { topic: 'a.chat.rooms', partition: 2, offset: '41', timestamp: 1700 },
+  });
+  t.same(m.key, Buffer.from('K'));
+  t.same(m.value, Buffer.from([0, 0, 0, 0, 7, 1]));
+  t.equal(m.headers[DLQ_HEADERS.reason], 'unknown schema id 7');
+  t.equal(m.headers[DLQ_HEADERS.stage], 'decode');
+  t.equal(m.headers[DLQ_HEADERS.topic], 'a.chat.rooms');
+  t.equal(m.headers[DLQ_HEADERS.partition], '2');
+  t.equal(m.headers[DLQ_HEADERS.offset], '41');
+  t.same(m.headers.trace, Buffer.from('abc'));
+});

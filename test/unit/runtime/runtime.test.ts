@@ -1,0 +1,151 @@
+import t from 'tap';
+import { testRetryPolicy, retriable } from '../../../lib/errors';
+import { Runtime } from '../../../lib/runtime/runtime';
+import { FakeConsumer, FakeDeadLetters, FakePipeline, fakeDecoder, quietLogger, record } from './fakes';
+
+const sources = [
+  { name: 'a-to-b', topics: [/a\.chat\..*/] },
+  { name: 'b-to-a', topics: ['b.chat.t'] },
+];
+
+function setup(opts: { batchRows?: number; maxInFlight?: number } = {}) {
+  const consumer = new FakeConsumer();
+  const pipeline = new FakePipeline(sources);
+  const dlq = new FakeDeadLetters();
+  const make = () =>
+    new Runtime({ consumer, deadLetters: dlq, pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, retryPolicy: testRetryPolicy });
+  return { consumer, pipeline, dlq, make };
+}
+
+/** Stops the runtime the first time the fake log is fully consumed. */
+function stopWhenIdle(consumer: FakeConsumer, rt: Runtime): void {
+  consumer.onIdle = () => rt.stop();
+}
+
+t.test('applies each partition in order, per source, and commits last+1 after the sink', async (t) => {
+  const { consumer, pipeline, make } = setup();
+  for (let i = 0; i < 7; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  for (let i = 0; i < 4; i++) consumer.add(record('b.chat.t', 0, 10 + i, `b${i}`));
+  const rt = make();
+  stopWhenIdle(consumer, rt);
+  await rt.run();
+  t.same(pipeline.applied['a-to-b'], ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
+  t.same(pipeline.applied['b-to-a'], ['b0', 'b1', 'b2', 'b3']);
+  t.same(consumer.committed(), { 'a.chat.t:0': '7', 'b.chat.t:0': '14' });
+  t.equal(rt.counters.snapshot().recordsIn, 11);
+  t.equal(rt.counters.snapshot().recordsOut, 11);
+  t.ok(pipeline.closed, 'sinks closed on stop');
+  t.ok(consumer.disconnected, 'consumer disconnected on stop');
+});
+
+t.test('poison records and refused events go to dead letters with their bytes; the partition moves on', async (t) => {
+  const { consumer, pipeline, dlq, make } = setup();
+  consumer.add(record('a.chat.t', 0, 0, 'ok0'));
+  consumer.add(record('a.chat.t', 0, 1, 'BAD'));
+  consumer.add(record('a.chat.t', 0, 2, null));
+  consumer.add(record('a.chat.t', 0, 3, 'NOROUTE'));
+  consumer.add(record('a.chat.t', 0, 4, 'ok4'));
+  consumer.add(record('c.other', 0, 0, 'stray'));
+  const rt = make();
+  stopWhenIdle(consumer, rt);
+  await rt.run();
+  t.same(pipeline.applied['a-to-b'], ['ok0', 'ok4']);
+  const summary = dlq.letters.map((l) => [l.stage, l.kafka?.topic, l.kafka?.offset, l.raw?.value?.toString()]);
+  t.same(summary.sort(), [
+    ['decode', 'a.chat.t', '1', 'BAD'],
+    ['route', 'a.chat.t', '3', 'NOROUTE'],
+    ['route', 'c.other', '0', 'stray'],
+  ]);
+  t.match(dlq.letters.find((l) => l.stage === 'decode')?.reason, /unknown schema id 99/);
+  t.same(consumer.committed(), { 'a.chat.t:0': '5', 'c.other:0': '1' });
+  t.equal(rt.counters.snapshot().deadLettered, 3);
+});
+
+t.test('a fatal sink error stops the loop and commits nothing past the failed batch', async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 2 });
+  for (let i = 0; i < 6; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  let calls = 0;
+  const original = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (s, e) => {
+    calls++;
+    if (calls === 2) throw new Error('table chat.t does not exist');
+    return original(s, e);
+  };
+  const rt = make();
+  await t.rejects(rt.run(), { kind: 'fatal', message: /table chat.t does not exist/ });
+  t.same(pipeline.applied['a-to-b'], ['a0', 'a1']);
+  t.same(consumer.committed(), { 'a.chat.t:0': '2' }, 'only the batch the sink finished is committed');
+});
+
+t.test('retriable sink errors are retried in place, the batch applied once it succeeds', async (t) => {
+  const { consumer, pipeline, make } = setup();
+  consumer.add(record('b.chat.t', 0, 0, 'x'));
+  let calls = 0;
+  const original = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (s, e) => {
+    if (++calls < 3) throw retriable('deadlock found');
+    return original(s, e);
+  };
+  const rt = make();
+  stopWhenIdle(consumer, rt);
+  await rt.run();
+  t.equal(calls, 3);
+  t.same(pipeline.applied['b-to-a'], ['x']);
+  t.same(consumer.committed(), { 'b.chat.t:0': '1' });
+});
+
+t.test('backpressure: a slow sink pauses its partitions instead of buffering, then resumes', async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 5, maxInFlight: 10 });
+  for (let i = 0; i < 100; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  let release!: () => void;
+  pipeline.gate = new Promise((r) => (release = r));
+  const rt = make();
+  let maxConsumedAhead = 0;
+  const consume = consumer.consume.bind(consumer);
+  let idleRounds = 0;
+  consumer.consume = async (n) => {
+    const out = await consume(n);
+    const ahead = (consumer.positions.get('a.chat.t:0') ?? 0) - (pipeline.applied['a-to-b']?.length ?? 0);
+    maxConsumedAhead = Math.max(maxConsumedAhead, ahead);
+    if (out.length === 0 && consumer.paused.size > 0 && ++idleRounds === 5) release();
+    return out;
+  };
+  consumer.onIdle = () => {
+    if (consumer.paused.size === 0 && (consumer.positions.get('a.chat.t:0') ?? 0) === 100) rt.stop();
+  };
+  await rt.run();
+  t.ok(consumer.pauseCalls >= 1, 'paused at least once');
+  t.ok(maxConsumedAhead <= 15, `consumed at most maxInFlight + one batch ahead of the sink (was ${maxConsumedAhead})`);
+  t.equal(pipeline.applied['a-to-b'].length, 100);
+  t.same(consumer.committed(), { 'a.chat.t:0': '100' });
+});
+
+t.test('revoke waits for in-flight batches, commits them, and drops records of revoked partitions', async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 4 });
+  for (let i = 0; i < 4; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  let release!: () => void;
+  pipeline.gate = new Promise((r) => (release = r));
+  const rt = make();
+  let revoked: Promise<void> | undefined;
+  const consume = consumer.consume.bind(consumer);
+  let calls = 0;
+  consumer.consume = async (n) => {
+    const out = await consume(n);
+    // The call after the one that handed out offsets 0..3, which are now held by the sink.
+    if (!revoked && ++calls === 2) {
+      revoked = consumer.handler!.onRevoke([{ topic: 'a.chat.t', partition: 0 }]);
+      t.same(consumer.committed(), {}, 'nothing committed while the sink holds the batch');
+      release();
+      await revoked;
+      t.same(consumer.committed(), { 'a.chat.t:0': '4' }, 'committed before giving the partition up');
+      consumer.add(record('a.chat.t', 0, 4, 'late'));
+    }
+    return out;
+  };
+  consumer.onIdle = () => {
+    if (revoked && (consumer.positions.get('a.chat.t:0') ?? 0) === 5) rt.stop();
+  };
+  await rt.run();
+  t.same(pipeline.applied['a-to-b'], ['a0', 'a1', 'a2', 'a3'], 'record of a revoked partition not applied here');
+  t.same(consumer.committed(), { 'a.chat.t:0': '4' });
+});
