@@ -4,3 +4,5 @@ export * from './offset-tracker';
 export * from './topic-router';
 export * from './kafka-config';
 export * from './dead-letter-message';
+export * from './dsl-pipeline';
+export * from './shutdown';
