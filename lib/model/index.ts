@@ -1,3 +1,4 @@
 export * from './values';
 export * from './change-event';
 export * from './sink';
+export * from './kafka-record';

@@ -1,0 +1,14 @@
+import type { Headers } from './change-event';
+
+/** One record as read from Kafka, before decoding. Keys and values are still Confluent-framed Avro. */
+export interface KafkaRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are int64: kept as a decimal string. */
+  offset: string;
+  timestamp: number;
+  key: Buffer | null;
+  /** `null` is a Kafka tombstone (Debezium sends one after each delete). */
+  value: Buffer | null;
+  headers: Headers;
+}
