@@ -1,0 +1,59 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { databaseById, loadConfig, redactUrl, type TandemConfig } from '../config';
+import { isTopologyDefinition, type TopologyDefinition } from '../dsl';
+import { TandemError } from '../errors';
+import type { Sink } from '../model';
+
+export const TOPOLOGY_DIR = resolve(__dirname, '../../topologies');
+
+/** Loads `topologies/<name>.ts` and checks it default-exports `defineTopology(...)`. */
+export async function loadTopology(name: string, dir = TOPOLOGY_DIR): Promise<TopologyDefinition> {
+  const file = join(dir, `${name}.ts`);
+  if (!/^[\w-]+$/.test(name) || !existsSync(file)) {
+    const have = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)) : [];
+    throw new TandemError('fatal', `no topology "${name}" in ${dir} (have: ${have.join(', ') || 'none'})`, { stage: 'cli' });
+  }
+  const mod = (await import(file)) as { default?: unknown };
+  // Loaded as CommonJS through tsx, the default export may sit one level deeper.
+  const candidate = isTopologyDefinition(mod.default) ? mod.default : (mod.default as { default?: unknown } | undefined)?.default;
+  if (!isTopologyDefinition(candidate)) {
+    throw new TandemError('fatal', `${file} must default-export defineTopology(name, (ctx) => { ... })`, { stage: 'cli' });
+  }
+  return candidate;
+}
+
+/** A sink that only describes itself: describe must not connect to anything. */
+function describedSink(config: TandemConfig, dbId: string, name = `mysql-${dbId}`): Sink {
+  const db = databaseById(config, dbId);
+  const refuse = (): never => {
+    throw new TandemError('fatal', `sink ${name} was built for describe only`, { stage: name });
+  };
+  return {
+    name,
+    describe: () => `mysql ${db.id}: ${redactUrl(db.url)}, batches of ${config.batchRows} rows or ${config.lingerMs} ms`,
+    write: async () => refuse(),
+    flush: async () => refuse(),
+    close: async () => undefined,
+  };
+}
+
+/** `tandem describe <name>`: prints the topology's graph. */
+export default async function describe(args: string[]): Promise<number> {
+  const [name] = args;
+  if (!name) {
+    process.stderr.write('usage: tandem describe <topology name>  (a file topologies/<name>.ts)\n');
+    return 2;
+  }
+  try {
+    const config = loadConfig();
+    const definition = await loadTopology(name);
+    const topology = definition.build({ config, mysql: (dbId, options) => describedSink(config, dbId, options?.name) });
+    process.stdout.write(topology.describe().toString());
+    return 0;
+  } catch (err) {
+    if (!(err instanceof TandemError)) throw err;
+    process.stderr.write(`tandem describe: ${err.message}\n${err.context.hint ? `  hint: ${err.context.hint}\n` : ''}`);
+    return 1;
+  }
+}

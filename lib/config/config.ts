@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { fatal } from '../errors';
+import { parseTables, type TableSpec } from './tables';
+
+/** One of the two synced databases. `id` is also its Debezium topic prefix (`a.chat.rooms`). */
+export interface DatabaseSpec {
+  id: string;
+  url: string;
+  /** The schema name from the URL's path (`chat`): the middle part of the topic names. */
+  database: string;
+}
+
+/** Tandem's settings, validated once at start. */
+export interface TandemConfig {
+  /** Comma-separated `host:port` list, as librdkafka wants it. */
+  brokers: string;
+  registryUrl: string;
+  databases: DatabaseSpec[];
+  tables: TableSpec[];
+  groupId: string;
+  batchRows: number;
+  lingerMs: number;
+  dlqTopic: string;
+  /** The session server_id of every Tandem write; the origin filter drops events carrying it. */
+  serverId: number;
+  /** Tandem's own table in each database, whose change stream carries deletes. */
+  tombstoneTable: string;
+}
+
+type Parsed<T> = { value: T } | { error: string };
+type Parser<T> = (raw: unknown) => Parsed<T>;
+
+interface Setting<K extends keyof Defaults> {
+  env: string;
+  /** Key in the JSON config file. */
+  key: string;
+  field: K;
+  parse: Parser<Defaults[K]>;
+}
+
+interface Defaults {
+  brokers: string;
+  registryUrl: string;
+  dbAUrl: DatabaseSpec;
+  dbBUrl: DatabaseSpec;
+  tables: TableSpec[];
+  groupId: string;
+  batchRows: number;
+  lingerMs: number;
+  dlqTopic: string;
+  serverId: number;
+}
+
+const show = (raw: unknown): string => JSON.stringify(raw) ?? String(raw);
+
+function integer(min: number, max: number, what: string): Parser<number> {
+  return (raw) => {
+    const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+    const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
+    return Number.isSafeInteger(n) && n >= min && n <= max ? { value: n } : { error: `must be ${what}, got ${show(raw)}` };
+  };
+}
+
+function text(test: RegExp, what: string): Parser<string> {
+  return (raw) => (typeof raw === 'string' && test.test(raw.trim()) ? { value: raw.trim() } : { error: `must be ${what}, got ${show(raw)}` });
+}
+
+const brokers: Parser<string> = (raw) => {
+  const list = typeof raw === 'string' ? raw : Array.isArray(raw) && raw.every((b) => typeof b === 'string') ? raw.join(',') : null;
+  const hosts = list?.split(',').map((b) => b.trim());
+  if (!hosts || hosts.some((h) => !/^[^\s:,]+:\d{1,5}$/.test(h))) return { error: `must be a comma-separated list of host:port, got ${show(raw)}` };
+  return { value: hosts.join(',') };
+};
+
+const httpUrl: Parser<string> = (raw) => {
+  if (typeof raw === 'string') {
+    try {
+      const url = new URL(raw.trim());
+      if (url.protocol === 'http:' || url.protocol === 'https:') return { value: raw.trim().replace(/\/+$/, '') };
+    } catch {
+      // falls through to the error below
+    }
+  }
+  return { error: `must be an http(s) URL, got ${show(raw)}` };
+};
+
+function database(id: string): Parser<DatabaseSpec> {
+  return (raw) => {
+    const what = `a URL like mysql://user:password@host:port/database`;
+    if (typeof raw !== 'string') return { error: `must be ${what}, got ${show(raw)}` };
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      return { error: `must be ${what}, got ${show(raw)}` };
+    }
+    const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') return { error: `must use mysql:// or mariadb://, got ${show(url.protocol)}` };
+    if (!/^[A-Za-z0-9_$]+$/.test(name)) return { error: `must name the database in its path (…/chat), got ${show(url.pathname)}` };
+    return { value: { id, url: raw.trim(), database: name } };
+  };
+}
+
+const tables: Parser<TableSpec[]> = (raw) => {
+  const list = typeof raw === 'string' ? raw : Array.isArray(raw) && raw.every((t) => typeof t === 'string') ? raw.join(',') : null;
+  if (list === null) return { error: `must be a list like "rooms,members:room_id+user_id,messages", got ${show(raw)}` };
+  const parsed = parseTables(list);
+  return typeof parsed === 'string' ? { error: `${parsed} (expected a list like "rooms,members:room_id+user_id,messages")` } : { value: parsed };
+};
+
+const identifier = text(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka name (letters, digits, . _ -)');
+
+const settings: { [K in keyof Defaults]: Setting<K> } = {
+  brokers: { env: 'TANDEM_BROKERS', key: 'brokers', field: 'brokers', parse: brokers },
+  registryUrl: { env: 'TANDEM_REGISTRY_URL', key: 'registryUrl', field: 'registryUrl', parse: httpUrl },
+  dbAUrl: { env: 'TANDEM_DB_A_URL', key: 'dbAUrl', field: 'dbAUrl', parse: database('a') },
+  dbBUrl: { env: 'TANDEM_DB_B_URL', key: 'dbBUrl', field: 'dbBUrl', parse: database('b') },
+  tables: { env: 'TANDEM_TABLES', key: 'tables', field: 'tables', parse: tables },
+  groupId: { env: 'TANDEM_GROUP_ID', key: 'groupId', field: 'groupId', parse: identifier },
+  batchRows: { env: 'TANDEM_BATCH_ROWS', key: 'batchRows', field: 'batchRows', parse: integer(1, 1_000_000, 'a positive integer') },
+  lingerMs: { env: 'TANDEM_LINGER_MS', key: 'lingerMs', field: 'lingerMs', parse: integer(0, 3_600_000, 'an integer of milliseconds >= 0') },
+  dlqTopic: { env: 'TANDEM_DLQ_TOPIC', key: 'dlqTopic', field: 'dlqTopic', parse: identifier },
+  serverId: { env: 'TANDEM_SERVER_ID', key: 'serverId', field: 'serverId', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
+};
+
+/** The defaults, as the text a user would set (so they go through the same parsers). */
+export const defaultSettings: Readonly<Record<string, string>> = {
+  TANDEM_BROKERS: '127.0.0.1:9092',
+  TANDEM_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+  TANDEM_DB_A_URL: 'mysql://tandem:tandem@127.0.0.1:3307/chat',
+  TANDEM_DB_B_URL: 'mysql://tandem:tandem@127.0.0.1:3308/chat',
+  // members' key is (room_id, user_id); the others' is `id`.
+  TANDEM_TABLES: 'rooms,members:room_id+user_id,messages',
+  TANDEM_GROUP_ID: 'tandem-bidirectional',
+  TANDEM_BATCH_ROWS: '1000',
+  TANDEM_LINGER_MS: '20',
+  TANDEM_DLQ_TOPIC: 'tandem.dlq',
+  TANDEM_SERVER_ID: '4100',
+};
+
+export const TOMBSTONE_TABLE = 'tandem_tombstones';
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let body: string;
+  try {
+    body = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw fatal(`TANDEM_CONFIG names ${path}, which cannot be read: ${(err as Error).message}`, { stage: 'config', hint: 'fix the path or unset TANDEM_CONFIG' });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch (err) {
+    throw fatal(`config file ${path} is not valid JSON: ${(err as Error).message}`, { stage: 'config' });
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw fatal(`config file ${path} must hold a JSON object`, { stage: 'config' });
+  const known = new Set(Object.values(settings).map((s) => s.key));
+  const unknown = Object.keys(data).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw fatal(`config file ${path} has unknown setting(s) ${unknown.join(', ')}`, { stage: 'config', hint: `known: ${[...known].join(', ')}` });
+  }
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Reads Tandem's settings: environment variables win over the optional JSON file named by
+ * `TANDEM_CONFIG`, which wins over the defaults. Every bad setting is reported at once, by name,
+ * in one `fatal` error.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
+  const file = env.TANDEM_CONFIG?.trim() ? readConfigFile(env.TANDEM_CONFIG.trim()) : {};
+  const errors: string[] = [];
+  const values: Partial<Defaults> = {};
+  const take = <K extends keyof Defaults>(s: Setting<K>): void => {
+    const fromEnv = env[s.env];
+    const [raw, origin] =
+      fromEnv !== undefined && fromEnv !== '' ? [fromEnv, s.env] : s.key in file ? [file[s.key], `${s.key} in ${env.TANDEM_CONFIG}`] : [defaultSettings[s.env], s.env];
+    const parsed = s.parse(raw);
+    if ('error' in parsed) errors.push(`${origin} ${parsed.error}`);
+    else values[s.field] = parsed.value;
+  };
+  for (const s of Object.values(settings) as Setting<keyof Defaults>[]) take(s);
+  if (errors.length > 0) {
+    throw fatal(`invalid configuration:\n  ${errors.join('\n  ')}`, { stage: 'config', hint: 'fix the settings named above (environment or TANDEM_CONFIG file)' });
+  }
+  const v = values as Defaults;
+  return {
+    brokers: v.brokers,
+    registryUrl: v.registryUrl,
+    databases: [v.dbAUrl, v.dbBUrl],
+    tables: v.tables,
+    groupId: v.groupId,
+    batchRows: v.batchRows,
+    lingerMs: v.lingerMs,
+    dlqTopic: v.dlqTopic,
+    serverId: v.serverId,
+    tombstoneTable: TOMBSTONE_TABLE,
+  };
+}
+
+/** The database with this id, or a fatal error naming the ones configured. */
+export function databaseById(config: TandemConfig, id: string): DatabaseSpec {
+  const db = config.databases.find((d) => d.id === id);
+  if (!db) throw fatal(`no database "${id}" is configured (have ${config.databases.map((d) => d.id).join(', ')})`, { stage: 'config' });
+  return db;
+}
+
+/** Every Debezium topic of one database: its synced tables and Tandem's tombstone table. */
+export function topicsOf(config: TandemConfig, id: string): string[] {
+  const db = databaseById(config, id);
+  return [...config.tables.map((t) => t.name), config.tombstoneTable].map((t) => `${db.id}.${db.database}.${t}`);
+}
+
+/** The URL with its password masked, for logs and describe(). */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

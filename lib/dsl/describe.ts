@@ -1,0 +1,86 @@
+import type { Topology, TopologyNode } from './topology';
+
+export interface NodeDescription {
+  type: 'source' | 'processor' | 'branch' | 'sink';
+  name: string;
+  /** Topics for a source, the stage's kind and detail for a processor, the sink's own line for a sink. */
+  detail: string;
+  predecessors: string[];
+  successors: string[];
+}
+
+/** Nodes connected to each other (Kafka Streams' sub-topology): one per direction in bidirectional. */
+export interface SubtopologyDescription {
+  id: number;
+  nodes: NodeDescription[];
+}
+
+export interface TopologyDescription {
+  name: string;
+  subtopologies: SubtopologyDescription[];
+  /** The text layout (renderDescription). */
+  toString(): string;
+}
+
+function detailOf(node: TopologyNode): string {
+  switch (node.type) {
+    case 'source':
+      return `topics: [${node.topics.map(String).join(', ')}]`;
+    case 'processor': {
+      const extra = node.stage.describe?.();
+      return `${node.stage.kind}${extra ? `: ${extra}` : ''}`;
+    }
+    case 'branch':
+      return `${node.predicates.length} branch(es), first match wins`;
+    case 'sink':
+      return node.sink.describe();
+  }
+}
+
+/** The graph as data, grouped into connected sub-topologies in the order their sources were added. */
+export function describeTopology(topology: Topology): TopologyDescription {
+  const group = new Map<string, number>();
+  const subtopologies: SubtopologyDescription[] = [];
+  for (const start of topology.nodes) {
+    if (group.has(start.name)) continue;
+    const id = subtopologies.length;
+    const members: string[] = [];
+    const queue = [start.name];
+    while (queue.length > 0) {
+      const name = queue.shift() as string;
+      if (group.has(name)) continue;
+      group.set(name, id);
+      members.push(name);
+      const node = topology.node(name);
+      queue.push(...node.children, ...node.parents);
+    }
+    const ordered = topology.nodes.filter((n) => members.includes(n.name));
+    subtopologies.push({
+      id,
+      nodes: ordered.map((n) => ({ type: n.type, name: n.name, detail: detailOf(n), predecessors: [...n.parents], successors: [...n.children] })),
+    });
+  }
+  return {
+    name: topology.name,
+    subtopologies,
+    toString() {
+      return renderDescription(this);
+    },
+  };
+}
+
+const LABEL = { source: 'Source', processor: 'Processor', branch: 'Branch', sink: 'Sink' } as const;
+
+/** The text `make describe` prints, in the layout of Kafka Streams' TopologyDescription. */
+export function renderDescription(description: Pick<TopologyDescription, 'name' | 'subtopologies'>): string {
+  const lines = [`Topology: ${description.name}`];
+  for (const sub of description.subtopologies) {
+    lines.push(`  Sub-topology: ${sub.id}`);
+    for (const node of sub.nodes) {
+      lines.push(`    ${LABEL[node.type]}: ${node.name} (${node.detail})`);
+      if (node.successors.length > 0) lines.push(`      --> ${node.successors.join(', ')}`);
+      if (node.predecessors.length > 0) lines.push(`      <-- ${node.predecessors.join(', ')}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,155 @@
+import type { ChangeEvent, DeadLetter, SinkWriteResult } from '../model';
+import { TandemError } from '../errors';
+import type { NodeCounters, StageContext } from './stage';
+import type { ProcessorNode, SinkNode, Topology, TopologyNode } from './topology';
+
+/** What one batch did, for the runtime (commit, DLQ, metrics) and the test driver. */
+export interface BatchOutcome {
+  source: string;
+  /** Everything refused on the way, by stages and sinks, in the order it happened. */
+  deadLetters: DeadLetter[];
+  /** Per node name; every node of the topology is present, with zeros if the batch did not reach it. */
+  counters: Record<string, NodeCounters>;
+  totals: { in: number; echoesSuppressed: number; conflictsResolved: number; deadLettered: number; applied: number; skipped: number };
+}
+
+export interface RunOptions {
+  /** Called after each sink write, with exactly what the sink was given (the test driver records it). */
+  onSinkWrite?: (node: SinkNode, events: readonly ChangeEvent[], result: SinkWriteResult) => void;
+}
+
+const zero = (): NodeCounters => ({ in: 0, out: 0, deadLettered: 0 });
+
+function isPoison(err: unknown): err is TandemError {
+  return err instanceof TandemError && err.kind === 'poison';
+}
+
+class BatchRun {
+  readonly deadLetters: DeadLetter[] = [];
+  readonly counters: Record<string, NodeCounters> = {};
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly options: RunOptions,
+  ) {
+    for (const n of topology.nodes) this.counters[n.name] = zero();
+  }
+
+  async visit(node: TopologyNode, events: readonly ChangeEvent[]): Promise<void> {
+    const counters = this.counters[node.name];
+    counters.in += events.length;
+    if (node.type === 'branch') return this.split(node.name, node.children, node.predicates, events);
+    if (node.type === 'sink') return this.write(node, events);
+    const out = node.type === 'source' ? events : await this.runStage(node, events);
+    counters.out += out.length;
+    if (out.length === 0) return;
+    for (const child of node.children) await this.visit(this.topology.node(child), out);
+  }
+
+  private async split(name: string, children: readonly string[], predicates: readonly ((e: ChangeEvent) => boolean)[], events: readonly ChangeEvent[]): Promise<void> {
+    const parts: ChangeEvent[][] = children.map(() => []);
+    let unmatched = 0;
+    for (const event of events) {
+      const i = predicates.findIndex((p) => p(event));
+      if (i < 0) unmatched++;
+      else parts[i].push(event);
+    }
+    const counters = this.counters[name];
+    counters.out += events.length - unmatched;
+    counters.unmatched = (counters.unmatched ?? 0) + unmatched;
+    for (const [i, child] of children.entries()) if (parts[i].length > 0) await this.visit(this.topology.node(child), parts[i]);
+  }
+
+  private async write(node: SinkNode, events: readonly ChangeEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const result = await node.sink.write(events);
+    const counters = this.counters[node.name];
+    counters.applied = (counters.applied ?? 0) + result.applied;
+    counters.skipped = (counters.skipped ?? 0) + result.skipped;
+    counters.deadLettered += result.deadLetters.length;
+    this.deadLetters.push(...result.deadLetters);
+    this.options.onSinkWrite?.(node, events, result);
+  }
+
+  /** Runs the stage on the batch; on a poison error, once per event to dead-letter only the culprit. */
+  private async runStage(node: ProcessorNode, events: readonly ChangeEvent[]): Promise<ChangeEvent[]> {
+    try {
+      return await this.attempt(node, events);
+    } catch (err) {
+      if (!isPoison(err)) throw err;
+      if (events.length === 1) {
+        this.deadLetter(node.name, events[0], err.message);
+        return [];
+      }
+    }
+    const out: ChangeEvent[] = [];
+    for (const event of events) {
+      try {
+        out.push(...(await this.attempt(node, [event])));
+      } catch (err) {
+        if (!isPoison(err)) throw err;
+        this.deadLetter(node.name, event, err.message);
+      }
+    }
+    return out;
+  }
+
+  /** One try: counters and dead letters are kept only if the stage returns. */
+  private async attempt(node: ProcessorNode, events: readonly ChangeEvent[]): Promise<ChangeEvent[]> {
+    const letters: DeadLetter[] = [];
+    const extra: Record<string, number> = {};
+    const ctx: StageContext = {
+      node: node.name,
+      deadLetter: (event, reason) => letters.push(deadLetterOf(node.name, event, reason)),
+      count: (counter, n = 1) => {
+        extra[counter] = (extra[counter] ?? 0) + n;
+      },
+    };
+    const out = await node.stage.process(events, ctx);
+    const counters = this.counters[node.name];
+    for (const [k, v] of Object.entries(extra)) counters[k] = (counters[k] ?? 0) + v;
+    counters.deadLettered += letters.length;
+    this.deadLetters.push(...letters);
+    return out;
+  }
+
+  private deadLetter(node: string, event: ChangeEvent, reason: string): void {
+    this.counters[node].deadLettered++;
+    this.deadLetters.push(deadLetterOf(node, event, reason));
+  }
+}
+
+function deadLetterOf(stage: string, event: ChangeEvent, reason: string): DeadLetter {
+  return { stage, reason, event, ...(event.kafka ? { kafka: event.kafka } : {}) };
+}
+
+function sum(counters: Record<string, NodeCounters>, key: string): number {
+  return Object.values(counters).reduce((acc, c) => acc + (c[key] ?? 0), 0);
+}
+
+/**
+ * Runs one batch of events read by one source node through its stages and sinks: stages run in
+ * graph order on the whole batch, branches fan out, and each sink's `write` is awaited, so when
+ * this resolves every event is in a sink or in `deadLetters`. Shared by the runtime and the test
+ * driver. Non-poison errors (retriable, fatal, programmer) propagate to the caller.
+ */
+export async function runBatch(topology: Topology, source: string, events: readonly ChangeEvent[], options: RunOptions = {}): Promise<BatchOutcome> {
+  const node = topology.node(source);
+  if (node.type !== 'source') throw new RangeError(`runBatch: ${source} is a ${node.type} node, not a source`);
+  const run = new BatchRun(topology, options);
+  await run.visit(node, events);
+  const { counters, deadLetters } = run;
+  return {
+    source,
+    deadLetters,
+    counters,
+    totals: {
+      in: events.length,
+      echoesSuppressed: sum(counters, 'echoesSuppressed'),
+      conflictsResolved: sum(counters, 'conflictsResolved'),
+      deadLettered: deadLetters.length,
+      applied: sum(counters, 'applied'),
+      skipped: sum(counters, 'skipped'),
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { TOMBSTONE_TABLE, primaryKeys, type TableSpec } from '../config';
+import type { Stage } from '../dsl';
+import { LocalDateTime, type ChangeEvent, type ColumnValue, type Row } from '../model';
+
+export interface CarryDeletesOptions {
+  /** Synced tables with their primary-key columns (config.tables). */
+  tables: readonly TableSpec[];
+  tombstoneTable?: string;
+}
+
+/** A delete event for the row a tombstone names, or the reason it cannot be built. */
+function deleteFrom(tombstone: ChangeEvent, keys: ReadonlyMap<string, string[]>): ChangeEvent | string {
+  const after = tombstone.after ?? {};
+  const { tbl, pk, deleted_at: deletedAtValue } = after;
+  if (typeof tbl !== 'string' || typeof pk !== 'string') return `tombstone row has no tbl/pk text (got tbl=${String(tbl)}, pk=${String(pk)})`;
+  const columns = keys.get(tbl);
+  if (!columns) return `tombstone for table "${tbl}", which is not a synced table (have ${[...keys.keys()].join(', ')})`;
+  let values: unknown;
+  try {
+    values = JSON.parse(pk);
+  } catch {
+    return `tombstone pk ${JSON.stringify(pk)} for ${tbl} is not a JSON array`;
+  }
+  if (!Array.isArray(values) || values.length !== columns.length) {
+    return `tombstone pk ${pk} for ${tbl} must be a JSON array of ${columns.length} value(s) (${columns.join(', ')})`;
+  }
+  const scalar = (v: unknown): v is ColumnValue => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && (!Number.isInteger(v) || Number.isSafeInteger(v)));
+  if (!values.every(scalar)) return `tombstone pk ${pk} for ${tbl} holds a value that cannot be a key here (nested, or an integer beyond 2^53)`;
+  let deletedAt: LocalDateTime;
+  try {
+    deletedAt = deletedAtValue instanceof LocalDateTime ? deletedAtValue : LocalDateTime.parse(String(deletedAtValue));
+  } catch {
+    return `tombstone for ${tbl} ${pk} has no usable deleted_at (got ${String(deletedAtValue)})`;
+  }
+  const key: Row = Object.fromEntries(columns.map((c, i) => [c, values[i]]));
+  return {
+    op: 'd',
+    before: { ...key },
+    after: null,
+    key,
+    source: { ...tombstone.source, table: tbl },
+    headers: { ...tombstone.headers, 'tandem-origin': String(after.origin ?? tombstone.source.serverId) },
+    ...(tombstone.kafka ? { kafka: tombstone.kafka } : {}),
+    deletedAt,
+  };
+}
+
+/**
+ * Deletes travel as Tandem tombstone rows (docs/loop-prevention.md §3): a change of a
+ * `tandem_tombstones` row becomes a delete of the row it names, with its `deleted_at` as the
+ * delete's time. Row-topic deletes (their duplicates, with no usable time) and deletes of
+ * tombstone rows (retention purges) are dropped and counted.
+ */
+export function carryDeletes(options: CarryDeletesOptions): Stage {
+  const keys = primaryKeys(options.tables);
+  const tombstones = options.tombstoneTable ?? TOMBSTONE_TABLE;
+  return {
+    kind: 'carry-deletes',
+    describe: () => `${tombstones} rows become deletes; row-topic deletes dropped`,
+    process(events, ctx) {
+      const out: ChangeEvent[] = [];
+      for (const event of events) {
+        if (event.source.table !== tombstones) {
+          if (event.op === 'd') ctx.count('rowDeletesDropped');
+          else out.push(event);
+        } else if (event.op === 'd') {
+          ctx.count('purgesDropped');
+        } else {
+          const carried = deleteFrom(event, keys);
+          if (typeof carried === 'string') ctx.deadLetter(event, carried);
+          else out.push(carried);
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Stage } from '../dsl';
+import type { ChangeEvent } from '../model';
+import { rowId } from './keys';
+import { UPDATED_AT, compareVersions, comparePositions, versionOf, type Version } from './version';
+
+export interface LastWriterWinsOptions {
+  /** The version column, `DATETIME(6)` (default `updated_at`). */
+  column?: string;
+}
+
+interface Candidate {
+  event: ChangeEvent;
+  version: Version;
+  index: number;
+}
+
+/** Whether `a` (later in the batch) beats `b`: newer version, then greater origin id, then later binlog position. */
+function beats(a: Candidate, b: Candidate): boolean {
+  const byVersion = compareVersions(a.version, b.version);
+  if (byVersion !== 0) return byVersion > 0;
+  if (a.event.source.serverId !== b.event.source.serverId) return a.event.source.serverId > b.event.source.serverId;
+  return comparePositions(a.event.source, b.event.source) >= 0;
+}
+
+/**
+ * The resolve stage: within a batch, collapses changes to one row to the winner of
+ * last-writer-wins (docs/loop-prevention.md §2; a delete's time is its `deletedAt`). Counts
+ * `conflictsResolved` for every loser dropped. An optimisation and a counter: the sink's guard
+ * decides against what the target holds.
+ */
+export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
+  const column = options.column ?? UPDATED_AT;
+  return {
+    kind: 'last-writer-wins',
+    describe: () => `per key, greatest (${column} | deletedAt), then origin id, then binlog position`,
+    process(events, ctx) {
+      const winners = new Map<string, Candidate>();
+      events.forEach((event, index) => {
+        const version = versionOf(event, column);
+        if (!version) {
+          const what = event.op === 'd' ? 'a delete without deletedAt (not carried by a tombstone)' : `no ${column} column`;
+          ctx.deadLetter(event, `cannot order a change of ${event.source.table}: ${what}`);
+          return;
+        }
+        if (Object.keys(event.key).length === 0) {
+          ctx.deadLetter(event, `cannot order a change of ${event.source.table}: it has no primary key`);
+          return;
+        }
+        const id = rowId(event.source.table, event.key);
+        const candidate = { event, version, index };
+        const current = winners.get(id);
+        if (current) ctx.count('conflictsResolved');
+        if (!current || beats(candidate, current)) winners.set(id, candidate);
+      });
+      return [...winners.values()].sort((x, y) => x.index - y.index).map((c) => c.event);
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Stage } from '../dsl';
+import type { ChangeEvent, Row } from '../model';
+
+/** How one source table lands in the target. */
+export interface TableRoute {
+  /** Target table name (default: the same name). */
+  table?: string;
+  /** Source column → target column. */
+  rename?: Readonly<Record<string, string>>;
+  /** Source columns not written to the target. */
+  drop?: readonly string[];
+}
+
+export interface RouteByTableOptions {
+  /** Per source table: a route, a target table name, or `true` for "same name, same columns". */
+  routes: Readonly<Record<string, TableRoute | string | true>>;
+  /** Source tables whose changes are dropped on purpose (counted as `ignored`). */
+  ignore?: readonly string[];
+}
+
+function normalise(table: string, route: TableRoute | string | true): Required<TableRoute> {
+  const r = route === true ? {} : typeof route === 'string' ? { table: route } : route;
+  const rename = r.rename ?? {};
+  const targets = Object.values(rename);
+  if (new Set(targets).size !== targets.length) throw new RangeError(`route for ${table}: two columns are renamed to the same name`);
+  return { table: r.table ?? table, rename, drop: r.drop ?? [] };
+}
+
+function mapRow(row: Row | null, route: Required<TableRoute>): Row | null {
+  if (!row) return null;
+  const out: Row = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (!route.drop.includes(column)) out[route.rename[column] ?? column] = value;
+  }
+  return out;
+}
+
+/**
+ * Per-table routing and mapping: sets `event.target` and renames/drops columns in `before`,
+ * `after` and `key`. An event for a table with no route is dead-lettered with the reason; ignored
+ * tables are dropped and counted. Nothing disappears silently.
+ */
+export function routeByTable(options: RouteByTableOptions): Stage {
+  const routes = new Map(Object.entries(options.routes).map(([t, r]) => [t, normalise(t, r)]));
+  const ignore = new Set(options.ignore ?? []);
+  const both = [...ignore].filter((t) => routes.has(t));
+  if (both.length > 0) throw new RangeError(`routeByTable: ${both.join(', ')} both routed and ignored`);
+  const summary = [...routes].map(([from, r]) => (from === r.table ? from : `${from}→${r.table}`)).join(', ');
+  return {
+    kind: 'route-by-table',
+    describe: () => `${summary}${ignore.size > 0 ? `; ignores ${[...ignore].join(', ')}` : ''}; unrouted → dead letters`,
+    process(events, ctx) {
+      const out: ChangeEvent[] = [];
+      for (const event of events) {
+        const table = event.source.table;
+        const route = routes.get(table);
+        if (route) {
+          const key = mapRow(event.key, route) ?? {};
+          out.push({ ...event, before: mapRow(event.before, route), after: mapRow(event.after, route), key, target: { table: route.table } });
+        } else if (ignore.has(table)) {
+          ctx.count('ignored');
+        } else {
+          ctx.deadLetter(event, `no route for table "${table}" (routed: ${[...routes.keys()].join(', ') || 'none'})`);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Every configured table routed to the table of the same name. */
+export function sameTables(tables: readonly { name: string }[]): Record<string, true> {
+  return Object.fromEntries(tables.map((t) => [t.name, true as const]));
+}
