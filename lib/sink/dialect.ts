@@ -1,0 +1,268 @@
+// The only place the sink writes SQL. MariaDB 10.6+ is the live-tested target; MySQL 8.0.19+
+// differs only where noted (row alias instead of VALUES(), no session server_id, no
+// CREATE OR REPLACE TRIGGER) and is covered by tests of the generated text only.
+import {
+  Decimal,
+  Json,
+  LocalDate,
+  LocalDateTime,
+  LocalTime,
+  ZonedDateTime,
+  type ColumnValue,
+} from '../model';
+import { poison } from '../errors';
+import type { TableMeta } from './table-meta';
+
+/** What mysql2 binds: it escapes these client-side (`query`) or sends them as parameters. */
+export type SqlValue = null | number | bigint | string | Buffer;
+
+export const TOMBSTONE_TABLE = 'tandem_tombstones';
+/** Holds the LWW verdict of the current row while ON DUPLICATE KEY UPDATE assigns columns. */
+const WIN_VAR = '@tandem_w';
+
+/** Identifiers reach SQL only through here: validated, then backtick-quoted. */
+const IDENT = /^[A-Za-z0-9_$]{1,64}$/;
+export function isValidIdentifier(name: string): boolean {
+  return IDENT.test(name);
+}
+export function quoteId(name: string): string {
+  if (!IDENT.test(name)) throw new RangeError(`not an identifier Tandem accepts: ${JSON.stringify(name)} (letters, digits, _ and $, at most 64)`);
+  return '`' + name + '`';
+}
+
+/** The one conversion from Tandem's values to bindable SQL values. */
+export function toSqlValue(value: ColumnValue, column = '?'): SqlValue {
+  if (value === null || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  // Always six digits: the column's own precision rounds nothing away that the source had.
+  if (value instanceof LocalDateTime) return new LocalDateTime(value.epochMicros, 6).toString();
+  // Sink sessions run with time_zone '+00:00', so a UTC literal stores the same instant.
+  if (value instanceof ZonedDateTime) return new LocalDateTime(value.epochMicros, 6).toString();
+  if (value instanceof LocalDate || value instanceof LocalTime || value instanceof Decimal) return value.toString();
+  if (value instanceof Json) return value.text;
+  throw poison(`column ${column}: array values cannot be written to MySQL/MariaDB`);
+}
+
+export interface Dialect {
+  readonly name: 'mariadb' | 'mysql8';
+  /** Statements every sink connection runs once, before its first write. */
+  sessionSetup(serverId: number): { sql: string; values: SqlValue[] }[];
+  /** Guarded multi-row upsert of `rows` rows (columns in `meta.insertColumns` order). */
+  upsert(meta: TableMeta, rows: number): string;
+  /** Locks the tombstones of `rows` keys and returns `(i, deleted_at)` for those that exist. */
+  lockTombstones(meta: TableMeta, rows: number): string;
+  /** Records deletes `(tbl, pk..., deleted_at, origin)`, keeping the later one per key. */
+  upsertTombstones(meta: TableMeta, rows: number): string;
+  /** Deletes the rows whose key is listed and whose version is not newer than its tombstone. */
+  deleteGuarded(meta: TableMeta, rows: number): string;
+  purgeTombstones(): string;
+  createTombstoneTable(): string;
+  dropTombstoneTable(): string;
+  /** DDL, one statement per entry, that (re)creates the three triggers of a table. */
+  createTriggers(meta: TableMeta): string[];
+  dropTriggers(table: string): string[];
+}
+
+/** The key as `JSON_ARRAY(...)`, the text the tombstone table and the triggers use. */
+function pkOf(meta: TableMeta, ref: (column: string) => string): string {
+  return `JSON_ARRAY(${meta.primaryKey.map(ref).join(', ')})`;
+}
+
+/** A bound key value, cast where its JSON rendering must match the column's (dates, decimals). */
+function boundKey(meta: TableMeta): (column: string) => string {
+  return (column) => {
+    const cast = meta.columns.find((c) => c.name === column)?.castAs;
+    return cast ? `CAST(? AS ${cast})` : '?';
+  };
+}
+
+/** Canonical content of a row for the equal-`updated_at` tie-break (docs/loop-prevention.md §2). */
+function contentHash(meta: TableMeta, ref: (column: string) => string): string {
+  const parts = meta.dataColumns.map((c) => (meta.columns.find((m) => m.name === c)?.binary ? `HEX(${ref(c)})` : ref(c)));
+  return parts.length ? `MD5(JSON_ARRAY(${parts.join(', ')}))` : `''`;
+}
+
+function placeholders(columns: number, rows: number): string {
+  const one = `(${new Array(columns).fill('?').join(', ')})`;
+  return new Array(rows).fill(one).join(', ');
+}
+
+/** `incoming wins`: newer version, or same version with the greater content hash. */
+function winsExpr(meta: TableMeta, incoming: (c: string) => string, stored: (c: string) => string): string {
+  const v = meta.version;
+  return (
+    `${incoming(v)} > ${stored(v)} OR (${incoming(v)} = ${stored(v)} AND ` +
+    `${contentHash(meta, incoming)} > ${contentHash(meta, stored)})`
+  );
+}
+
+function guardedAssignments(meta: TableMeta, incoming: (c: string) => string, stored: (c: string) => string): string {
+  // Assignments run left to right and later ones see earlier results, so the verdict is taken
+  // once, at the first assignment, and the version column is assigned last.
+  const cols = [...meta.dataColumns, meta.version];
+  return cols
+    .map((c, i) => {
+      const cond = i === 0 ? `(${WIN_VAR} := (${winsExpr(meta, incoming, stored)}))` : WIN_VAR;
+      return `${quoteId(c)} = IF(${cond}, ${incoming(c)}, ${stored(c)})`;
+    })
+    .join(', ');
+}
+
+function tombstoneTableDdl(): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS ${quoteId(TOMBSTONE_TABLE)} (` +
+    '`tbl` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ' +
+    '`pk` VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ' +
+    '`deleted_at` DATETIME(6) NOT NULL, ' +
+    '`origin` INT UNSIGNED NOT NULL, ' +
+    'PRIMARY KEY (`tbl`, `pk`), KEY `tandem_tombstones_deleted_at` (`deleted_at`)' +
+    ') ENGINE=InnoDB'
+  );
+}
+
+const sqlString = (s: string) => `'${s.replace(/[\\']/g, (m) => '\\' + m)}'`;
+const triggerName = (table: string, suffix: 'bi' | 'bu' | 'bd') => `tandem_${table}_${suffix}`;
+/** Tandem's own session sets @tandem_apply = 1; the triggers act only outside it. */
+const OUTSIDE_TANDEM = 'COALESCE(@tandem_apply, 0) <> 1';
+
+function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: string; body: string }> {
+  const t = quoteId(TOMBSTONE_TABLE);
+  const tbl = sqlString(meta.name);
+  const v = quoteId(meta.version);
+  const newPk = pkOf(meta, (c) => `NEW.${quoteId(c)}`);
+  const oldPk = pkOf(meta, (c) => `OLD.${quoteId(c)}`);
+  const changed = meta.dataColumns.map((c) => `NOT (NEW.${quoteId(c)} <=> OLD.${quoteId(c)})`).join(' OR ') || 'FALSE';
+  return {
+    bi: {
+      event: 'BEFORE INSERT',
+      body:
+        `BEGIN DECLARE d DATETIME(6); IF ${OUTSIDE_TANDEM} THEN ` +
+        `SET d = (SELECT deleted_at FROM ${t} WHERE tbl = ${tbl} AND pk = ${newPk}); ` +
+        `IF d IS NOT NULL AND d >= NEW.${v} THEN SET NEW.${v} = d + INTERVAL 1 MICROSECOND; END IF; ` +
+        'END IF; END',
+    },
+    bu: {
+      event: 'BEFORE UPDATE',
+      body:
+        `BEGIN IF ${OUTSIDE_TANDEM} AND NEW.${v} <= OLD.${v} AND (${changed}) THEN ` +
+        `SET NEW.${v} = OLD.${v} + INTERVAL 1 MICROSECOND; END IF; END`,
+    },
+    bd: {
+      event: 'BEFORE DELETE',
+      body:
+        `BEGIN IF ${OUTSIDE_TANDEM} THEN ` +
+        `INSERT INTO ${t} (tbl, pk, deleted_at, origin) VALUES ` +
+        `(${tbl}, ${oldPk}, GREATEST(NOW(6), OLD.${v} + INTERVAL 1 MICROSECOND), @@server_id) ` +
+        'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), ' +
+        'deleted_at = GREATEST(deleted_at, VALUES(deleted_at)); END IF; END',
+    },
+  };
+}
+
+function tombstoneLock(rows: number, rowAliasPk: string): string {
+  const keys = new Array(rows).fill(`SELECT ? AS i, ${rowAliasPk} AS pk`).join(' UNION ALL ');
+  return (
+    `SELECT k.i AS i, ts.deleted_at AS deleted_at FROM (${keys}) AS k ` +
+    `JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = k.pk FOR UPDATE`
+  );
+}
+
+function deleteGuarded(meta: TableMeta, rows: number): string {
+  const t = quoteId(meta.name);
+  const keyCols = `(${meta.primaryKey.map((c) => `t.${quoteId(c)}`).join(', ')})`;
+  const keyTuples = placeholders(meta.primaryKey.length, rows);
+  return (
+    `DELETE t FROM ${t} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ` +
+    `ON ts.tbl = ? AND ts.pk = ${pkOf(meta, (c) => `t.${quoteId(c)}`)} ` +
+    `WHERE ${keyCols} IN (${keyTuples}) AND t.${quoteId(meta.version)} <= ts.deleted_at`
+  );
+}
+
+function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombstones' | 'sessionSetup' | 'createTriggers'> {
+  return {
+    name,
+    lockTombstones: (meta, rows) => tombstoneLock(rows, pkOf(meta, boundKey(meta))),
+    deleteGuarded,
+    purgeTombstones: () => `DELETE FROM ${quoteId(TOMBSTONE_TABLE)} WHERE deleted_at < ? LIMIT 10000`,
+    createTombstoneTable: tombstoneTableDdl,
+    dropTombstoneTable: () => `DROP TABLE IF EXISTS ${quoteId(TOMBSTONE_TABLE)}`,
+    dropTriggers: (table) => (['bi', 'bu', 'bd'] as const).map((s) => `DROP TRIGGER IF EXISTS ${quoteId(triggerName(table, s))}`),
+  };
+}
+
+function tombstoneValuesRow(meta: TableMeta): string {
+  return `(?, ${pkOf(meta, boundKey(meta))}, ?, ?)`;
+}
+
+export const mariadbDialect: Dialect = {
+  ...common('mariadb'),
+  sessionSetup: (serverId) => [
+    { sql: 'SET SESSION server_id = ?', values: [serverId] },
+    { sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] },
+  ],
+  upsert(meta, rows) {
+    const cols = meta.insertColumns;
+    return (
+      `INSERT INTO ${quoteId(meta.name)} (${cols.map(quoteId).join(', ')}) VALUES ${placeholders(cols.length, rows)} ` +
+      `ON DUPLICATE KEY UPDATE ${guardedAssignments(meta, (c) => `VALUES(${quoteId(c)})`, quoteId)}`
+    );
+  },
+  upsertTombstones: (meta, rows) =>
+    `INSERT INTO ${quoteId(TOMBSTONE_TABLE)} (tbl, pk, deleted_at, origin) VALUES ${new Array(rows).fill(tombstoneValuesRow(meta)).join(', ')} ` +
+    'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), ' +
+    'deleted_at = GREATEST(deleted_at, VALUES(deleted_at))',
+  createTriggers(meta) {
+    const bodies = triggerBodies(meta);
+    return (['bi', 'bu', 'bd'] as const).map(
+      (s) => `CREATE OR REPLACE TRIGGER ${quoteId(triggerName(meta.name, s))} ${bodies[s].event} ON ${quoteId(meta.name)} FOR EACH ROW ${bodies[s].body}`,
+    );
+  },
+};
+
+/** MySQL 8.0.19+: `VALUES()` in ON DUPLICATE KEY UPDATE is deprecated; use a row alias. */
+const ROW_ALIAS = 'tandem_new';
+export const mysql8Dialect: Dialect = {
+  ...common('mysql8'),
+  // MySQL has no session server_id: origin rests on the no-op backstop (docs/loop-prevention.md §1).
+  sessionSetup: () => [{ sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] }],
+  upsert(meta, rows) {
+    const cols = meta.insertColumns;
+    const t = quoteId(meta.name);
+    return (
+      `INSERT INTO ${t} (${cols.map(quoteId).join(', ')}) VALUES ${placeholders(cols.length, rows)} AS ${ROW_ALIAS} ` +
+      `ON DUPLICATE KEY UPDATE ${guardedAssignments(meta, (c) => `${ROW_ALIAS}.${quoteId(c)}`, (c) => `${t}.${quoteId(c)}`)}`
+    );
+  },
+  upsertTombstones: (meta, rows) => {
+    const t = quoteId(TOMBSTONE_TABLE);
+    return (
+      `INSERT INTO ${t} (tbl, pk, deleted_at, origin) VALUES ${new Array(rows).fill(tombstoneValuesRow(meta)).join(', ')} AS ${ROW_ALIAS} ` +
+      `ON DUPLICATE KEY UPDATE origin = IF(${ROW_ALIAS}.deleted_at > ${t}.deleted_at, ${ROW_ALIAS}.origin, ${t}.origin), ` +
+      `deleted_at = GREATEST(${t}.deleted_at, ${ROW_ALIAS}.deleted_at)`
+    );
+  },
+  createTriggers(meta) {
+    const bodies = triggerBodies(meta);
+    // No CREATE OR REPLACE TRIGGER in MySQL: drop, then create (not atomic; setup is run offline).
+    return [
+      ...this.dropTriggers(meta.name),
+      ...(['bi', 'bu', 'bd'] as const).map(
+        (s) => `CREATE TRIGGER ${quoteId(triggerName(meta.name, s))} ${bodies[s].event} ON ${quoteId(meta.name)} FOR EACH ROW ${bodies[s].body}`,
+      ),
+    ];
+  },
+};
+
+/** Picks the dialect from `SELECT VERSION()`; refuses servers Tandem does not support. */
+export function dialectFor(version: string): Dialect {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) throw new RangeError(`cannot read server version ${JSON.stringify(version)}`);
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (/mariadb/i.test(version)) {
+    if (major > 10 || (major === 10 && minor >= 6)) return mariadbDialect;
+    throw new RangeError(`MariaDB ${major}.${minor} is not supported: Tandem needs MariaDB 10.6 or later`);
+  }
+  if (major >= 8) return mysql8Dialect;
+  throw new RangeError(`MySQL ${major}.${minor} is not supported: Tandem needs MySQL 8.0.19 or later`);
+}

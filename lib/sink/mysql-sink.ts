@@ -1,0 +1,195 @@
+// The sink that ends every Tandem topology: batched, LWW-guarded, idempotent writes into
+// MySQL/MariaDB, one transaction per flush, durable before write() resolves.
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { ChangeEvent, DeadLetter, Sink, SinkWriteResult } from '../model';
+import { LocalDateTime } from '../model';
+import { defaultRetryPolicy, fatal, withRetry, type RetryPolicy } from '../errors';
+import { createLogger, type Logger } from '../observe';
+import { applyDeletes, applyUpserts, SINK_STAGE, type ApplyCounts } from './apply';
+import { Batcher, type Chunk } from './batcher';
+import { isConnectionError, toTandemError } from './classify';
+import { createSinkPool, redactUrl, tandemSessions } from './connection';
+import { isValidIdentifier, type Dialect } from './dialect';
+import { prepare, targetTableOf, type PreparedDelete, type PreparedUpsert } from './prepare';
+import { readTableMeta, type TableMeta } from './table-meta';
+
+export interface SinkTableOptions {
+  primaryKey: string[];
+  versionColumn?: string;
+}
+
+export interface MysqlSinkOptions {
+  /** `mysql://user:password@host:port/database`; or pass a ready pool (then close() leaves it open). */
+  url?: string;
+  pool?: Pool;
+  /** The allow-list: target tables this sink may write, with their key. */
+  tables: Record<string, SinkTableOptions>;
+  /** Session server_id of every write (TANDEM_SERVER_ID). Default 4100. */
+  serverId?: number;
+  maxRows?: number;
+  lingerMs?: number;
+  poolSize?: number;
+  /** Tombstones older than this are purged. Default 7 days. */
+  tombstoneRetentionMs?: number;
+  retry?: RetryPolicy;
+  /** Called with every dead letter as it is found (they are also in write()'s result). */
+  onDeadLetter?: (dl: DeadLetter) => void;
+  name?: string;
+  logger?: Logger;
+}
+
+const DAY_MS = 86_400_000;
+const PURGE_EVERY_MS = 60_000;
+
+export function mysqlSink(options: MysqlSinkOptions): Sink {
+  const maxRows = options.maxRows ?? 1000;
+  const lingerMs = options.lingerMs ?? 20;
+  const serverId = options.serverId ?? 4100;
+  const retentionMs = options.tombstoneRetentionMs ?? 7 * DAY_MS;
+  const policy = options.retry ?? defaultRetryPolicy;
+  const name = options.name ?? 'mysql-sink';
+  const log = options.logger ?? createLogger({ component: name });
+  if (!options.url && !options.pool) throw fatal('mysqlSink needs `url` or `pool`', { stage: SINK_STAGE });
+  if (!Number.isInteger(maxRows) || maxRows < 1) throw fatal(`maxRows must be a positive integer, got ${maxRows}`, { stage: SINK_STAGE });
+  for (const [t, spec] of Object.entries(options.tables)) {
+    const bad = [t, ...spec.primaryKey, spec.versionColumn ?? 'updated_at'].filter((n) => !isValidIdentifier(n));
+    if (bad.length) throw fatal(`sink table options contain invalid identifiers: ${bad.join(', ')}`, { stage: SINK_STAGE });
+    if (spec.primaryKey.length === 0) throw fatal(`sink table ${t} needs a primaryKey`, { stage: SINK_STAGE });
+  }
+  const ownsPool = !options.pool;
+  const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? 2);
+  const where = options.url ? redactUrl(options.url) : 'a given pool';
+  const sessions = tandemSessions(pool, serverId);
+  const metas = new Map<string, Promise<TableMeta>>();
+  let lastPurge = 0;
+
+  const metaOf = (table: string): Promise<TableMeta> => {
+    let m = metas.get(table);
+    if (!m) {
+      const spec = options.tables[table];
+      m = readTableMeta(pool, table, spec.versionColumn ?? 'updated_at').then((meta) => {
+        if (meta.primaryKey.join(',') !== spec.primaryKey.join(',')) {
+          throw fatal(`table ${table}: configured primary key (${spec.primaryKey.join(', ')}) differs from the database's (${meta.primaryKey.join(', ')})`, {
+            stage: SINK_STAGE,
+          });
+        }
+        return meta;
+      });
+      m.catch(() => metas.delete(table));
+      metas.set(table, m);
+    }
+    return m;
+  };
+
+  interface Group {
+    meta: TableMeta;
+    upserts: PreparedUpsert[];
+    deletes: PreparedDelete[];
+  }
+
+  /** Validates and groups the chunk's events per table; refusals become dead letters. */
+  async function plan(chunk: Chunk, counts: ApplyCounts): Promise<Group[]> {
+    const groups = new Map<string, Group>();
+    for (const event of chunk.events) {
+      const table = targetTableOf(event);
+      if (!Object.hasOwn(options.tables, table)) {
+        counts.deadLetters.push({ stage: SINK_STAGE, reason: `table ${JSON.stringify(table)} is not in this sink's allow-list`, event, kafka: event.kafka });
+        continue;
+      }
+      let meta: TableMeta;
+      try {
+        meta = await metaOf(table);
+      } catch (err) {
+        throw toTandemError(err, 'reading the table definition', table);
+      }
+      let p = prepare(meta, event);
+      if ('reason' in p && /not in target table/.test(p.reason)) {
+        // The schema may have changed since it was read: read it once more before refusing.
+        metas.delete(table);
+        meta = await metaOf(table);
+        p = prepare(meta, event);
+      }
+      if ('reason' in p) {
+        counts.deadLetters.push({ stage: SINK_STAGE, reason: `${table}: ${p.reason}`, event, kafka: event.kafka });
+        continue;
+      }
+      let g = groups.get(table);
+      if (!g) groups.set(table, (g = { meta, upserts: [], deletes: [] }));
+      if (p.kind === 'upsert') g.upserts.push(p);
+      else g.deletes.push(p);
+    }
+    return [...groups.values()];
+  }
+
+  async function purge(conn: PoolConnection, dialect: Dialect): Promise<void> {
+    if (Date.now() - lastPurge < PURGE_EVERY_MS) return;
+    lastPurge = Date.now();
+    const cutoff = new LocalDateTime(BigInt(Date.now() - retentionMs) * 1000n, 6).toString();
+    try {
+      await conn.query(dialect.purgeTombstones(), [cutoff]);
+    } catch (err) {
+      log.warn('purging old tombstones failed; will try again', { error: toTandemError(err, 'purging tombstones').message });
+    }
+  }
+
+  /** One attempt: one transaction for the whole flush. */
+  async function flushOnce(chunks: Chunk[]): Promise<SinkWriteResult[]> {
+    const dialect = await sessions.dialect();
+    const conn = await sessions.acquire();
+    try {
+      await conn.beginTransaction();
+      const results: SinkWriteResult[] = [];
+      for (const chunk of chunks) {
+        const counts: ApplyCounts = { applied: 0, skipped: 0, deadLetters: [] };
+        // Deletes first, then upserts: under LWW the order of different versions does not
+        // change the outcome, and upserts then see this flush's tombstones.
+        for (const g of await plan(chunk, counts)) {
+          if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts);
+          if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts);
+        }
+        results.push(counts);
+      }
+      await conn.commit();
+      await purge(conn, dialect);
+      conn.release();
+      return results;
+    } catch (err) {
+      const e = toTandemError(err, 'writing a batch');
+      if (isConnectionError(err)) {
+        conn.destroy();
+      } else {
+        await conn.rollback().then(
+          () => conn.release(),
+          () => conn.destroy(),
+        );
+      }
+      throw e;
+    }
+  }
+
+  const batcher = new Batcher(maxRows, lingerMs, async (chunks) => {
+    const rows = chunks.reduce((n, c) => n + c.events.length, 0);
+    const results = await withRetry(policy, () => flushOnce(chunks), {
+      onRetry: (err, attempt, delayMs) => log.warn('retrying a batch', { rows, attempt, delayMs, error: err.message, target: where }),
+    });
+    if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
+    return results;
+  });
+
+  let closed = false;
+  return {
+    name,
+    describe: () => `mysql sink → ${where} tables [${Object.keys(options.tables).join(', ')}] maxRows=${maxRows} lingerMs=${lingerMs} serverId=${serverId}`,
+    write(events: readonly ChangeEvent[]) {
+      if (closed) return Promise.reject(fatal(`${name} is closed`, { stage: SINK_STAGE }));
+      return batcher.write(events);
+    },
+    flush: () => batcher.flush(),
+    async close() {
+      if (closed) return;
+      await batcher.flush();
+      closed = true;
+      if (ownsPool) await pool.end();
+    },
+  };
+}

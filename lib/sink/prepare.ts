@@ -1,0 +1,85 @@
+// Turns a routed ChangeEvent into the values one row of a statement binds, or says why it
+// cannot be written (a poison record for the dead-letter output). No I/O.
+import { LocalDateTime, epochMicrosOf, type ChangeEvent, type ColumnValue } from '../model';
+import { TandemError } from '../errors';
+import { toSqlValue, type SqlValue } from './dialect';
+import type { TableMeta } from './table-meta';
+
+export interface PreparedUpsert {
+  kind: 'upsert';
+  event: ChangeEvent;
+  /** In `meta.insertColumns` order. */
+  values: SqlValue[];
+  key: SqlValue[];
+  version: bigint;
+}
+
+export interface PreparedDelete {
+  kind: 'delete';
+  event: ChangeEvent;
+  key: SqlValue[];
+  deletedAt: string;
+  origin: number;
+}
+
+export type Prepared = PreparedUpsert | PreparedDelete;
+
+export function targetTableOf(event: ChangeEvent): string {
+  return event.target?.table ?? event.source.table;
+}
+
+class Refused extends Error {}
+
+function keyValues(meta: TableMeta, event: ChangeEvent, row: Record<string, ColumnValue> | null): SqlValue[] {
+  return meta.primaryKey.map((c) => {
+    const v = event.key[c] ?? row?.[c];
+    if (v === undefined || v === null) throw new Refused(`primary key column ${c} of ${meta.name} is missing from the event`);
+    return toSqlValue(v, c);
+  });
+}
+
+function prepareUpsert(meta: TableMeta, event: ChangeEvent): PreparedUpsert {
+  const after = event.after;
+  if (!after) throw new Refused(`op ${event.op} without an after image`);
+  const known = new Set(meta.insertColumns);
+  const unknown = Object.keys(after).filter((c) => !known.has(c) && !meta.generated.has(c));
+  if (unknown.length) {
+    throw new Refused(`column(s) ${unknown.join(', ')} not in target table ${meta.name}; apply the same DDL at the target, then replay`);
+  }
+  const values = meta.insertColumns.map((c) => {
+    const v = after[c];
+    if (v === undefined) throw new Refused(`column ${c} of ${meta.name} is missing from the event's after image`);
+    return toSqlValue(v, c);
+  });
+  const versionValue = after[meta.version];
+  const version = versionValue === undefined || versionValue === null ? undefined : epochMicrosOf(versionValue);
+  if (version === undefined) throw new Refused(`${meta.version} is null or not a timestamp; last-writer-wins cannot order this row`);
+  return { kind: 'upsert', event, values, key: keyValues(meta, event, after), version };
+}
+
+function prepareDelete(meta: TableMeta, event: ChangeEvent): PreparedDelete {
+  // Policy (docs/sink.md): a delete without its time cannot be ordered against updates, so it
+  // is not guessed from the row image; deletes reach the sink through carryDeletes.
+  if (!event.deletedAt) {
+    throw new Refused('delete without deletedAt cannot be ordered (last-writer-wins); route deletes through carryDeletes (tandem_tombstones)');
+  }
+  return {
+    kind: 'delete',
+    event,
+    key: keyValues(meta, event, event.before),
+    deletedAt: new LocalDateTime(event.deletedAt.epochMicros, 6).toString(),
+    origin: event.source.serverId,
+  };
+}
+
+/** The prepared row, or the reason it is poison. */
+export function prepare(meta: TableMeta, event: ChangeEvent): Prepared | { reason: string } {
+  try {
+    if (event.op === 'd') return prepareDelete(meta, event);
+    if (event.op === 'c' || event.op === 'u' || event.op === 'r') return prepareUpsert(meta, event);
+    return { reason: `unknown op ${JSON.stringify(event.op)}` };
+  } catch (err) {
+    if (err instanceof Refused || (err instanceof TandemError && err.kind === 'poison')) return { reason: err.message };
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+// What the sink and the triggers need to know about a target table, read from the catalog:
+// columns in table order (for the content hash), the primary key in index order (for the
+// tombstone key), and which columns can be written (generated ones cannot).
+import type { Connection, Pool, RowDataPacket } from 'mysql2/promise';
+import { fatal } from '../errors';
+
+export interface ColumnMeta {
+  name: string;
+  dataType: string;
+  /** Hashed as HEX(): JSON_ARRAY cannot hold raw bytes. */
+  binary: boolean;
+  /** For key columns whose JSON rendering depends on the type (dates, decimals): CAST target. */
+  castAs?: string;
+}
+
+export interface TableMeta {
+  name: string;
+  /** Writable columns in table order. */
+  columns: ColumnMeta[];
+  insertColumns: string[];
+  /** Generated columns: never written; their values in events are ignored. */
+  generated: Set<string>;
+  primaryKey: string[];
+  version: string;
+  /** Writable columns that are neither key nor version: the content the tie-break hashes. */
+  dataColumns: string[];
+}
+
+export interface CatalogColumn {
+  COLUMN_NAME: string;
+  DATA_TYPE: string;
+  EXTRA: string;
+  NUMERIC_PRECISION: number | string | null;
+  NUMERIC_SCALE: number | string | null;
+  DATETIME_PRECISION: number | string | null;
+}
+
+const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit']);
+
+function castFor(c: CatalogColumn): string | undefined {
+  const dp = Number(c.DATETIME_PRECISION ?? 0);
+  switch (c.DATA_TYPE.toLowerCase()) {
+    case 'datetime':
+    case 'timestamp':
+      return `DATETIME(${dp})`;
+    case 'date':
+      return 'DATE';
+    case 'time':
+      return `TIME(${dp})`;
+    case 'decimal':
+      return `DECIMAL(${Number(c.NUMERIC_PRECISION)}, ${Number(c.NUMERIC_SCALE)})`;
+    default:
+      return undefined;
+  }
+}
+
+/** Builds the table description from catalog rows; pure, so it is unit-tested without a server. */
+export function tableMetaFrom(table: string, catalog: CatalogColumn[], primaryKey: string[], version: string): TableMeta {
+  if (catalog.length === 0) {
+    throw fatal(`table ${table} does not exist in the target database`, { stage: 'mysql-sink', hint: 'create it (same schema as the source) or fix the route' });
+  }
+  const isGenerated = (c: CatalogColumn) => /GENERATED|PERSISTENT|VIRTUAL/i.test(c.EXTRA);
+  const writable = catalog.filter((c) => !isGenerated(c));
+  const columns = writable.map((c) => ({ name: c.COLUMN_NAME, dataType: c.DATA_TYPE.toLowerCase(), binary: BINARY.has(c.DATA_TYPE.toLowerCase()), castAs: castFor(c) }));
+  const names = columns.map((c) => c.name);
+  if (primaryKey.length === 0) throw fatal(`table ${table} has no primary key; Tandem syncs only tables with one`, { stage: 'mysql-sink' });
+  if (!names.includes(version)) {
+    throw fatal(`table ${table} has no column ${version}; last-writer-wins needs it`, { stage: 'mysql-sink', hint: 'add `updated_at DATETIME(6)` maintained by the application' });
+  }
+  return {
+    name: table,
+    columns,
+    insertColumns: names,
+    generated: new Set(catalog.filter(isGenerated).map((c) => c.COLUMN_NAME)),
+    primaryKey,
+    version,
+    dataColumns: names.filter((n) => n !== version && !primaryKey.includes(n)),
+  };
+}
+
+export async function readTableMeta(db: Pool | Connection, table: string, version: string): Promise<TableMeta> {
+  const [cols] = await db.query<RowDataPacket[]>(
+    'SELECT COLUMN_NAME, DATA_TYPE, EXTRA, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION FROM information_schema.COLUMNS ' +
+      'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    [table],
+  );
+  const [pk] = await db.query<RowDataPacket[]>(
+    "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
+    [table],
+  );
+  return tableMetaFrom(table, cols as CatalogColumn[], pk.map((r) => String(r.COLUMN_NAME)), version);
+}

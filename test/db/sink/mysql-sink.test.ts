@@ -1,0 +1,204 @@
+import t from 'tap';
+import { testRetryPolicy } from '../../../lib/errors';
+import { installOriginSupport, mysqlSink } from '../../../lib/sink';
+import type { Sink } from '../../../lib/model';
+import { binlogPosition, del, rowEventsSince, rows, testDb, ts, uniqueTable, upsert, type TestDb } from '../fixtures/db';
+
+let db: TestDb;
+// The tests write 2024 timestamps; keep their tombstones from the purge unless a test says otherwise.
+const CENTURY_MS = 100 * 365 * 86_400_000;
+const sinks: Sink[] = [];
+
+t.before(async () => {
+  db = await testDb(t);
+});
+t.teardown(async () => {
+  for (const s of sinks) await s.close();
+});
+
+async function table(prefix: string, body = 'VARCHAR(100) NOT NULL'): Promise<string> {
+  const name = uniqueTable(prefix);
+  await db.admin.query(`CREATE TABLE chat.${name} (id INT PRIMARY KEY, body ${body}, n INT NULL, updated_at DATETIME(6) NOT NULL)`);
+  await installOriginSupport(db.url, [name]);
+  return name;
+}
+
+function sinkFor(name: string, extra: Partial<Parameters<typeof mysqlSink>[0]> = {}): Sink {
+  const s = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, retry: testRetryPolicy, lingerMs: 5, tombstoneRetentionMs: CENTURY_MS, ...extra });
+  sinks.push(s);
+  return s;
+}
+
+const row = (id: number, body: string, at: string, n: number | null = null) => ({ id, body, n, updated_at: ts(at) });
+
+async function contents(name: string) {
+  return rows(db.admin, `SELECT id, body, n, updated_at FROM chat.${name} ORDER BY id`);
+}
+
+t.test('insert, update and delete', async (t) => {
+  const name = await table('crud');
+  const sink = sinkFor(name);
+  t.same(
+    await sink.write([upsert(name, row(1, 'one', '2024-01-01 00:00:01'), { op: 'c' }), upsert(name, row(2, 'two', '2024-01-01 00:00:01'), { op: 'c' })]),
+    { applied: 2, skipped: 0, deadLetters: [] },
+  );
+  t.same(await sink.write([upsert(name, row(1, 'uno', '2024-01-01 00:00:02', 7))]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([del(name, { id: 2 }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await contents(name), [{ id: 1, body: 'uno', n: 7, updated_at: '2024-01-01 00:00:02.000000' }]);
+  const [tomb] = await rows(db.admin, 'SELECT tbl, pk, deleted_at, origin FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
+  t.same(tomb, { tbl: name, pk: '[2]', deleted_at: '2024-01-01 00:00:03.000000', origin: 1 });
+});
+
+t.test('a re-applied batch changes nothing and logs nothing', async (t) => {
+  const name = await table('idem');
+  const sink = sinkFor(name);
+  const batch = [
+    upsert(name, row(1, 'a', '2024-01-01 00:00:01')),
+    upsert(name, row(2, 'b', '2024-01-01 00:00:01')),
+    upsert(name, row(1, 'a2', '2024-01-01 00:00:02')),
+    del(name, { id: 3 }, '2024-01-01 00:00:05'),
+  ];
+  const first = await sink.write(batch);
+  t.equal(first.applied, 3, 'two inserts and one update applied');
+  const before = await binlogPosition(db.admin);
+  const snapshot = await contents(name);
+  const again = await sink.write(batch);
+  t.same(again, { applied: 0, skipped: 4, deadLetters: [] }, 'everything refused or a no-op');
+  t.equal(await binlogPosition(db.admin), before, 'binlog position and GTID unchanged');
+  t.same(await contents(name), snapshot);
+});
+
+t.test('last writer wins, both ways', async (t) => {
+  const name = await table('lww');
+  const sink = sinkFor(name);
+  await sink.write([upsert(name, row(1, 'mid', '2024-01-01 00:00:02'))]);
+  t.same(await sink.write([upsert(name, row(1, 'old', '2024-01-01 00:00:01.999999'))]), { applied: 0, skipped: 1, deadLetters: [] }, 'older refused');
+  t.same((await contents(name))[0].body, 'mid');
+  t.same(await sink.write([upsert(name, row(1, 'new', '2024-01-01 00:00:02.000001', 5))]), { applied: 1, skipped: 0, deadLetters: [] }, 'newer by 1µs wins');
+  t.same(await contents(name), [{ id: 1, body: 'new', n: 5, updated_at: '2024-01-01 00:00:02.000001' }]);
+  // Within one batch, out of order: the newest wins whatever its position.
+  await sink.write([upsert(name, row(2, 'v3', '2024-01-01 00:00:03')), upsert(name, row(2, 'v1', '2024-01-01 00:00:01')), upsert(name, row(2, 'v2', '2024-01-01 00:00:02'))]);
+  t.same((await contents(name))[1].body, 'v3');
+});
+
+t.test('equal updated_at: the greater content hash wins, in either order', async (t) => {
+  const a = await table('tie_a');
+  const b = await table('tie_b');
+  const at = '2024-01-01 00:00:01';
+  const sa = sinkFor(a);
+  const sb = sinkFor(b);
+  await sa.write([upsert(a, row(1, 'left', at))]);
+  await sa.write([upsert(a, row(1, 'right', at))]);
+  await sb.write([upsert(b, row(1, 'right', at))]);
+  await sb.write([upsert(b, row(1, 'left', at))]);
+  const [ra] = await contents(a);
+  const [rb] = await contents(b);
+  t.equal(ra.body, rb.body, 'both orders converge');
+  const [h] = await rows(db.admin, "SELECT MD5(JSON_ARRAY('left', NULL)) > MD5(JSON_ARRAY('right', NULL)) AS leftWins");
+  t.equal(ra.body, Number(h.leftWins) === 1 ? 'left' : 'right', 'the winner is the one with the greater MD5(JSON_ARRAY(...))');
+});
+
+t.test('deletes honour last-writer-wins', async (t) => {
+  const name = await table('delww');
+  const sink = sinkFor(name);
+  await sink.write([upsert(name, row(1, 'kept', '2024-01-01 00:00:03')), upsert(name, row(2, 'gone', '2024-01-01 00:00:03'))]);
+  t.same(await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:02')]), { applied: 0, skipped: 1, deadLetters: [] }, 'older delete keeps the row');
+  t.same(await sink.write([del(name, { id: 2 }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [] }, 'deletes win ties');
+  t.same((await contents(name)).map((r) => r.id), [1]);
+  // Delete vs newer update, both orders, in one batch and across batches.
+  await sink.write([del(name, { id: 3 }, '2024-01-01 00:00:04'), upsert(name, row(3, 'newer', '2024-01-01 00:00:05'))]);
+  await sink.write([upsert(name, row(4, 'newer', '2024-01-01 00:00:05'))]);
+  await sink.write([del(name, { id: 4 }, '2024-01-01 00:00:04')]);
+  t.same((await contents(name)).map((r) => [r.id, r.body]), [[1, 'kept'], [3, 'newer'], [4, 'newer']], 'the newer update survives the older delete');
+});
+
+t.test('a tombstone prevents resurrection by a late, older upsert', async (t) => {
+  const name = await table('tomb');
+  const sink = sinkFor(name);
+  await sink.write([upsert(name, row(1, 'x', '2024-01-01 00:00:01'))]);
+  await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:02', 22)]);
+  const before = await binlogPosition(db.admin);
+  t.same(await sink.write([upsert(name, row(1, 'late', '2024-01-01 00:00:01.5'))]), { applied: 0, skipped: 1, deadLetters: [] });
+  t.same(await sink.write([upsert(name, row(1, 'same time', '2024-01-01 00:00:02'))]), { applied: 0, skipped: 1, deadLetters: [] }, 'a tie goes to the delete');
+  t.same(await contents(name), []);
+  t.equal(await binlogPosition(db.admin), before, 'refused upserts log nothing');
+  const [tomb] = await rows(db.admin, 'SELECT deleted_at, origin FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
+  t.same(tomb, { deleted_at: '2024-01-01 00:00:02.000000', origin: 22 });
+  // An older delete arriving later does not move the tombstone back.
+  await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:01', 33)]);
+  const [tomb2] = await rows(db.admin, 'SELECT deleted_at, origin FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
+  t.same(tomb2, { deleted_at: '2024-01-01 00:00:02.000000', origin: 22 });
+  t.same(await sink.write([upsert(name, row(1, 'reborn', '2024-01-01 00:00:02.000001'))]), { applied: 1, skipped: 0, deadLetters: [] }, 'a newer insert brings it back');
+});
+
+t.test('poison rows are dead-lettered; the rest of the batch commits', async (t) => {
+  const name = await table('poison', 'VARCHAR(5) NOT NULL');
+  const seen: string[] = [];
+  const sink = sinkFor(name, { onDeadLetter: (dl) => seen.push(dl.reason) });
+  const batch = Array.from({ length: 10 }, (_, i) => upsert(name, row(i + 1, i === 6 ? 'far too long' : `r${i + 1}`, '2024-01-01 00:00:01')));
+  batch.push(upsert('not_allowed', row(99, 'x', '2024-01-01 00:00:01')));
+  batch.push(del(name, { id: 1 }, undefined));
+  const res = await sink.write(batch);
+  t.equal(res.applied, 9);
+  t.equal(res.deadLetters.length, 3);
+  t.match(res.deadLetters[0].reason, /not in this sink's allow-list/);
+  t.match(res.deadLetters[1].reason, /without deletedAt/);
+  t.match(res.deadLetters[2].reason, /Data too long for column 'body'.*1406/);
+  t.equal(res.deadLetters[2].event?.after?.id, 7);
+  t.equal(res.deadLetters[2].stage, 'mysql-sink');
+  t.same(seen, res.deadLetters.map((d) => d.reason), 'onDeadLetter saw each');
+  t.same((await contents(name)).map((r) => r.id), [1, 2, 3, 4, 5, 6, 8, 9, 10]);
+});
+
+t.test('an event with a column the target lacks is dead-lettered', async (t) => {
+  const name = await table('schema');
+  const sink = sinkFor(name);
+  const res = await sink.write([upsert(name, { ...row(1, 'x', '2024-01-01 00:00:01'), extra: 1 })]);
+  t.equal(res.applied, 0);
+  t.match(res.deadLetters[0]?.reason, /column\(s\) extra not in target table/);
+});
+
+t.test('batching: flush at maxRows, one transaction per flush, small writes grouped', async (t) => {
+  const name = await table('batch');
+  const sink = sinkFor(name, { maxRows: 1000, lingerMs: 50 });
+  const gtidSeq = async () => Number(String((await rows(db.admin, 'SELECT @@gtid_binlog_pos AS g'))[0].g).split('-').pop());
+  const start = await gtidSeq();
+  const res = await sink.write(Array.from({ length: 2500 }, (_, i) => upsert(name, row(i + 1, `b${i}`, '2024-01-01 00:00:01'))));
+  t.same(res, { applied: 2500, skipped: 0, deadLetters: [] });
+  t.equal((await gtidSeq()) - start, 3, '2500 rows at maxRows 1000: three transactions');
+  const mid = await gtidSeq();
+  const results = await Promise.all([0, 1, 2].map((k) => sink.write(Array.from({ length: 10 }, (_, i) => upsert(name, row(5000 + k * 10 + i, 'g', '2024-01-01 00:00:01'))))));
+  t.same(results.map((r) => r.applied), [10, 10, 10], 'each write learns its own count');
+  t.equal((await gtidSeq()) - mid, 1, 'three small writes in one linger window: one transaction');
+  const [count] = await rows(db.admin, `SELECT COUNT(*) AS c FROM chat.${name}`);
+  t.equal(Number(count.c), 2530);
+});
+
+t.test('sink writes carry Tandem server id', async (t) => {
+  const name = await table('sid');
+  const sink = sinkFor(name);
+  const from = await binlogPosition(db.admin);
+  await sink.write([upsert(name, row(1, 'x', '2024-01-01 00:00:01'))]);
+  await sink.write([upsert(name, row(1, 'y', '2024-01-01 00:00:02'))]);
+  await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:03')]);
+  const events = await rowEventsSince(db.admin, from);
+  t.same(
+    events.map((e) => [e.type, e.serverId, e.info.split('.').pop()?.replace(/`/g, '')]),
+    [
+      ['Write_rows', 4100, name],
+      ['Update_rows', 4100, name],
+      ['Write_rows', 4100, 'tandem_tombstones'],
+      ['Delete_rows', 4100, name],
+    ],
+    'insert, update, tombstone and delete all carry server id 4100',
+  );
+});
+
+t.test('tombstones older than the retention are purged', async (t) => {
+  const name = await table('purge');
+  const sink = sinkFor(name, { tombstoneRetentionMs: 86_400_000 });
+  const recent = new Date(Date.now() - 60_000).toISOString().replace('T', ' ').replace('Z', '');
+  await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:01'), del(name, { id: 2 }, recent)]);
+  const left = await rows(db.admin, 'SELECT pk FROM chat.tandem_tombstones WHERE tbl = ? ORDER BY pk', [name]);
+  t.same(left.map((r) => r.pk), ['[2]'], 'the 2024 tombstone is gone, the recent one stays');
+});
