@@ -5,20 +5,21 @@ import { poison, type ErrorContext } from '../errors';
 export const MAGIC_BYTE = 0;
 export const HEADER_LENGTH = 5;
 
-/** The schema id of a framed record; `poison` if the bytes are not Confluent-framed. */
-export function schemaIdOf(buf: Buffer, what: string, context: ErrorContext): number {
+/** Why `buf` is not Confluent-framed, or undefined when it is. */
+export function wireFormatProblem(buf: Buffer, what: string): string | undefined {
   if (buf.length < HEADER_LENGTH) {
-    throw poison(`${what} is ${buf.length} bytes, shorter than the 5-byte Confluent header`, {
-      ...context,
-      hint: 'the producer did not use the Confluent/Apicurio Avro serializer',
-    });
+    return `${what} is ${buf.length} bytes, shorter than the 5-byte Confluent header (not written by an Avro converter)`;
   }
   if (buf[0] !== MAGIC_BYTE) {
-    throw poison(`${what} starts with byte ${buf[0]}, not the Confluent magic byte 0`, {
-      ...context,
-      hint: 'the producer did not use the Confluent/Apicurio Avro serializer (JSON converter? 8-byte ids?)',
-    });
+    return `${what} starts with byte ${buf[0]}, not the Confluent magic byte 0 (JSON converter? 8-byte schema ids?)`;
   }
+  return undefined;
+}
+
+/** The schema id of a framed record; `poison` if the bytes are not Confluent-framed. */
+export function schemaIdOf(buf: Buffer, what: string, context: ErrorContext = {}): number {
+  const problem = wireFormatProblem(buf, what);
+  if (problem) throw poison(problem, context);
   return buf.readUInt32BE(1);
 }
 

@@ -1,0 +1,154 @@
+import { TandemError, poison, type ErrorContext } from '../errors';
+import type { ChangeEvent, KafkaRecord, Op, Row } from '../model';
+import { HEADER_LENGTH, wireFormatProblem, type SchemaSource } from '../registry';
+import { CompiledSchema } from './compiled-schema';
+import { toSourceInfo, type RawSource } from './envelope-plan';
+
+export interface DebeziumDecoderOptions {
+  schemas: SchemaSource;
+  /** Name in errors, logs and dead letters. Default `debezium-decoder`. */
+  stage?: string;
+}
+
+interface RawEnvelope {
+  op: string;
+  before: unknown;
+  after: unknown;
+  source: RawSource;
+}
+
+const OPS = new Set<string>(['c', 'u', 'd', 'r']);
+
+/**
+ * Decodes Debezium change events (Confluent-framed Avro keys and values) into `ChangeEvent`s.
+ * Schemas are fetched by id once and compiled once; after that `decodeCached` decodes without
+ * awaiting. Errors are `TandemError`s: `poison` for records that can never decode, `retriable`
+ * when the registry is unavailable.
+ */
+export class DebeziumDecoder {
+  readonly stage: string;
+  private readonly schemas: SchemaSource;
+  private readonly compiled = new Map<number, CompiledSchema>();
+  private readonly loading = new Map<number, Promise<CompiledSchema>>();
+
+  constructor(options: DebeziumDecoderOptions) {
+    this.schemas = options.schemas;
+    this.stage = options.stage ?? 'debezium-decoder';
+  }
+
+  /** The event, or null for a Kafka tombstone (null value). */
+  async decode(record: KafkaRecord): Promise<ChangeEvent | null> {
+    const cached = this.decodeCached(record);
+    if (cached !== undefined) return cached;
+    const ids = [this.idOf(record.value!, 'value', record)];
+    if (record.key !== null) ids.push(this.idOf(record.key, 'key', record));
+    await Promise.all(ids.map((id) => this.load(id, record)));
+    return this.decodeCached(record) as ChangeEvent;
+  }
+
+  /**
+   * Synchronous decode once the record's schemas are cached; `undefined` when one is not yet
+   * (then call `decode`). Null for a Kafka tombstone.
+   */
+  decodeCached(record: KafkaRecord): ChangeEvent | null | undefined {
+    const value = record.value;
+    if (value === null) return null;
+    const valueSchema = this.compiled.get(this.idOf(value, 'value', record));
+    if (valueSchema === undefined) return undefined;
+    let keySchema: CompiledSchema | undefined;
+    if (record.key !== null) {
+      keySchema = this.compiled.get(this.idOf(record.key, 'key', record));
+      if (keySchema === undefined) return undefined;
+    }
+    return this.build(record, value, valueSchema, keySchema);
+  }
+
+  /** Whether a schema id is fetched and compiled. */
+  has(schemaId: number): boolean {
+    return this.compiled.has(schemaId);
+  }
+
+  private idOf(buf: Buffer, what: 'key' | 'value', record: KafkaRecord): number {
+    // Checked inline: this runs for every record and must not allocate on the good path.
+    if (buf.length >= HEADER_LENGTH && buf[0] === 0) return buf.readUInt32BE(1);
+    throw this.poison(record, wireFormatProblem(buf, what)!);
+  }
+
+  private build(record: KafkaRecord, value: Buffer, valueSchema: CompiledSchema, keySchema: CompiledSchema | undefined): ChangeEvent {
+    const plan = valueSchema.envelope();
+    if (typeof plan === 'string') throw this.poison(record, `value schema id ${valueSchema.id}: ${plan}`);
+    let raw: RawEnvelope;
+    try {
+      raw = valueSchema.type!.fromBuffer(value.subarray(HEADER_LENGTH)) as RawEnvelope;
+    } catch (err) {
+      throw this.poison(record, `value is not valid Avro for schema id ${valueSchema.id} (${plan.envelopeName}): ${messageOf(err)}`, err);
+    }
+    const op = raw.op;
+    if (!OPS.has(op)) throw this.poison(record, `unsupported Debezium op ${JSON.stringify(op)} in ${plan.envelopeName} (expected c, u, d or r)`);
+    try {
+      return {
+        op: op as Op,
+        before: raw.before === null ? null : plan.row.toRow(raw.before),
+        after: raw.after === null ? null : plan.row.toRow(raw.after),
+        key: keySchema === undefined ? {} : this.key(record, record.key!, keySchema),
+        source: toSourceInfo(raw.source),
+        kafka: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp },
+        headers: record.headers,
+      };
+    } catch (err) {
+      if (err instanceof TandemError) throw err;
+      throw this.poison(record, `a column of ${plan.row.recordName} holds a value Tandem cannot read: ${messageOf(err)}`, err);
+    }
+  }
+
+  private key(record: KafkaRecord, key: Buffer, schema: CompiledSchema): Row {
+    const plan = schema.key();
+    if (typeof plan === 'string') throw this.poison(record, `key schema id ${schema.id}: ${plan}`);
+    let raw: unknown;
+    try {
+      raw = schema.type!.fromBuffer(key.subarray(HEADER_LENGTH));
+    } catch (err) {
+      throw this.poison(record, `key is not valid Avro for schema id ${schema.id} (${plan.recordName}): ${messageOf(err)}`, err);
+    }
+    return plan.toRow(raw);
+  }
+
+  private load(id: number, record: KafkaRecord): Promise<CompiledSchema> {
+    const done = this.compiled.get(id);
+    if (done) return Promise.resolve(done);
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.schemas
+        .getSchema(id)
+        .then((json) => {
+          const compiled = new CompiledSchema(id, json);
+          this.compiled.set(id, compiled);
+          return compiled;
+        })
+        .finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending.catch((err: unknown) => {
+      if (err instanceof TandemError) {
+        throw new TandemError(err.kind, `${err.message} (record ${where(record)})`, { ...err.context, ...this.context(record) }, { cause: err });
+      }
+      throw err;
+    });
+  }
+
+  private context(record: KafkaRecord): ErrorContext {
+    return { stage: this.stage, topic: record.topic, partition: record.partition, offset: record.offset };
+  }
+
+  private poison(record: KafkaRecord, message: string, cause?: unknown): TandemError {
+    return poison(`${message} (record ${where(record)})`, { ...this.context(record), hint: 'the record goes to the dead-letter topic' }, cause);
+  }
+}
+
+function where(record: KafkaRecord): string {
+  return `${record.topic}[${record.partition}]@${record.offset}`;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
