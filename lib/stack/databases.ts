@@ -1,0 +1,104 @@
+// The stack's two MariaDB servers, "a" and "b": own data dir, port, server_id and gtid_domain_id,
+// the Debezium user, the `tandem` user and the demo chat schema (schemas/chat.sql).
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { ComponentError, processFiles, type Component } from './component';
+import type { StackConfig } from './config';
+import type { KeeperOptions } from './db-keeper';
+import { isOurs, runningPid, startDaemon, stopPid } from './processes';
+import { repoRoot } from './versions';
+import { waitFor } from './wait';
+
+export const dbServerIds = { a: { serverId: 11, gtidDomainId: 1 }, b: { serverId: 12, gtidDomainId: 2 } } as const;
+
+/** Root-run SQL on every start: idempotent users, grants, database and schema. */
+export function initSql(): string[] {
+  const schema = readFileSync(join(repoRoot, 'schemas', 'chat.sql'), 'utf8');
+  return [
+    'CREATE DATABASE IF NOT EXISTS chat CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci',
+    // Debezium's documented privileges for the MariaDB connector (LOCK TABLES for snapshots
+    // when a global read lock is refused).
+    "CREATE USER IF NOT EXISTS 'dbz'@'%' IDENTIFIED BY 'dbz'",
+    "GRANT SELECT, RELOAD, SHOW DATABASES, LOCK TABLES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'dbz'@'%'",
+    // The application and Tandem's sink: everything on chat, plus SUPER to SET SESSION server_id
+    // and to create triggers while binary logging is on.
+    "CREATE USER IF NOT EXISTS 'tandem'@'%' IDENTIFIED BY 'tandem'",
+    "GRANT ALL PRIVILEGES ON chat.* TO 'tandem'@'%'",
+    "GRANT SUPER ON *.* TO 'tandem'@'%'",
+    `USE chat;\n${schema}`,
+  ];
+}
+
+export function dbComponent(cfg: StackConfig, id: 'a' | 'b'): Component {
+  const name = `db-${id}`;
+  const files = processFiles(cfg, name);
+  const port = id === 'a' ? cfg.ports.dbA : cfg.ports.dbB;
+  const url = `mysql://tandem:tandem@${cfg.host}:${port}/chat`;
+  const dataDir = join(files.dir, 'data');
+  const readyFile = join(files.dir, 'keeper-ready.json');
+  const keeper = join(repoRoot, 'lib', 'stack', 'db-keeper.ts');
+  // The keeper's command line holds its own path and the data dir: enough to know it is ours.
+  const marker = dataDir;
+  const keeperPid = () => runningPid(files.pidFile, marker);
+  const serverPid = (): number | undefined => {
+    if (!existsSync(readyFile)) return undefined;
+    const pid = (JSON.parse(readFileSync(readyFile, 'utf8')) as { pid?: number }).pid;
+    return typeof pid === 'number' && isOurs(pid, dataDir) ? pid : undefined;
+  };
+  const answers = async () => {
+    const conn = await createConnection({ uri: url, connectTimeout: 2000 });
+    try {
+      await conn.query('SELECT 1 FROM messages LIMIT 1');
+      return true;
+    } finally {
+      await conn.end();
+    }
+  };
+  const fail = (reason: string) => new ComponentError(name, reason, files.logFile);
+
+  return {
+    name,
+    address: url,
+    logFile: files.logFile,
+    isUp: async () => keeperPid() !== undefined && (await answers().catch(() => false)),
+    pids: () => [keeperPid(), serverPid()].filter((p): p is number => p !== undefined),
+    async up() {
+      if (keeperPid() === undefined) {
+        const stray = serverPid();
+        if (stray !== undefined) await stopPid(stray, dataDir, 30_000);
+        rmSync(readyFile, { force: true });
+        mkdirSync(files.dir, { recursive: true });
+        const opts: KeeperOptions = { port, ...dbServerIds[id], dataDir, readyFile, initSql: initSql() };
+        startDaemon({
+          command: process.execPath,
+          args: ['--import', 'tsx', keeper, JSON.stringify(opts)],
+          cwd: repoRoot,
+          logFile: files.logFile,
+          pidFile: files.pidFile,
+        });
+      }
+      try {
+        await waitFor(`${name}'s mariadbd to accept ${url}`, async () => existsSync(readyFile) && answers(), {
+          timeoutMs: 120_000,
+          intervalMs: 250,
+          abort: () => (keeperPid() === undefined ? 'the keeper process exited' : undefined),
+        });
+      } catch (err) {
+        const errLog = join(dataDir, 'error.log');
+        throw fail(`${err instanceof Error ? err.message : String(err)} (mariadbd's own log: ${errLog})`);
+      }
+    },
+    async down() {
+      const kp = keeperPid();
+      const sp = serverPid();
+      let result = 'not running';
+      if (kp !== undefined) result = await stopPid(kp, marker, 40_000);
+      // The keeper stops mariadbd; if it could not, the server's PID is still ours to stop.
+      if (sp !== undefined && isOurs(sp, dataDir)) result = await stopPid(sp, dataDir, 30_000);
+      rmSync(files.pidFile, { force: true });
+      rmSync(readyFile, { force: true });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// `stack up | down | status`: the five components in dependency order, each idempotent.
+import { readFileSync } from 'node:fs';
+import { ComponentError, type Component } from './component';
+import { clientEnv, portVars, type StackConfig, type StackPorts } from './config';
+import { registerSourceConnector, connectComponent } from './connect';
+import { dbComponent } from './databases';
+import { artifactDirs, ensureArtifacts, type StackArtifacts } from './fetch';
+import { kafkaComponent } from './kafka';
+import { osFreePort, portFree } from './ports';
+import { registryComponent } from './registry';
+import { checkWireFormat } from './wire-check';
+
+export interface StackComponents {
+  dbA: Component;
+  dbB: Component;
+  kafka: Component;
+  registry: Component;
+  connect: Component;
+  all: Component[];
+}
+
+export function stackComponents(cfg: StackConfig, art: StackArtifacts = artifactDirs(cfg)): StackComponents {
+  const c = {
+    dbA: dbComponent(cfg, 'a'),
+    dbB: dbComponent(cfg, 'b'),
+    kafka: kafkaComponent(cfg, art),
+    registry: registryComponent(cfg, art),
+    connect: connectComponent(cfg, art),
+  };
+  return { ...c, all: [c.dbA, c.dbB, c.kafka, c.registry, c.connect] };
+}
+
+const portsOf: Record<string, Array<keyof StackPorts>> = {
+  'db-a': ['dbA'],
+  'db-b': ['dbB'],
+  kafka: ['kafka', 'controller'],
+  registry: ['registry', 'registryManagement'],
+  connect: ['connect'],
+};
+
+/** A component that is not ours-and-running must find its ports free, or we say who is in the way. */
+async function checkPorts(cfg: StackConfig, c: Component): Promise<void> {
+  if (c.pids().length > 0) return;
+  for (const key of portsOf[c.name] ?? []) {
+    const port = cfg.ports[key];
+    if (!(await portFree(port, cfg.host))) {
+      const envName = portVars.find(([k]) => k === key)?.[1] ?? '';
+      throw new ComponentError(c.name, `port ${cfg.host}:${port} is taken by a process that is not this stack's (state dir ${cfg.stateDir}); stop it or set ${envName}`, c.logFile);
+    }
+  }
+}
+
+export type Log = (line: string) => void;
+
+export async function stackUp(cfg: StackConfig, log: Log): Promise<void> {
+  const t0 = Date.now();
+  const art = ensureArtifacts(cfg);
+  const s = stackComponents(cfg, art);
+  for (const c of s.all) await checkPorts(cfg, c);
+  const timed = async (c: Component) => {
+    const t = Date.now();
+    const was = (await c.isUp()) ? 'already up' : '';
+    await c.up();
+    log(`  ${c.name.padEnd(9)} up  ${c.address}  (${was || `${((Date.now() - t) / 1000).toFixed(1)}s`})`);
+  };
+  // Databases, broker and registry do not need each other; Connect needs the broker.
+  await Promise.all([timed(s.dbA), timed(s.dbB), timed(s.kafka).then(() => timed(s.connect)), timed(s.registry)]);
+  await Promise.all(
+    (['a', 'b'] as const).map(async (db) => {
+      const name = await registerSourceConnector(cfg, db, s.connect.logFile);
+      log(`  ${name} RUNNING (topics ${db}.chat.<table>, schema changes on ${db})`);
+    }),
+  );
+  const env = clientEnv(cfg);
+  await Promise.all(
+    (['a', 'b'] as const).map(async (db) => {
+      try {
+        const wf = await checkWireFormat(env.TANDEM_BROKERS, env.TANDEM_REGISTRY_URL, db, 60_000);
+        log(`  topic ${db}: Confluent wire format, schema id ${wf.schemaId} resolves in the registry`);
+      } catch (err) {
+        throw new ComponentError(`connector tandem-source-${db}`, err instanceof Error ? err.message : String(err), s.connect.logFile);
+      }
+    }),
+  );
+  log(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)}s (state: ${cfg.stateDir})`);
+}
+
+export async function stackDown(cfg: StackConfig, log: Log): Promise<void> {
+  const s = stackComponents(cfg);
+  // Connect first (it holds connections to everything), then the rest together.
+  const stop = async (c: Component) => log(`  ${c.name.padEnd(9)} ${await c.down()}`);
+  await stop(s.connect);
+  await Promise.all([stop(s.registry), stop(s.kafka), stop(s.dbA), stop(s.dbB)]);
+}
+
+export interface StatusLine {
+  name: string;
+  up: boolean;
+  address: string;
+  pids: number[];
+}
+
+export async function stackStatus(cfg: StackConfig): Promise<StatusLine[]> {
+  const s = stackComponents(cfg);
+  return Promise.all(s.all.map(async (c) => ({ name: c.name, up: await c.isUp(), address: c.address, pids: c.pids() })));
+}
+
+/** Resident set size in KiB of `pid` (VmRSS), 0 when gone. */
+export function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Env for a stack that must not collide with another one: each TANDEM_*_PORT keeps its default
+ * when that port is free, else gets a free port from the OS. Plus the matching client settings.
+ */
+export async function freePortEnv(base: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+  const chosen = new Set<number>();
+  const out: Record<string, string> = {};
+  for (const [, name, def] of portVars) {
+    const wanted = base[name] ? Number(base[name]) : def;
+    const port = !chosen.has(wanted) && (await portFree(wanted)) ? wanted : await osFreePort(chosen);
+    chosen.add(port);
+    out[name] = String(port);
+  }
+  return out;
+}
