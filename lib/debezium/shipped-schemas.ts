@@ -31,7 +31,7 @@ export function shippedSchemas(topic: string, connector: DebeziumConnector = 'ma
   if (parts.length !== 3) throw new RangeError(`topic ${topic} is not <prefix>.<db>.<table>`);
   const dir = join(SHIPPED_SCHEMA_DIR, connector);
   const suffix = `.${parts[1]}.${parts[2]}-value.avsc`;
-  const file = readdirSync(dir).find((f) => f.endsWith(suffix) && f.split('.').length === suffix.split('.').length + 1);
+  const file = readdirSync(dir).find((f) => f.endsWith(suffix) && !f.slice(0, -suffix.length).includes('.'));
   if (!file) throw new RangeError(`no Debezium schema shipped for ${parts[1]}.${parts[2]} in ${dir}`);
   const shippedTopic = file.slice(0, -'-value.avsc'.length);
   const read = (kind: string): AvroSchemaObject =>

@@ -1,7 +1,6 @@
-import { SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
-// The package's own HTTP client (mappersmith): its `SchemaRegistry.getSchema` returns a compiled
-// avsc type that has dropped Debezium's `connect.name` annotations, so the raw schema text is
-// fetched through the same client the package uses internally.
+// The package's own HTTP client (mappersmith). Not its `SchemaRegistry` class: `getSchema` there
+// returns a compiled avsc type that has dropped Debezium's `connect.name` annotations, and
+// `register` changes the subject's compatibility setting on first use.
 import createApiClient from '@kafkajs/confluent-schema-registry/dist/api';
 import TimeoutMiddleware from 'mappersmith/middleware/timeout';
 import { TandemError } from '../errors';
@@ -15,12 +14,11 @@ export interface ConfluentSourceOptions {
 
 /**
  * A Confluent-compatible registry (Confluent, Apicurio's `/apis/ccompat/v7`, Karapace), through
- * @kafkajs/confluent-schema-registry. Does not retry itself: callers wrap calls in `withRetry`,
+ * @kafkajs/confluent-schema-registry's client. Does not retry itself: callers wrap calls in `withRetry`,
  * the one retry policy, so the HTTP client's own retries are switched off.
  */
 export class ConfluentSchemaRegistrySource implements SchemaRegistry {
   private readonly api: ReturnType<typeof createApiClient>;
-  private readonly client: ConfluentClient;
 
   constructor(readonly url: string, options: ConfluentSourceOptions = {}) {
     const args = {
@@ -29,7 +27,6 @@ export class ConfluentSchemaRegistrySource implements SchemaRegistry {
       middlewares: [TimeoutMiddleware(options.timeoutMs ?? 10_000)],
     };
     this.api = createApiClient(args);
-    this.client = new ConfluentClient(args);
   }
 
   async getSchema(id: number): Promise<AvroSchemaJson> {
@@ -56,9 +53,13 @@ export class ConfluentSchemaRegistrySource implements SchemaRegistry {
 
   async register(subject: string, schema: AvroSchemaJson): Promise<number> {
     try {
-      const { id } = await this.client.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
-      return id;
+      const response = await this.api.Subject.register({ subject, body: { schema: JSON.stringify(schema) } });
+      const data: unknown = response.data();
+      const id = typeof data === 'object' && data !== null ? (data as { id?: unknown }).id : undefined;
+      if (typeof id === 'number') return id;
+      throw new TandemError('fatal', `registry ${this.url} answered a registration under ${subject} without an id`, { stage: 'schema-registry' });
     } catch (err) {
+      if (err instanceof TandemError) throw err;
       throw classifyRegistryError(err, `registering a schema under subject ${subject} at ${this.url}`, { notFound: 'fatal' });
     }
   }

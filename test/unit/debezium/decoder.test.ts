@@ -5,7 +5,7 @@ import { DebeziumDecoder, columnTypes as c, unscaledToBytes } from '../../../lib
 import { TandemError } from '../../../lib/errors';
 import { Decimal, Json, LocalDate, LocalDateTime, LocalTime, ZonedDateTime, type ChangeEvent, type KafkaRecord } from '../../../lib/model';
 import { InMemorySchemaRegistry, frame } from '../../../lib/registry';
-import { RawTopic } from './fixtures';
+import { RawTopic } from './fixtures/raw-topic';
 
 const allTypes = [
   { name: 'id', type: c.bigint() },

@@ -1,0 +1,131 @@
+import t from 'tap';
+import { DebeziumDecoder, DebeziumEncoder, columnTypes as c, envelopeSchemas, shippedSchemas, unscaledToBytes, unscaledFromBytes } from '../../../lib/debezium';
+import { Decimal, Json, LocalDate, LocalDateTime, LocalTime, ZonedDateTime, type Row, type SourceInfo } from '../../../lib/model';
+import { InMemorySchemaRegistry } from '../../../lib/registry';
+import { chatTables } from './fixtures/chat-tables';
+
+const source: SourceInfo = {
+  connector: 'mariadb', name: 'b', db: 'chat', table: 'alltypes', serverId: 4100, gtid: '0-4100-9', file: 'mysql-bin.000001',
+  pos: 4, row: 1, tsMs: 1700000000000, snapshot: false, thread: 7,
+};
+
+const allTypes = envelopeSchemas({
+  prefix: 'b', db: 'chat', table: 'alltypes', key: ['id'], columns: [
+    { name: 'id', type: c.bigint() },
+    { name: 'd', type: c.date(), optional: true },
+    { name: 't_ms', type: c.timeMillis(), optional: true },
+    { name: 't_us', type: c.timeMicros(), optional: true },
+    { name: 'ts_ms', type: c.timestampMillis(), optional: true },
+    { name: 'ts_us', type: c.timestampMicros(), optional: true },
+    { name: 'ts_ns', type: c.timestampNanos(), optional: true },
+    { name: 'zts', type: c.zonedTimestamp(), optional: true },
+    { name: 'price', type: c.decimal(12, 4), optional: true },
+    { name: 'meta', type: c.json(), optional: true },
+    { name: 'role', type: c.enumOf(['owner', 'member']), optional: true },
+    { name: 'flags', type: c.bits(8), optional: true },
+    { name: 'blob', type: c.bytes(), optional: true },
+    { name: 'big', type: c.bigint(), optional: true },
+    { name: 'logical_dec', type: { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 6 }, optional: true },
+    { name: 'logical_ts', type: { type: 'long', logicalType: 'timestamp-micros' }, optional: true },
+  ],
+});
+
+const row: Row = {
+  id: 1,
+  d: new LocalDate(19675),
+  t_ms: new LocalTime(45296789000n, 3),
+  t_us: new LocalTime(45296789012n, 6),
+  ts_ms: new LocalDateTime(1700000000123000n, 3),
+  ts_us: new LocalDateTime(1700000000123456n, 6),
+  ts_ns: new LocalDateTime(1700000000123456n, 6, 789),
+  zts: new ZonedDateTime('2023-11-14T22:13:20.123456Z'),
+  price: new Decimal(-123456789n, 4),
+  meta: new Json('{"a": [1, 2.50]}'),
+  role: 'owner',
+  flags: Buffer.from([0x81]),
+  blob: Buffer.from('blob bytes'),
+  big: 2n ** 62n + 1n,
+  logical_dec: new Decimal(-99999999999999999999n, 6),
+  logical_ts: new LocalDateTime(-1n, 6),
+};
+
+t.test('encode then decode gives back the same event, for every type', async (t) => {
+  const registry = new InMemorySchemaRegistry();
+  const encoder = new DebeziumEncoder({ registry, schemasFor: () => allTypes });
+  const decoder = new DebeziumDecoder({ schemas: registry });
+  for (const op of ['c', 'u', 'd', 'r'] as const) {
+    const event = { op, before: op === 'c' || op === 'r' ? null : row, after: op === 'd' ? null : { ...row, role: 'member' }, source };
+    const record = await encoder.record('b.chat.alltypes', event, { partition: 1, offset: 99 });
+    const decoded = await decoder.decode(record);
+    t.same(decoded, {
+      ...event,
+      key: { id: 1 },
+      kafka: { topic: 'b.chat.alltypes', partition: 1, offset: '99', timestamp: 1700000000000 },
+      headers: {},
+    }, `op ${op}`);
+  }
+  t.equal(registry.latestId('b.chat.alltypes-key'), 1);
+  t.equal(registry.latestId('b.chat.alltypes-value'), 2);
+});
+
+t.test('Decimal bytes are two\'s complement big-endian, rescaled without rounding', async (t) => {
+  t.same(unscaledToBytes(-123456789n), Buffer.from('f8a432eb', 'hex'));
+  t.same(unscaledToBytes(0n), Buffer.from([0]));
+  t.same(unscaledToBytes(128n), Buffer.from([0, 128]), 'a positive value keeps its sign byte');
+  t.same(unscaledToBytes(-128n), Buffer.from([0x80]));
+  t.equal(unscaledFromBytes(Buffer.from('f8a432eb', 'hex')), -123456789n);
+  t.equal(unscaledFromBytes(unscaledToBytes(-(10n ** 30n) + 7n)), -(10n ** 30n) + 7n);
+  const registry = new InMemorySchemaRegistry();
+  const encoder = new DebeziumEncoder({ registry, schemasFor: () => allTypes });
+  const decoder = new DebeziumDecoder({ schemas: registry });
+  const event = await decoder.decode(await encoder.record('b.chat.alltypes', { op: 'c', before: null, after: { id: 2, price: Decimal.parse('1.5') }, source }));
+  t.equal(String(event!.after!.price), '1.5000', 'scale 1 written at the column\'s scale 4');
+  await t.rejects(encoder.encode('b.chat.alltypes', { op: 'c', before: null, after: { id: 2, price: Decimal.parse('1.23456') }, source }), /price: 1\.23456 has more than 4 fraction digits: it would be rounded/);
+  await t.rejects(encoder.encode('b.chat.alltypes', { op: 'c', before: null, after: { id: 2, d: '2023-01-01' }, source }), /alltypes\.Value\.d: expected a LocalDate/);
+});
+
+t.test('tombstones: the key with a null value', async (t) => {
+  const registry = new InMemorySchemaRegistry();
+  const encoder = new DebeziumEncoder({ registry });
+  const decoder = new DebeziumDecoder({ schemas: registry });
+  const record = await encoder.record('a.chat.messages', { tombstone: { id: 5 } });
+  t.equal(record.value, null);
+  t.equal(record.key![0], 0);
+  t.equal(await decoder.decode(record), null);
+});
+
+t.test('shipped schemas: real Debezium shapes, re-targeted per prefix, equal to the builder', async (t) => {
+  for (const [table, spec] of Object.entries(chatTables)) {
+    for (const prefix of ['a', 'b']) {
+      for (const connector of ['mariadb', 'mysql'] as const) {
+        t.same(shippedSchemas(`${prefix}.chat.${table}`, connector), envelopeSchemas({ prefix, db: 'chat', table, connector, ...spec }), `${connector} ${prefix}.chat.${table}`);
+      }
+    }
+  }
+  const value = shippedSchemas('b.chat.messages').value;
+  t.equal(value['connect.name'], 'b.chat.messages.Envelope');
+  t.equal(value.namespace, 'b.chat.messages');
+  t.throws(() => shippedSchemas('a.chat.nope'), /no Debezium schema shipped for chat\.nope/);
+});
+
+t.test('a chat message through the shipped schemas, MariaDB and MySQL', async (t) => {
+  for (const connector of ['mariadb', 'mysql'] as const) {
+    const registry = new InMemorySchemaRegistry();
+    const encoder = new DebeziumEncoder({ registry, schemasFor: (topic) => shippedSchemas(topic, connector) });
+    const decoder = new DebeziumDecoder({ schemas: registry });
+    const after: Row = {
+      id: 10, room_id: 2, author: 'ann', body: 'x'.repeat(200), sent_at: LocalDateTime.parse('2024-02-29 23:59:59.999999'),
+      price: Decimal.parse('12345678.9012'), meta: new Json('{"k":"v"}'), updated_at: LocalDateTime.parse('2024-03-01 00:00:00.000001'),
+    };
+    const event = await decoder.decode(await encoder.record('a.chat.messages', { op: 'c', before: null, after, source: { ...source, connector, table: 'messages' } }));
+    t.same(event!.after, after, connector);
+    t.equal(event!.source.connector, connector);
+    t.equal(String(event!.after!.sent_at), '2024-02-29 23:59:59.999999');
+    const tomb = await decoder.decode(await encoder.record('a.chat.tandem_tombstones', {
+      op: 'c', before: null, source: { ...source, connector, table: 'tandem_tombstones' },
+      after: { tbl: 'messages', pk: '[10]', deleted_at: LocalDateTime.parse('2024-03-01 00:00:00.000002'), origin: 4294967295 },
+    }));
+    t.same(tomb!.key, { tbl: 'messages', pk: '[10]' });
+    t.equal(tomb!.after!.origin, 4294967295);
+  }
+});
