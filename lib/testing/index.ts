@@ -3,3 +3,4 @@ export * from './test-driver';
 export * from './in-memory-database';
 export * from './capture-sink';
 export * from './change-events';
+export * from './run-stage';

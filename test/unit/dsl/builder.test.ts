@@ -1,0 +1,108 @@
+import t from 'tap';
+import { defineTopology, TopologyBuilder } from '../../../lib/dsl';
+import { captureSink } from '../../../lib/testing';
+import { loadConfig } from '../../../lib/config';
+
+const config = loadConfig({});
+const resources = { config, mysql: (id: string) => captureSink(`mysql-${id}`) };
+
+t.test('unnamed nodes get Kafka Streams style generated names; given names are kept', async (t) => {
+  const b = new TopologyBuilder('demo');
+  b.stream('a.chat.messages')
+    .filter((e) => e.op !== 'd')
+    .map((e) => e, { name: 'identity' })
+    .peek(() => undefined)
+    .to(captureSink('out'));
+  const topology = b.build();
+  t.same(topology.nodes.map((n) => n.name), ['KSTREAM-SOURCE-0000000001', 'KSTREAM-FILTER-0000000002', 'identity', 'KSTREAM-PEEK-0000000004', 'out']);
+  t.same(topology.node('identity').parents, ['KSTREAM-FILTER-0000000002']);
+  t.same(topology.node('identity').children, ['KSTREAM-PEEK-0000000004']);
+});
+
+t.test('names are stable: building twice gives the same graph', async (t) => {
+  const def = defineTopology('twice', (ctx) => {
+    ctx.stream(/a\.chat\..*/).filter(() => true).to(ctx.mysql('b'));
+  });
+  t.same(def.build(resources).nodes.map((n) => n.name), def.build(resources).nodes.map((n) => n.name));
+});
+
+t.test('a stage may carry its own name; the DSL name wins; a clash falls back to a generated name', async (t) => {
+  const stage = { kind: 'noop', name: 'my-stage', process: (events: readonly unknown[]) => [...events] as never };
+  const b = new TopologyBuilder('named');
+  const s = b.stream('x');
+  s.process(stage).to(captureSink('one'));
+  s.process(stage).to(captureSink('two'));
+  s.process(stage, { name: 'explicit' }).to(captureSink('three'));
+  t.same(b.build().nodes.filter((n) => n.type === 'processor').map((n) => n.name), ['my-stage', 'KSTREAM-PROCESSOR-0000000004', 'explicit']);
+});
+
+t.test('mistakes are refused with what to fix', async (t) => {
+  const dangling = new TopologyBuilder('dangling');
+  dangling.stream('x', { name: 'src' }).filter(() => true, { name: 'f' });
+  t.throws(() => dangling.build(), /f lead\(s\) nowhere; end every stream with \.to\(sink\)/);
+  const twice = new TopologyBuilder('twice');
+  twice.stream('x', { name: 'same' });
+  t.throws(() => twice.stream('y', { name: 'same' }), /node name "same" is used twice/);
+  t.throws(() => twice.stream('x'), /topic x is already read by source same/);
+  t.throws(() => twice.stream([]), /needs at least one topic/);
+  t.throws(() => new TopologyBuilder('empty').build(), /has no streams/);
+  t.throws(() => twice.stream('z').branch([() => true], { branches: ['a', 'b'] }), /1 predicates but 2 branch names/);
+});
+
+t.test('sourceFor matches whole topic names, strings and patterns', async (t) => {
+  const b = new TopologyBuilder('topics');
+  b.stream(['a.chat.rooms', /b\.chat\..*/], { name: 'src' }).to(captureSink('out'));
+  const topology = b.build();
+  t.equal(topology.sourceFor('a.chat.rooms')?.name, 'src');
+  t.equal(topology.sourceFor('b.chat.messages')?.name, 'src');
+  t.equal(topology.sourceFor('xb.chat.messages'), undefined);
+  t.equal(topology.sourceFor('a.chat.rooms2'), undefined);
+});
+
+t.test('describe() prints sources, stages and sinks with their links', async (t) => {
+  const b = new TopologyBuilder('small');
+  const [messages, rest] = b
+    .stream(['a.chat.messages', 'a.chat.rooms'], { name: 'changes' })
+    .filter((e) => e.op !== 'r', { name: 'no-snapshots' })
+    .branch([(e) => e.source.table === 'messages', () => true], { name: 'split', branches: ['messages', 'rest'] });
+  messages.to(captureSink('message-sink'));
+  rest.to(captureSink('rest-sink'));
+  const text = b.build().describe().toString();
+  t.equal(
+    text,
+    [
+      'Topology: small',
+      '  Sub-topology: 0',
+      '    Source: changes (topics: [a.chat.messages, a.chat.rooms])',
+      '      --> no-snapshots',
+      '    Processor: no-snapshots (filter)',
+      '      --> split',
+      '      <-- changes',
+      '    Branch: split (2 branch(es), first match wins)',
+      '      --> messages, rest',
+      '      <-- no-snapshots',
+      '    Processor: messages (branch-child)',
+      '      --> message-sink',
+      '      <-- split',
+      '    Processor: rest (branch-child)',
+      '      --> rest-sink',
+      '      <-- split',
+      '    Sink: message-sink (capture message-sink (test))',
+      '      <-- messages',
+      '    Sink: rest-sink (capture rest-sink (test))',
+      '      <-- rest',
+      '',
+    ].join('\n'),
+  );
+  const data = b.build().describe();
+  t.equal(data.subtopologies.length, 1);
+  t.same(data.subtopologies[0].nodes[0], { type: 'source', name: 'changes', detail: 'topics: [a.chat.messages, a.chat.rooms]', predecessors: [], successors: ['no-snapshots'] });
+});
+
+t.test('unconnected streams are separate sub-topologies', async (t) => {
+  const b = new TopologyBuilder('two');
+  b.stream('x', { name: 'x' }).to(captureSink('sx'));
+  b.stream('y', { name: 'y' }).to(captureSink('sy'));
+  const subs = b.build().describe().subtopologies;
+  t.same(subs.map((s) => s.nodes.map((n) => n.name)), [['x', 'sx'], ['y', 'sy']]);
+});

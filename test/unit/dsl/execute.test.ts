@@ -1,0 +1,112 @@
+import t from 'tap';
+import { runBatch, TopologyBuilder, type Stage } from '../../../lib/dsl';
+import { fatal, poison } from '../../../lib/errors';
+import type { ChangeEvent, Sink } from '../../../lib/model';
+import { captureSink, changeEvent } from '../../../lib/testing';
+
+const ev = (id: number, table = 'messages') => changeEvent({ table, after: { id } });
+const ids = (events: readonly ChangeEvent[]) => events.map((e) => e.after?.id);
+
+t.test('runs stages in order, fans out to every child, and counts in/out per node', async (t) => {
+  const evens = captureSink('evens');
+  const all = captureSink('all');
+  const b = new TopologyBuilder('fan');
+  const src = b.stream('t', { name: 'src' });
+  src.filter((e) => Number(e.after?.id) % 2 === 0, { name: 'even' }).to(evens);
+  src.map((e) => ({ ...e, after: { ...e.after, seen: true } }), { name: 'mark' }).to(all);
+  const out = await runBatch(b.build(), 'src', [ev(1), ev(2), ev(3), ev(4)]);
+  t.same(ids(evens.events), [2, 4]);
+  t.same(ids(all.events), [1, 2, 3, 4]);
+  t.equal(all.events[0].after?.seen, true);
+  t.same(out.counters.src, { in: 4, out: 4, deadLettered: 0 });
+  t.same(out.counters.even, { in: 4, out: 2, deadLettered: 0 });
+  t.same(out.counters.evens, { in: 2, out: 0, deadLettered: 0, applied: 2, skipped: 0 });
+  t.same(out.totals, { in: 4, echoesSuppressed: 0, conflictsResolved: 0, deadLettered: 0, applied: 6, skipped: 0 });
+});
+
+t.test('branch sends each event to the first matching branch only; unmatched are counted', async (t) => {
+  const rooms = captureSink('rooms');
+  const messages = captureSink('messages');
+  const b = new TopologyBuilder('branch');
+  const [r, m] = b.stream('t', { name: 'src' }).branch([(e) => e.source.table === 'rooms', (e) => e.source.table !== 'members'], { name: 'split' });
+  r.to(rooms);
+  m.to(messages);
+  const out = await runBatch(b.build(), 'src', [ev(1, 'rooms'), ev(2, 'messages'), ev(3, 'members'), ev(4, 'rooms')]);
+  t.same(ids(rooms.events), [1, 4]);
+  t.same(ids(messages.events), [2]);
+  t.same(out.counters.split, { in: 4, out: 3, deadLettered: 0, unmatched: 1 });
+});
+
+t.test('a poison error dead-letters only the event that caused it; the rest continue', async (t) => {
+  const sink = captureSink('out');
+  let calls = 0;
+  const picky: Stage = {
+    kind: 'picky',
+    process(events, ctx) {
+      calls++;
+      ctx.count('seen', events.length);
+      for (const e of events) if (e.after?.id === 2) throw poison(`cannot handle ${String(e.after.id)}`);
+      return [...events];
+    },
+  };
+  const b = new TopologyBuilder('poison');
+  b.stream('t', { name: 'src' }).process(picky, { name: 'picky' }).to(sink);
+  const out = await runBatch(b.build(), 'src', [ev(1), ev(2), ev(3)]);
+  t.same(ids(sink.events), [1, 3]);
+  t.equal(out.deadLetters.length, 1);
+  t.equal(out.deadLetters[0].stage, 'picky');
+  t.equal(out.deadLetters[0].reason, 'cannot handle 2');
+  t.equal(out.deadLetters[0].event?.after?.id, 2);
+  t.equal(calls, 4, 'once for the batch, then once per event');
+  // Counters of failed attempts are discarded: only the two per-event runs that returned count.
+  t.same(out.counters.picky, { in: 3, out: 2, deadLettered: 1, seen: 2 });
+  t.equal(out.totals.deadLettered, 1);
+});
+
+t.test('stage dead letters and sink dead letters both come back, named by where they happened', async (t) => {
+  const refusing: Sink = {
+    name: 'db',
+    describe: () => 'refuses odd ids',
+    write: async (events) => ({
+      applied: events.filter((e) => Number(e.after?.id) % 2 === 0).length,
+      skipped: 0,
+      deadLetters: events.filter((e) => Number(e.after?.id) % 2 === 1).map((event) => ({ stage: 'db', reason: 'odd', event })),
+    }),
+    flush: async () => undefined,
+    close: async () => undefined,
+  };
+  const letter: Stage = {
+    kind: 'letter',
+    process(events, ctx) {
+      ctx.deadLetter(events[0], 'first one');
+      return events.slice(1);
+    },
+  };
+  const b = new TopologyBuilder('letters');
+  b.stream('t', { name: 'src' }).process(letter, { name: 'letter' }).to(refusing, { name: 'db-node' });
+  const out = await runBatch(b.build(), 'src', [ev(1), ev(2), ev(3)]);
+  t.same(out.deadLetters.map((d) => [d.stage, d.reason, d.event?.after?.id]), [['letter', 'first one', 1], ['db', 'odd', 3]]);
+  t.same(out.counters['db-node'], { in: 2, out: 0, deadLettered: 1, applied: 1, skipped: 0 });
+  t.equal(out.totals.deadLettered, 2);
+});
+
+t.test('fatal errors and sink failures stop the batch', async (t) => {
+  const b = new TopologyBuilder('fatal');
+  b.stream('t', { name: 'src' }).process({ kind: 'boom', process: () => { throw fatal('broken invariant'); } }).to(captureSink('out'));
+  await t.rejects(runBatch(b.build(), 'src', [ev(1)]), { kind: 'fatal', message: 'broken invariant' });
+  const c = new TopologyBuilder('sink-down');
+  const down: Sink = { ...captureSink('down'), write: async () => { throw new Error('connection lost'); } };
+  c.stream('t', { name: 'src' }).to(down);
+  await t.rejects(runBatch(c.build(), 'src', [ev(1)]), /connection lost/);
+  await t.rejects(runBatch(c.build(), 'down', [ev(1)]), /down is a sink node, not a source/);
+});
+
+t.test('an empty result stops early: sinks are not called with nothing', async (t) => {
+  let writes = 0;
+  const sink: Sink = { ...captureSink('s'), write: async () => { writes++; return { applied: 0, skipped: 0, deadLetters: [] }; } };
+  const b = new TopologyBuilder('empty');
+  b.stream('t', { name: 'src' }).filter(() => false).to(sink);
+  const out = await runBatch(b.build(), 'src', [ev(1)]);
+  t.equal(writes, 0);
+  t.same(out.counters.s, { in: 0, out: 0, deadLettered: 0 });
+});

@@ -1,0 +1,70 @@
+import t from 'tap';
+import { parseTables, type TableSpec } from '../../../lib/config';
+import { carryDeletes } from '../../../lib/stages';
+import { at, changeEvent, runStage } from '../../../lib/testing';
+
+
+const tables = parseTables('rooms,members:room_id+user_id,messages') as TableSpec[];
+const stage = carryDeletes({ tables });
+const tombstone = (tbl: string, pk: string, deletedAt: unknown = at('2026-01-01 00:00:05.000001'), op: 'c' | 'u' | 'd' = 'c') => {
+  const image = { tbl, pk, deleted_at: deletedAt as never, origin: 2 };
+  return changeEvent({ db: 'b', table: 'tandem_tombstones', op, before: op === 'd' ? image : null, after: op === 'd' ? null : image, key: { tbl, pk }, serverId: 2, pos: 900 });
+};
+
+t.test('a tombstone row becomes a delete of the row it names, with its time', async (t) => {
+  const ran = await runStage(stage, [tombstone('messages', '[42]')]);
+  t.equal(ran.out.length, 1);
+  const del = ran.out[0];
+  t.equal(del.op, 'd');
+  t.equal(del.source.table, 'messages');
+  t.equal(del.source.serverId, 2);
+  t.equal(del.source.pos, 900);
+  t.same(del.key, { id: 42 });
+  t.same(del.before, { id: 42 });
+  t.equal(del.after, null);
+  t.equal(del.deletedAt?.epochMicros, at('2026-01-01 00:00:05.000001').epochMicros);
+  t.equal(del.headers['tandem-origin'], '2');
+});
+
+t.test('composite keys follow the configured column order; updates of tombstones carry too', async (t) => {
+  const ran = await runStage(stage, [tombstone('members', '[7, 9]', at('2026-01-01 00:00:06'), 'u')]);
+  t.same(ran.out[0].key, { room_id: 7, user_id: 9 });
+  t.equal(ran.out[0].deletedAt?.toString(), '2026-01-01 00:00:06');
+});
+
+t.test('row-topic deletes and tombstone purges are dropped and counted; other changes pass', async (t) => {
+  const rowDelete = changeEvent({ table: 'messages', op: 'd', before: { id: 42, body: 'x' } });
+  const purge = tombstone('messages', '[41]', at('2026-01-01 00:00:00'), 'd');
+  const insert = changeEvent({ table: 'messages', after: { id: 43, body: 'y' } });
+  const ran = await runStage(stage, [rowDelete, purge, insert]);
+  t.same(ran.out, [insert]);
+  t.same(ran.counters, { rowDeletesDropped: 1, purgesDropped: 1 });
+});
+
+t.test('a tombstone that cannot become a delete is dead-lettered with the reason', async (t) => {
+  const bad = [
+    tombstone('users', '[1]'),
+    tombstone('members', '[7]'),
+    tombstone('messages', 'not json'),
+    tombstone('messages', '[1]', 'yesterday'),
+    tombstone('messages', '[12345678901234567890]'),
+  ];
+  const ran = await runStage(stage, bad);
+  t.same(ran.out, []);
+  t.same(
+    ran.deadLetters.map((d) => d.reason),
+    [
+      'tombstone for table "users", which is not a synced table (have rooms, members, messages)',
+      'tombstone pk [7] for members must be a JSON array of 2 value(s) (room_id, user_id)',
+      'tombstone pk "not json" for messages is not a JSON array',
+      'tombstone for messages [1] has no usable deleted_at (got yesterday)',
+      'tombstone pk [12345678901234567890] for messages holds a value that cannot be a key here (nested, or an integer beyond 2^53)',
+    ],
+  );
+  t.equal(ran.deadLetters[0].event, bad[0]);
+});
+
+t.test('deleted_at given as text (a decoder without logical types) is parsed exactly', async (t) => {
+  const ran = await runStage(stage, [tombstone('rooms', '[3]', '2026-01-01 00:00:07.123456')]);
+  t.equal(ran.out[0].deletedAt?.epochMicros, at('2026-01-01 00:00:07.123456').epochMicros);
+});

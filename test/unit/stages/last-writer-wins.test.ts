@@ -1,0 +1,76 @@
+import t from 'tap';
+import { lastWriterWins } from '../../../lib/stages';
+import { at, changeEvent, runStage } from '../../../lib/testing';
+
+const lww = lastWriterWins();
+const update = (id: number, body: string, updatedAt: string, extra: { serverId?: number; pos?: number; row?: number; file?: string } = {}) =>
+  changeEvent({ table: 'messages', op: 'u', after: { id, body, updated_at: at(updatedAt) }, ...extra });
+const del = (id: number, deletedAt: string, pos = 4) => changeEvent({ table: 'messages', op: 'd', before: { id }, key: { id }, deletedAt, pos });
+
+t.test('keeps the newest change per key and counts each loser', async (t) => {
+  const older = update(1, 'old', '2026-01-01 00:00:01.000001');
+  const newer = update(1, 'new', '2026-01-01 00:00:01.000002');
+  const other = update(2, 'other', '2026-01-01 00:00:00');
+  // Newest first in the batch: order within the batch does not decide, the version does.
+  const ran = await runStage(lww, [newer, other, older]);
+  t.same(ran.out, [newer, other]);
+  t.same(ran.counters, { conflictsResolved: 1 });
+});
+
+t.test('compares whole microseconds, not milliseconds', async (t) => {
+  const a = update(1, 'a', '2026-01-01 00:00:01.000999');
+  const b = update(1, 'b', '2026-01-01 00:00:01.000100');
+  t.same((await runStage(lww, [a, b])).out, [a]);
+});
+
+t.test('equal timestamps: greater origin id, then later binlog position wins', async (t) => {
+  const fromA = update(1, 'a', '2026-01-01 00:00:01', { serverId: 1, pos: 900 });
+  const fromB = update(1, 'b', '2026-01-01 00:00:01', { serverId: 2, pos: 100 });
+  t.same((await runStage(lww, [fromB, fromA])).out, [fromB], 'origin id decides before position');
+  const early = update(1, 'early', '2026-01-01 00:00:01', { pos: 100, row: 1 });
+  const late = update(1, 'late', '2026-01-01 00:00:01', { pos: 100, row: 2 });
+  t.same((await runStage(lww, [late, early])).out, [late], 'row within the event');
+  const nextFile = update(1, 'next-file', '2026-01-01 00:00:01', { file: 'mysql-bin.000002', pos: 4 });
+  const prevFile = update(1, 'prev-file', '2026-01-01 00:00:01', { file: 'mysql-bin.000001', pos: 99999 });
+  t.same((await runStage(lww, [nextFile, prevFile])).out, [nextFile], 'file before position');
+});
+
+t.test('a delete takes part with its deletedAt and wins ties against an update', async (t) => {
+  const up = update(1, 'x', '2026-01-01 00:00:05');
+  const sameTime = del(1, '2026-01-01 00:00:05');
+  t.same((await runStage(lww, [sameTime, up])).out, [sameTime], 'delete at the same time wins');
+  const olderDelete = del(1, '2026-01-01 00:00:04.999999');
+  t.same((await runStage(lww, [olderDelete, up])).out, [up], 'a newer update beats an older delete (re-insert)');
+  const newerDelete = del(1, '2026-01-01 00:00:06');
+  const ran = await runStage(lww, [up, newerDelete]);
+  t.same(ran.out, [newerDelete]);
+  t.same(ran.counters, { conflictsResolved: 1 });
+});
+
+t.test('same key in different tables is not a conflict', async (t) => {
+  const room = changeEvent({ table: 'rooms', after: { id: 1, updated_at: at('2026-01-01 00:00:01') } });
+  const msg = update(1, 'x', '2026-01-01 00:00:00');
+  const ran = await runStage(lww, [room, msg]);
+  t.same(ran.out, [room, msg]);
+  t.same(ran.counters, {});
+});
+
+t.test('changes it cannot order are dead-lettered with the reason', async (t) => {
+  const noTime = changeEvent({ table: 'messages', after: { id: 1, body: 'x' } });
+  const rowDelete = changeEvent({ table: 'messages', op: 'd', before: { id: 2 } });
+  const noKey = changeEvent({ table: 'messages', after: { body: 'x', updated_at: at('2026-01-01 00:00:00') }, key: {} });
+  const ran = await runStage(lww, [noTime, rowDelete, noKey]);
+  t.same(ran.out, []);
+  t.same(ran.deadLetters.map((d) => d.reason), [
+    'cannot order a change of messages: no updated_at column',
+    'cannot order a change of messages: a delete without deletedAt (not carried by a tombstone)',
+    'cannot order a change of messages: it has no primary key',
+  ]);
+});
+
+t.test('another version column can be named', async (t) => {
+  const stage = lastWriterWins({ column: 'changed_at' });
+  const a = changeEvent({ table: 'rooms', after: { id: 1, changed_at: at('2026-01-01 00:00:02'), updated_at: at('2026-01-01 00:00:00') } });
+  const b = changeEvent({ table: 'rooms', after: { id: 1, changed_at: at('2026-01-01 00:00:01'), updated_at: at('2026-01-01 00:00:09') } });
+  t.same((await runStage(stage, [b, a])).out, [a]);
+});

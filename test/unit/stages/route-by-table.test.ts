@@ -1,0 +1,40 @@
+import t from 'tap';
+import { routeByTable, sameTables } from '../../../lib/stages';
+import { at, changeEvent, runStage } from '../../../lib/testing';
+
+t.test('routes to the target table, renaming and dropping columns in every image and the key', async (t) => {
+  const stage = routeByTable({ routes: { messages: { table: 'chat_messages', rename: { id: 'message_id', body: 'text' }, drop: ['meta'] } } });
+  const input = changeEvent({ table: 'messages', op: 'u', before: { id: 1, body: 'a', meta: null }, after: { id: 1, body: 'b', meta: null } });
+  const ran = await runStage(stage, [input]);
+  t.same(ran.out[0].target, { table: 'chat_messages' });
+  t.same(ran.out[0].after, { message_id: 1, text: 'b' });
+  t.same(ran.out[0].before, { message_id: 1, text: 'a' });
+  t.same(ran.out[0].key, { message_id: 1 });
+  t.same(input.after, { id: 1, body: 'b', meta: null }, 'the input event is not changed');
+  t.equal(input.target, undefined);
+});
+
+t.test('a table with no route goes to the dead letters with a reason; ignored tables are counted', async (t) => {
+  const stage = routeByTable({ routes: { rooms: true, messages: 'messages' }, ignore: ['audit'] });
+  const unknown = changeEvent({ table: 'users', after: { id: 1 } });
+  const ignored = changeEvent({ table: 'audit', after: { id: 1 } });
+  const room = changeEvent({ table: 'rooms', after: { id: 1, updated_at: at('2026-01-01 00:00:00') } });
+  const ran = await runStage(stage, [unknown, ignored, room]);
+  t.same(ran.out.map((e) => e.target), [{ table: 'rooms' }]);
+  t.same(ran.deadLetters, [{ event: unknown, reason: 'no route for table "users" (routed: rooms, messages)' }]);
+  t.same(ran.counters, { ignored: 1 });
+});
+
+t.test('deletes keep their time and key through the route', async (t) => {
+  const stage = routeByTable({ routes: sameTables([{ name: 'messages' }]) });
+  const del = changeEvent({ table: 'messages', op: 'd', before: { id: 5 }, key: { id: 5 }, deletedAt: '2026-01-01 00:00:03' });
+  const ran = await runStage(stage, [del]);
+  t.equal(ran.out[0].deletedAt?.toString(), '2026-01-01 00:00:03');
+  t.same(ran.out[0].key, { id: 5 });
+  t.same(ran.out[0].target, { table: 'messages' });
+});
+
+t.test('bad routes are refused when the stage is built', async (t) => {
+  t.throws(() => routeByTable({ routes: { a: true }, ignore: ['a'] }), /a both routed and ignored/);
+  t.throws(() => routeByTable({ routes: { a: { rename: { x: 'z', y: 'z' } } } }), /two columns are renamed to the same name/);
+});
