@@ -1,0 +1,97 @@
+import t from 'tap';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, redactUrl, topicsOf, formatTables, parseTables } from '../../../lib/config';
+
+t.test('defaults', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.brokers, '127.0.0.1:9092');
+  t.equal(c.registryUrl, 'http://127.0.0.1:8081/apis/ccompat/v7');
+  t.same(c.databases, [
+    { id: 'a', url: 'mysql://tandem:tandem@127.0.0.1:3307/chat', database: 'chat' },
+    { id: 'b', url: 'mysql://tandem:tandem@127.0.0.1:3308/chat', database: 'chat' },
+  ]);
+  t.same(c.tables, [
+    { name: 'rooms', primaryKey: ['id'] },
+    { name: 'members', primaryKey: ['room_id', 'user_id'] },
+    { name: 'messages', primaryKey: ['id'] },
+  ]);
+  t.equal(c.groupId, 'tandem-bidirectional');
+  t.equal(c.batchRows, 1000);
+  t.equal(c.lingerMs, 20);
+  t.equal(c.dlqTopic, 'tandem.dlq');
+  t.equal(c.serverId, 4100);
+  t.same(topicsOf(c, 'b'), ['b.chat.rooms', 'b.chat.members', 'b.chat.messages', 'b.chat.tandem_tombstones']);
+});
+
+t.test('environment overrides', async (t) => {
+  const c = loadConfig({
+    TANDEM_BROKERS: 'k1:9092, k2:9093',
+    TANDEM_DB_B_URL: 'mariadb://u:p@db-b:3306/other',
+    TANDEM_TABLES: 'messages,reactions:message_id+user_id+emoji',
+    TANDEM_BATCH_ROWS: '500',
+    TANDEM_LINGER_MS: '0',
+    TANDEM_SERVER_ID: '4200',
+  });
+  t.equal(c.brokers, 'k1:9092,k2:9093');
+  t.same(c.databases[1], { id: 'b', url: 'mariadb://u:p@db-b:3306/other', database: 'other' });
+  t.same(c.tables[1], { name: 'reactions', primaryKey: ['message_id', 'user_id', 'emoji'] });
+  t.equal(c.batchRows, 500);
+  t.equal(c.lingerMs, 0);
+  t.equal(c.serverId, 4200);
+  t.same(topicsOf(c, 'b'), ['b.other.messages', 'b.other.reactions', 'b.other.tandem_tombstones']);
+});
+
+t.test('every bad setting is named at once, with what was given', async (t) => {
+  const err = (() => {
+    try {
+      loadConfig({ TANDEM_BATCH_ROWS: 'abc', TANDEM_LINGER_MS: '-1', TANDEM_SERVER_ID: '0', TANDEM_BROKERS: 'nohost', TANDEM_DB_A_URL: 'postgres://x/y', TANDEM_TABLES: 'rooms,,x', TANDEM_REGISTRY_URL: 'ftp://r' });
+    } catch (e) {
+      return e as Error & { kind: string };
+    }
+    return undefined;
+  })();
+  t.equal(err?.kind, 'fatal');
+  t.equal(
+    err?.message,
+    [
+      'invalid configuration:',
+      '  TANDEM_BROKERS must be a comma-separated list of host:port, got "nohost"',
+      '  TANDEM_REGISTRY_URL must be an http(s) URL, got "ftp://r"',
+      '  TANDEM_DB_A_URL must use mysql:// or mariadb://, got "postgres:"',
+      '  TANDEM_TABLES has an empty table entry (expected a list like "rooms,members:room_id+user_id,messages")',
+      '  TANDEM_BATCH_ROWS must be a positive integer, got "abc"',
+      '  TANDEM_LINGER_MS must be an integer of milliseconds >= 0, got "-1"',
+      '  TANDEM_SERVER_ID must be a server id between 1 and 4294967295, got "0"',
+    ].join('\n'),
+  );
+});
+
+t.test('a JSON config file (TANDEM_CONFIG) sits between the environment and the defaults', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'tandem.json');
+  writeFileSync(file, JSON.stringify({ batchRows: 250, lingerMs: 5, tables: ['rooms', 'members:room_id+user_id'], brokers: ['k:1'] }));
+  const c = loadConfig({ TANDEM_CONFIG: file, TANDEM_LINGER_MS: '7' });
+  t.equal(c.batchRows, 250);
+  t.equal(c.lingerMs, 7, 'environment wins over the file');
+  t.equal(c.brokers, 'k:1');
+  t.equal(formatTables(c.tables), 'rooms,members:room_id+user_id');
+
+  writeFileSync(file, JSON.stringify({ batchRows: 1.5 }));
+  t.throws(() => loadConfig({ TANDEM_CONFIG: file }), { message: `invalid configuration:\n  batchRows in ${file} must be a positive integer, got 1.5` });
+  writeFileSync(file, JSON.stringify({ batchrows: 1 }));
+  t.throws(() => loadConfig({ TANDEM_CONFIG: file }), { message: `config file ${file} has unknown setting(s) batchrows` });
+  writeFileSync(file, '{ not json');
+  t.throws(() => loadConfig({ TANDEM_CONFIG: file }), { message: new RegExp(`config file ${file} is not valid JSON`) });
+  t.throws(() => loadConfig({ TANDEM_CONFIG: join(dir, 'missing.json') }), { kind: 'fatal', message: /TANDEM_CONFIG names .*missing\.json, which cannot be read/ });
+});
+
+t.test('table lists', async (t) => {
+  t.same(parseTables('a , b:x+y'), [{ name: 'a', primaryKey: ['id'] }, { name: 'b', primaryKey: ['x', 'y'] }]);
+  t.equal(parseTables('a,a'), 'table a is listed twice');
+  t.equal(parseTables('a:b:c'), 'entry "a:b:c" has more than one ":"');
+  t.equal(parseTables('bad-name'), 'table name "bad-name" is not a plain identifier');
+  t.equal(redactUrl('mysql://tandem:secret@h:1/chat'), 'mysql://tandem:***@h:1/chat');
+});
