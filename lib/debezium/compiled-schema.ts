@@ -1,8 +1,15 @@
-import type { Type } from 'avsc';
+import type { Resolver, Type } from 'avsc';
 import type { AvroSchemaJson } from '../registry';
 import { compileEnvelopePlan, compileKeyPlan, type EnvelopePlan } from './envelope-plan';
 import { compileAvro } from './long-type';
+import { envelopeReaderSchema } from './reader-schema';
 import type { RowPlan } from './row-plan';
+
+/** How to read an envelope's bytes: the pruned reader type and its resolver from the writer. */
+export interface EnvelopeReader {
+  type: Type;
+  resolver: Resolver;
+}
 
 /**
  * Everything decided about one registry schema id, once: the compiled avsc type and, on first
@@ -14,6 +21,7 @@ export class CompiledSchema {
   readonly invalid: string | undefined;
   private envelopePlan: EnvelopePlan | string | undefined;
   private keyPlan: RowPlan | string | undefined;
+  private reader: EnvelopeReader | undefined;
 
   constructor(readonly id: number, readonly json: AvroSchemaJson) {
     try {
@@ -25,6 +33,15 @@ export class CompiledSchema {
 
   envelope(): EnvelopePlan | string {
     return (this.envelopePlan ??= this.invalid ?? compileEnvelopePlan(this.json));
+  }
+
+  /** Call only once `envelope()` has returned a plan. */
+  envelopeReader(): EnvelopeReader {
+    if (!this.reader) {
+      const type = compileAvro(envelopeReaderSchema(this.json));
+      this.reader = { type, resolver: type.createResolver(this.type!) };
+    }
+    return this.reader;
   }
 
   key(): RowPlan | string {

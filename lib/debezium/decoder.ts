@@ -18,6 +18,9 @@ interface RawEnvelope {
 }
 
 const OPS = new Set<string>(['c', 'u', 'd', 'r']);
+// Hot path: tsx/esbuild turn imported names into getter calls on every use; read them once.
+const HEADER = HEADER_LENGTH;
+const sourceInfoOf = toSourceInfo;
 
 /**
  * Decodes Debezium change events (Confluent-framed Avro keys and values) into `ChangeEvent`s.
@@ -70,16 +73,17 @@ export class DebeziumDecoder {
 
   private idOf(buf: Buffer, what: 'key' | 'value', record: KafkaRecord): number {
     // Checked inline: this runs for every record and must not allocate on the good path.
-    if (buf.length >= HEADER_LENGTH && buf[0] === 0) return buf.readUInt32BE(1);
+    if (buf.length >= HEADER && buf[0] === 0) return buf.readUInt32BE(1);
     throw this.poison(record, wireFormatProblem(buf, what)!);
   }
 
   private build(record: KafkaRecord, value: Buffer, valueSchema: CompiledSchema, keySchema: CompiledSchema | undefined): ChangeEvent {
     const plan = valueSchema.envelope();
     if (typeof plan === 'string') throw this.poison(record, `value schema id ${valueSchema.id}: ${plan}`);
+    const reader = valueSchema.envelopeReader();
     let raw: RawEnvelope;
     try {
-      raw = valueSchema.type!.fromBuffer(value.subarray(HEADER_LENGTH)) as RawEnvelope;
+      raw = reader.type.fromBuffer(value.subarray(HEADER), reader.resolver) as RawEnvelope;
     } catch (err) {
       throw this.poison(record, `value is not valid Avro for schema id ${valueSchema.id} (${plan.envelopeName}): ${messageOf(err)}`, err);
     }
@@ -91,7 +95,7 @@ export class DebeziumDecoder {
         before: raw.before === null ? null : plan.row.toRow(raw.before),
         after: raw.after === null ? null : plan.row.toRow(raw.after),
         key: keySchema === undefined ? {} : this.key(record, record.key!, keySchema),
-        source: toSourceInfo(raw.source),
+        source: sourceInfoOf(raw.source),
         kafka: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp },
         headers: record.headers,
       };
@@ -106,7 +110,7 @@ export class DebeziumDecoder {
     if (typeof plan === 'string') throw this.poison(record, `key schema id ${schema.id}: ${plan}`);
     let raw: unknown;
     try {
-      raw = schema.type!.fromBuffer(key.subarray(HEADER_LENGTH));
+      raw = schema.type!.fromBuffer(key.subarray(HEADER));
     } catch (err) {
       throw this.poison(record, `key is not valid Avro for schema id ${schema.id} (${plan.recordName}): ${messageOf(err)}`, err);
     }

@@ -25,10 +25,6 @@ export function longOut(n: bigint): number | bigint {
   return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
 }
 
-export function bigOf(raw: unknown): bigint {
-  return BigInt(raw as number | bigint);
-}
-
 /** Floor division, so instants before the epoch keep a non-negative sub-unit rest. */
 export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;

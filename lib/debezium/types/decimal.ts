@@ -5,6 +5,10 @@ import { Decimal, type ColumnValue } from '../../model';
 import type { AvroSchemaObject } from '../../registry';
 import { wrongValue, type ColumnCodec, type CodecFactory } from './codec';
 
+// Hot path: tsx/esbuild turn imported names into getter calls on every use, so the classes
+// used per value are read once into module constants.
+const DecimalValue = Decimal;
+
 export function unscaledFromBytes(buf: Buffer): bigint {
   const len = buf.length;
   if (len === 0) return 0n;
@@ -47,7 +51,7 @@ function scaleOf(schema: AvroSchemaObject): number {
 export const decimal: CodecFactory = (schema) => {
   const scale = scaleOf(schema);
   return {
-    decode: (raw) => new Decimal(unscaledFromBytes(raw as Buffer), scale),
+    decode: (raw) => new DecimalValue(unscaledFromBytes(raw as Buffer), scale),
     encode: (value) => unscaledToBytes(rescale(decimalOf(value), scale)),
   };
 };
@@ -55,7 +59,7 @@ export const decimal: CodecFactory = (schema) => {
 export const variableScaleDecimal: ColumnCodec = {
   decode: (raw) => {
     const r = raw as { scale: number; value: Buffer };
-    return new Decimal(unscaledFromBytes(r.value), r.scale);
+    return new DecimalValue(unscaledFromBytes(r.value), r.scale);
   },
   encode: (value) => {
     const d = decimalOf(value);

@@ -1,0 +1,122 @@
+// Decoded Debezium records per second for a realistic chat message (DATETIME(6), DECIMAL(12,4),
+// JSON, ~200-byte text), against the ceiling: bare avsc `fromBuffer` of the same key and value
+// Avro bytes with no conversion at all. Ends with one JSON line.
+import { Type, types } from 'avsc';
+import { DebeziumDecoder, DebeziumEncoder, shippedSchemas } from '../lib/debezium';
+import { Decimal, Json, LocalDateTime, type KafkaRecord } from '../lib/model';
+import { HEADER_LENGTH, InMemorySchemaRegistry } from '../lib/registry';
+
+const TOPIC = 'a.chat.messages';
+const DISTINCT = 1000;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 1500);
+
+/** avsc with its own varint read minus the precision check: the cheapest possible long. */
+function bareLong(): Type {
+  const base = types.LongType.__with({
+    fromBuffer: (b: Buffer) => Number(b.readBigInt64LE(0)),
+    toBuffer: () => Buffer.alloc(8),
+    fromJSON: Number,
+    toJSON: (v: number) => v,
+    isValid: (v: unknown) => typeof v === 'number',
+    compare: () => 0,
+  });
+  return Object.create(base, { _read: { value: (tap: { readLong(): number }) => tap.readLong() } }) as Type;
+}
+
+function rate(label: string, fn: () => number): number[] {
+  const rates: number[] = [];
+  // Run 0 warms the JIT up and is not counted.
+  for (let run = -1; run < RUNS; run++) {
+    const start = process.hrtime.bigint();
+    let n = 0;
+    let elapsedMs = 0;
+    while (elapsedMs < RUN_MS) {
+      n += fn();
+      elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+    }
+    if (run >= 0) rates.push(Math.round((n / elapsedMs) * 1000));
+  }
+  const sorted = [...rates].sort((a, b) => a - b);
+  console.log(`${label.padEnd(34)} min ${sorted[0]}  median ${sorted[sorted.length >> 1]}  max ${sorted[sorted.length - 1]} records/s`);
+  return sorted;
+}
+
+async function main(): Promise<void> {
+  const registry = new InMemorySchemaRegistry();
+  const encoder = new DebeziumEncoder({ registry });
+  const records: KafkaRecord[] = [];
+  for (let i = 0; i < DISTINCT; i++) {
+    const after = {
+      id: 1_000_000 + i,
+      room_id: i % 50,
+      author: `user-${i % 97}`,
+      body: `message ${i} `.padEnd(200, 'lorem ipsum dolor sit amet '),
+      sent_at: new LocalDateTime(1_700_000_000_000_000n + BigInt(i) * 1_000_123n, 6),
+      price: new Decimal(BigInt(i * 12345 - 500_000), 4),
+      meta: new Json(`{"client":"web","seq":${i},"tags":["a","b"]}`),
+      updated_at: new LocalDateTime(1_700_000_000_000_000n + BigInt(i) * 1_000_321n, 6),
+    };
+    const source = {
+      connector: 'mariadb', name: 'a', db: 'chat', table: 'messages', serverId: 1, gtid: `0-1-${i}`, file: 'mysql-bin.000003',
+      pos: 4 + i * 300, row: 0, tsMs: 1_700_000_000_000 + i, snapshot: false, thread: 12,
+    };
+    records.push(await encoder.record(TOPIC, { op: i % 4 === 0 ? 'u' : 'c', before: i % 4 === 0 ? after : null, after, source }, { offset: i }));
+  }
+  const decoder = new DebeziumDecoder({ schemas: registry });
+  await decoder.decode(records[0]);
+  const bytes = records.reduce((sum, r) => sum + r.key!.length + r.value!.length, 0) / DISTINCT;
+  console.log(`decode bench: ${TOPIC}, ${DISTINCT} distinct records, ${bytes.toFixed(0)} bytes key+value on average, ${RUNS} runs of ${RUN_MS} ms`);
+
+  const schemas = shippedSchemas(TOPIC);
+  const hook = (s: unknown) => (s === 'long' || (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'long') ? bareLong() : undefined);
+  const bareKey = Type.forSchema(schemas.key as Parameters<typeof Type.forSchema>[0], { typeHook: hook });
+  const bareValue = Type.forSchema(schemas.value as Parameters<typeof Type.forSchema>[0], { typeHook: hook });
+  const keys = records.map((r) => r.key!.subarray(HEADER_LENGTH));
+  const values = records.map((r) => r.value!.subarray(HEADER_LENGTH));
+
+  let sink = 0;
+  const bare = rate('bare avsc fromBuffer (key+value)', () => {
+    for (let i = 0; i < DISTINCT; i++) {
+      bareKey.fromBuffer(keys[i]);
+      sink += bareValue.fromBuffer(values[i]).op.length;
+    }
+    return DISTINCT;
+  });
+  const cached = rate('DebeziumDecoder.decodeCached', () => {
+    for (let i = 0; i < DISTINCT; i++) sink += decoder.decodeCached(records[i])!.source.row;
+    return DISTINCT;
+  });
+  const asyncRates: number[] = [];
+  for (let run = -1; run < RUNS; run++) {
+    const start = process.hrtime.bigint();
+    let n = 0;
+    while (Number(process.hrtime.bigint() - start) / 1e6 < RUN_MS) {
+      for (let i = 0; i < DISTINCT; i++) sink += (await decoder.decode(records[i]))!.source.row;
+      n += DISTINCT;
+    }
+    if (run >= 0) asyncRates.push(Math.round(n / (Number(process.hrtime.bigint() - start) / 1e9)));
+  }
+  asyncRates.sort((a, b) => a - b);
+  console.log(`${'DebeziumDecoder.decode (await)'.padEnd(34)} min ${asyncRates[0]}  median ${asyncRates[asyncRates.length >> 1]}  max ${asyncRates[asyncRates.length - 1]} records/s`);
+  if (sink === -1) console.log('unreachable');
+
+  const median = (xs: number[]) => xs[xs.length >> 1];
+  const ratio = median(cached) / median(bare);
+  console.log(`ratio decodeCached / bare avsc (medians): ${ratio.toFixed(2)} (target >= 0.5)`);
+  console.log(JSON.stringify({
+    bench: 'decode',
+    records: DISTINCT * RUNS,
+    records_per_s: median(cached),
+    records_per_s_min: cached[0],
+    records_per_s_max: cached[cached.length - 1],
+    async_records_per_s: median(asyncRates),
+    raw_avsc_records_per_s: median(bare),
+    ratio: Number(ratio.toFixed(3)),
+  }));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
