@@ -50,11 +50,12 @@ async function main(): Promise<void> {
     const after = {
       id: 1_000_000 + i,
       room_id: i % 50,
-      author: `user-${i % 97}`,
+      author_id: 5000 + (i % 97),
       body: `message ${i} `.padEnd(200, 'lorem ipsum dolor sit amet '),
-      sent_at: new LocalDateTime(1_700_000_000_000_000n + BigInt(i) * 1_000_123n, 6),
-      price: new Decimal(BigInt(i * 12345 - 500_000), 4),
       meta: new Json(`{"client":"web","seq":${i},"tags":["a","b"]}`),
+      tip: new Decimal(BigInt(i * 12345 - 500_000), 4),
+      sent_at: new LocalDateTime(1_700_000_000_000_000n + BigInt(i) * 1_000_123n, 6),
+      edited_at: i % 3 === 0 ? new LocalDateTime(1_700_000_000_000_000n + BigInt(i) * 2_000_000n, 6) : null,
       updated_at: new LocalDateTime(1_700_000_000_000_000n + BigInt(i) * 1_000_321n, 6),
     };
     const source = {

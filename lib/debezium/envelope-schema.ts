@@ -12,6 +12,8 @@ export interface ColumnSchema {
   type: AvroSchemaJson;
   /** A NULL-able column: `["null", type]` with default null. */
   optional?: boolean;
+  /** A NOT NULL column's DEFAULT, as Debezium carries it (`connect.default` and the field default). */
+  default?: string | number | boolean;
 }
 
 export interface TableSchemaSpec {
@@ -42,8 +44,8 @@ export const columnTypes = {
   int: (): AvroSchemaJson => 'int',
   /** INT UNSIGNED needs 64 bits. */
   intUnsigned: (): AvroSchemaJson => 'long',
+  /** SMALLINT, and TINYINT signed or not (TINYINT(1) too, unless a boolean converter is configured). */
   smallint: (): AvroSchemaJson => ({ type: 'int', 'connect.type': 'int16' }),
-  tinyint: (): AvroSchemaJson => ({ type: 'int', 'connect.type': 'int8' }),
   boolean: (): AvroSchemaJson => 'boolean',
   double: (): AvroSchemaJson => 'double',
   float: (): AvroSchemaJson => 'float',
@@ -78,6 +80,12 @@ export const columnTypes = {
 
 function field(name: string, type: AvroSchemaJson, optional = false): AvroSchemaObject {
   return optional ? { name, type: ['null', type], default: null } : { name, type };
+}
+
+function columnField(column: ColumnSchema): AvroSchemaObject {
+  if (column.default === undefined || column.optional) return field(column.name, column.type, column.optional);
+  const base = typeof column.type === 'string' ? { type: column.type } : (column.type as AvroSchemaObject);
+  return { name: column.name, type: { ...base, 'connect.default': column.default }, default: column.default };
 }
 
 /** The `source` record of Debezium 3.x's MySQL / MariaDB connectors. */
@@ -144,7 +152,7 @@ export function envelopeSchemas(spec: TableSchemaSpec): EnvelopeSchemas {
   const value: AvroSchemaObject = {
     type: 'record',
     name: 'Value',
-    fields: spec.columns.map((c) => field(c.name, c.type, c.optional)),
+    fields: spec.columns.map(columnField),
     'connect.name': `${namespace}.Value`,
   };
   return {

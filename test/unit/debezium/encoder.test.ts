@@ -114,8 +114,8 @@ t.test('a chat message through the shipped schemas, MariaDB and MySQL', async (t
     const encoder = new DebeziumEncoder({ registry, schemasFor: (topic) => shippedSchemas(topic, connector) });
     const decoder = new DebeziumDecoder({ schemas: registry });
     const after: Row = {
-      id: 10, room_id: 2, author: 'ann', body: 'x'.repeat(200), sent_at: LocalDateTime.parse('2024-02-29 23:59:59.999999'),
-      price: Decimal.parse('12345678.9012'), meta: new Json('{"k":"v"}'), updated_at: LocalDateTime.parse('2024-03-01 00:00:00.000001'),
+      id: 10, room_id: 2, author_id: 77, body: 'x'.repeat(200), meta: new Json('{"k":"v"}'), tip: Decimal.parse('12345678.9012'),
+      sent_at: LocalDateTime.parse('2024-02-29 23:59:59.999999'), edited_at: null, updated_at: LocalDateTime.parse('2024-03-01 00:00:00.000001'),
     };
     const event = await decoder.decode(await encoder.record('a.chat.messages', { op: 'c', before: null, after, source: { ...source, connector, table: 'messages' } }));
     t.same(event!.after, after, connector);
@@ -127,5 +127,11 @@ t.test('a chat message through the shipped schemas, MariaDB and MySQL', async (t
     }));
     t.same(tomb!.key, { tbl: 'messages', pk: '[10]' });
     t.equal(tomb!.after!.origin, 4294967295);
+    const room = await decoder.decode(await encoder.record('a.chat.rooms', {
+      op: 'c', before: null, source: { ...source, connector, table: 'rooms' },
+      after: { id: 2, name: 'general', topic: null, is_private: 1, created_at: new LocalDateTime(0n), updated_at: new LocalDateTime(1n) },
+    }));
+    t.equal(room!.after!.is_private, 1);
+    t.same((await decoder.decode(await encoder.record('a.chat.members', { tombstone: { room_id: 2, user_id: 77 } }))), null);
   }
 });
