@@ -1,0 +1,28 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+// `make describe TOPOLOGY=bidirectional` runs exactly this command.
+const root = resolve(__dirname, '../../..');
+const describe = (name: string, env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'describe', name], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+
+t.test('prints the bidirectional graph', async (t) => {
+  const run = describe('bidirectional', { TANDEM_DB_B_URL: 'mysql://tandem:secret@db-b:3306/chat' });
+  t.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.split('\n');
+  t.equal(lines[0], 'Topology: bidirectional');
+  t.ok(lines.includes('    Source: a-to-b.source (topics: [a.chat.rooms, a.chat.members, a.chat.messages, a.chat.tandem_tombstones])'));
+  t.ok(lines.includes('    Processor: b-to-a.origin-filter (origin-filter: drops events written by server id 4100)'));
+  t.ok(lines.includes('    Sink: a-to-b.mysql-b (mysql b: mysql://tandem:***@db-b:3306/chat, batches of 1000 rows or 20 ms)'), 'password masked');
+  t.notMatch(run.stdout, /secret/);
+});
+
+t.test('bad config and unknown topologies fail with what to fix', async (t) => {
+  const bad = describe('bidirectional', { TANDEM_BATCH_ROWS: 'abc' });
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /TANDEM_BATCH_ROWS must be a positive integer, got "abc"/);
+  const missing = describe('nope');
+  t.equal(missing.status, 1);
+  t.match(missing.stderr, /no topology "nope" in .*topologies \(have: .*bidirectional.*\)/);
+});
