@@ -40,9 +40,18 @@ export class DebeziumDecoder {
   }
 
   /** The event, or null for a Kafka tombstone (null value). */
-  async decode(record: KafkaRecord): Promise<ChangeEvent | null> {
-    const cached = this.decodeCached(record);
-    if (cached !== undefined) return cached;
+  decode(record: KafkaRecord): Promise<ChangeEvent | null> {
+    // Not an async function: a cached schema resolves without the extra async-function turn.
+    try {
+      const cached = this.decodeCached(record);
+      if (cached !== undefined) return Promise.resolve(cached);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.fetchThenDecode(record);
+  }
+
+  private async fetchThenDecode(record: KafkaRecord): Promise<ChangeEvent | null> {
     const ids = [this.idOf(record.value!, 'value', record)];
     if (record.key !== null) ids.push(this.idOf(record.key, 'key', record));
     await Promise.all(ids.map((id) => this.load(id, record)));
