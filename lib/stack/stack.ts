@@ -63,8 +63,9 @@ export async function stackUp(cfg: StackConfig, log: Log): Promise<void> {
     await c.up();
     log(`  ${c.name.padEnd(9)} up  ${c.address}  (${was || `${((Date.now() - t) / 1000).toFixed(1)}s`})`);
   };
-  // Databases, broker and registry do not need each other; Connect needs the broker.
-  await Promise.all([timed(s.dbA), timed(s.dbB), timed(s.kafka).then(() => timed(s.connect)), timed(s.registry)]);
+  // Databases, broker and registry do not need each other; Connect needs the broker. The two
+  // databases go one after the other: concurrent mariadb-install-db runs can collide in /tmp.
+  await Promise.all([timed(s.dbA).then(() => timed(s.dbB)), timed(s.kafka).then(() => timed(s.connect)), timed(s.registry)]);
   await Promise.all(
     (['a', 'b'] as const).map(async (db) => {
       const name = await registerSourceConnector(cfg, db, s.connect.logFile);
