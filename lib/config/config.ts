@@ -30,25 +30,13 @@ export interface TandemConfig {
 type Parsed<T> = { value: T } | { error: string };
 type Parser<T> = (raw: unknown) => Parsed<T>;
 
-interface Setting<K extends keyof Defaults> {
-  env: string;
-  /** Key in the JSON config file. */
-  key: string;
-  field: K;
-  parse: Parser<Defaults[K]>;
-}
+/** What the settings parse into, before the two database URLs become `databases`. */
+type Settings = Omit<TandemConfig, 'databases' | 'tombstoneTable'> & { dbAUrl: DatabaseSpec; dbBUrl: DatabaseSpec };
 
-interface Defaults {
-  brokers: string;
-  registryUrl: string;
-  dbAUrl: DatabaseSpec;
-  dbBUrl: DatabaseSpec;
-  tables: TableSpec[];
-  groupId: string;
-  batchRows: number;
-  lingerMs: number;
-  dlqTopic: string;
-  serverId: number;
+/** One setting: its environment variable; its key in the JSON file is the field name. */
+interface Setting<T> {
+  env: string;
+  parse: Parser<T>;
 }
 
 const show = (raw: unknown): string => JSON.stringify(raw) ?? String(raw);
@@ -110,17 +98,17 @@ const tables: Parser<TableSpec[]> = (raw) => {
 
 const identifier = text(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka name (letters, digits, . _ -)');
 
-const settings: { [K in keyof Defaults]: Setting<K> } = {
-  brokers: { env: 'TANDEM_BROKERS', key: 'brokers', field: 'brokers', parse: brokers },
-  registryUrl: { env: 'TANDEM_REGISTRY_URL', key: 'registryUrl', field: 'registryUrl', parse: httpUrl },
-  dbAUrl: { env: 'TANDEM_DB_A_URL', key: 'dbAUrl', field: 'dbAUrl', parse: database('a') },
-  dbBUrl: { env: 'TANDEM_DB_B_URL', key: 'dbBUrl', field: 'dbBUrl', parse: database('b') },
-  tables: { env: 'TANDEM_TABLES', key: 'tables', field: 'tables', parse: tables },
-  groupId: { env: 'TANDEM_GROUP_ID', key: 'groupId', field: 'groupId', parse: identifier },
-  batchRows: { env: 'TANDEM_BATCH_ROWS', key: 'batchRows', field: 'batchRows', parse: integer(1, 1_000_000, 'a positive integer') },
-  lingerMs: { env: 'TANDEM_LINGER_MS', key: 'lingerMs', field: 'lingerMs', parse: integer(0, 3_600_000, 'an integer of milliseconds >= 0') },
-  dlqTopic: { env: 'TANDEM_DLQ_TOPIC', key: 'dlqTopic', field: 'dlqTopic', parse: identifier },
-  serverId: { env: 'TANDEM_SERVER_ID', key: 'serverId', field: 'serverId', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
+const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
+  brokers: { env: 'TANDEM_BROKERS', parse: brokers },
+  registryUrl: { env: 'TANDEM_REGISTRY_URL', parse: httpUrl },
+  dbAUrl: { env: 'TANDEM_DB_A_URL', parse: database('a') },
+  dbBUrl: { env: 'TANDEM_DB_B_URL', parse: database('b') },
+  tables: { env: 'TANDEM_TABLES', parse: tables },
+  groupId: { env: 'TANDEM_GROUP_ID', parse: identifier },
+  batchRows: { env: 'TANDEM_BATCH_ROWS', parse: integer(1, 1_000_000, 'a positive integer') },
+  lingerMs: { env: 'TANDEM_LINGER_MS', parse: integer(0, 3_600_000, 'an integer of milliseconds >= 0') },
+  dlqTopic: { env: 'TANDEM_DLQ_TOPIC', parse: identifier },
+  serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
 };
 
 /** The defaults, as the text a user would set (so they go through the same parsers). */
@@ -154,7 +142,7 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw fatal(`config file ${path} is not valid JSON: ${(err as Error).message}`, { stage: 'config' });
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw fatal(`config file ${path} must hold a JSON object`, { stage: 'config' });
-  const known = new Set(Object.values(settings).map((s) => s.key));
+  const known = new Set(Object.keys(settings));
   const unknown = Object.keys(data).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw fatal(`config file ${path} has unknown setting(s) ${unknown.join(', ')}`, { stage: 'config', hint: `known: ${[...known].join(', ')}` });
@@ -170,32 +158,20 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
   const file = env.TANDEM_CONFIG?.trim() ? readConfigFile(env.TANDEM_CONFIG.trim()) : {};
   const errors: string[] = [];
-  const values: Partial<Defaults> = {};
-  const take = <K extends keyof Defaults>(s: Setting<K>): void => {
-    const fromEnv = env[s.env];
+  const values: Partial<Record<keyof Settings, unknown>> = {};
+  for (const [key, setting] of Object.entries(settings) as [keyof Settings, Setting<unknown>][]) {
+    const fromEnv = env[setting.env];
     const [raw, origin] =
-      fromEnv !== undefined && fromEnv !== '' ? [fromEnv, s.env] : s.key in file ? [file[s.key], `${s.key} in ${env.TANDEM_CONFIG}`] : [defaultSettings[s.env], s.env];
-    const parsed = s.parse(raw);
+      fromEnv !== undefined && fromEnv !== '' ? [fromEnv, setting.env] : key in file ? [file[key], `${key} in ${env.TANDEM_CONFIG}`] : [defaultSettings[setting.env], setting.env];
+    const parsed = setting.parse(raw);
     if ('error' in parsed) errors.push(`${origin} ${parsed.error}`);
-    else values[s.field] = parsed.value;
-  };
-  for (const s of Object.values(settings) as Setting<keyof Defaults>[]) take(s);
+    else values[key] = parsed.value;
+  }
   if (errors.length > 0) {
     throw fatal(`invalid configuration:\n  ${errors.join('\n  ')}`, { stage: 'config', hint: 'fix the settings named above (environment or TANDEM_CONFIG file)' });
   }
-  const v = values as Defaults;
-  return {
-    brokers: v.brokers,
-    registryUrl: v.registryUrl,
-    databases: [v.dbAUrl, v.dbBUrl],
-    tables: v.tables,
-    groupId: v.groupId,
-    batchRows: v.batchRows,
-    lingerMs: v.lingerMs,
-    dlqTopic: v.dlqTopic,
-    serverId: v.serverId,
-    tombstoneTable: TOMBSTONE_TABLE,
-  };
+  const { dbAUrl, dbBUrl, ...rest } = values as Settings;
+  return { ...rest, databases: [dbAUrl, dbBUrl], tombstoneTable: TOMBSTONE_TABLE };
 }
 
 /** The database with this id, or a fatal error naming the ones configured. */
