@@ -73,6 +73,7 @@ export const columnTypes = {
     'connect.name': 'org.apache.kafka.connect.data.Decimal',
     logicalType: 'decimal',
   }),
+  /** JSON on MySQL. MariaDB's JSON is LONGTEXT underneath and arrives as a plain `string`. */
   json: (): AvroSchemaJson => semantic('string', 'io.debezium.data.Json'),
   enumOf: (allowed: string[]): AvroSchemaJson => semantic('string', 'io.debezium.data.Enum', { allowed: allowed.join(',') }),
   bits: (length: number): AvroSchemaJson => semantic('bytes', 'io.debezium.data.Bits', { length: String(length) }),
@@ -84,8 +85,15 @@ function field(name: string, type: AvroSchemaJson, optional = false): AvroSchema
 
 function columnField(column: ColumnSchema): AvroSchemaObject {
   if (column.default === undefined || column.optional) return field(column.name, column.type, column.optional);
-  const base = typeof column.type === 'string' ? { type: column.type } : (column.type as AvroSchemaObject);
-  return { name: column.name, type: { ...base, 'connect.default': column.default }, default: column.default };
+  const base: AvroSchemaObject = typeof column.type === 'string' ? { type: column.type } : (column.type as AvroSchemaObject);
+  // Same attribute order as Connect's AvroData writes: the default before connect.name / connect.type.
+  const type: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(base)) {
+    if (k === 'connect.name' || k === 'connect.type') type['connect.default'] = column.default;
+    type[k] = v;
+  }
+  type['connect.default'] = column.default;
+  return { name: column.name, type: type as AvroSchemaObject, default: column.default };
 }
 
 /** The `source` record of Debezium 3.x's MySQL / MariaDB connectors. */
@@ -127,6 +135,7 @@ export function sourceSchema(connector: DebeziumConnector): AvroSchemaObject {
       field('thread', 'long', true),
       field('query', 'string', true),
     ],
+    'connect.version': 1,
     'connect.name': `${namespace}.Source`,
   };
 }

@@ -95,9 +95,9 @@ t.test('tombstones: the key with a null value', async (t) => {
 });
 
 t.test('shipped schemas: real Debezium shapes, re-targeted per prefix, equal to the builder', async (t) => {
-  for (const [table, spec] of Object.entries(chatTables)) {
-    for (const prefix of ['a', 'b']) {
-      for (const connector of ['mariadb', 'mysql'] as const) {
+  for (const connector of ['mariadb', 'mysql'] as const) {
+    for (const [table, spec] of Object.entries(chatTables(connector))) {
+      for (const prefix of ['a', 'b']) {
         t.same(shippedSchemas(`${prefix}.chat.${table}`, connector), envelopeSchemas({ prefix, db: 'chat', table, connector, ...spec }), `${connector} ${prefix}.chat.${table}`);
       }
     }
@@ -114,7 +114,7 @@ t.test('a chat message through the shipped schemas, MariaDB and MySQL', async (t
     const encoder = new DebeziumEncoder({ registry, schemasFor: (topic) => shippedSchemas(topic, connector) });
     const decoder = new DebeziumDecoder({ schemas: registry });
     const after: Row = {
-      id: 10, room_id: 2, author_id: 77, body: 'x'.repeat(200), meta: new Json('{"k":"v"}'), tip: Decimal.parse('12345678.9012'),
+      id: 10, room_id: 2, author_id: 77, body: 'x'.repeat(200), meta: connector === 'mysql' ? new Json('{"k":"v"}') : '{"k":"v"}', tip: Decimal.parse('12345678.9012'),
       sent_at: LocalDateTime.parse('2024-02-29 23:59:59.999999'), edited_at: null, updated_at: LocalDateTime.parse('2024-03-01 00:00:00.000001'),
     };
     const event = await decoder.decode(await encoder.record('a.chat.messages', { op: 'c', before: null, after, source: { ...source, connector, table: 'messages' } }));
