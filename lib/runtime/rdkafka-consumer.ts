@@ -1,6 +1,6 @@
 // node-rdkafka's KafkaConsumer behind ConsumerPort. Rebalances are handled by hand so that
 // partitions are given up only after their finished records are committed.
-import { KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition as RdTopicPartition } from 'node-rdkafka';
+import { KafkaConsumer, type ConsumerTopicConfig, type LibrdKafkaError, type Message, type TopicPartition as RdTopicPartition } from 'node-rdkafka';
 import { TandemError, defaultRetryPolicy, fatal, retriable, withRetry, type RetryPolicy } from '../errors';
 import type { Headers } from '../model';
 import type { Logger } from '../observe';
@@ -33,14 +33,23 @@ export class RdkafkaConsumer implements ConsumerPort {
   private handler: RebalanceHandler | undefined;
   private consumer: KafkaConsumer;
 
+  /** From the configured strategy: rebalanceProtocol() says NONE until the first assignment. */
+  private readonly cooperative: boolean;
+
   private constructor(settings: KafkaSettings, private readonly log: Logger) {
+    this.cooperative = String(settings['partition.assignment.strategy'] ?? '').includes('cooperative');
+    // node-rdkafka's topic config replaces librdkafka's default one, so topic-level keys set in
+    // the global config would be ignored: they go in the topic config.
+    const { 'auto.offset.reset': reset, ...global } = settings;
     this.consumer = new KafkaConsumer(
       {
-        ...settings,
+        ...global,
         rebalance_cb: (err: LibrdKafkaError, assignment: RdTopicPartition[]) => this.rebalance(err, assignment),
-        offset_commit_cb: true,
+        offset_commit_cb: (err: LibrdKafkaError | undefined) => {
+          if (err) this.log.warn('offset commit failed; the next commit covers it', { error: err.message });
+        },
       },
-      {},
+      reset === undefined ? {} : { 'auto.offset.reset': String(reset) as ConsumerTopicConfig['auto.offset.reset'] },
     );
     let lastLogged = 0;
     this.consumer.on('event.error', (err: LibrdKafkaError) => {
@@ -73,11 +82,16 @@ export class RdkafkaConsumer implements ConsumerPort {
   }
 
   private rebalance(err: LibrdKafkaError, assignment: RdTopicPartition[]): void {
-    const cooperative = this.consumer.rebalanceProtocol() === 'COOPERATIVE';
+    const cooperative = this.cooperative;
     const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
     if (err.code === ERR_ASSIGN_PARTITIONS) {
-      if (cooperative) this.consumer.incrementalAssign(assignment);
-      else this.consumer.assign(assignment);
+      try {
+        if (cooperative) this.consumer.incrementalAssign(assignment);
+        else this.consumer.assign(assignment);
+      } catch (e) {
+        this.log.error('assign failed', { error: e instanceof Error ? e.message : String(e) });
+        return;
+      }
       this.handler?.onAssign(parts);
     } else if (err.code === ERR_REVOKE_PARTITIONS) {
       // librdkafka holds the rebalance until (incremental)unassign is called: flush and commit first.
@@ -152,7 +166,7 @@ export class RdkafkaConsumer implements ConsumerPort {
   disconnect(): Promise<void> {
     return new Promise((resolve) => {
       if (!this.consumer.isConnected()) return resolve();
-      this.consumer.disconnect(5000, () => resolve());
+      this.consumer.disconnect(() => resolve());
     });
   }
 }

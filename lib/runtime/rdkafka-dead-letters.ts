@@ -60,7 +60,7 @@ export class RdkafkaDeadLetters implements DeadLetterPort {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.producer.flush(5000, () => {
-        this.producer.disconnect(5000, () => resolve());
+        this.producer.disconnect(() => resolve());
       });
     });
   }

@@ -1,0 +1,66 @@
+// `tandem run <topology>`: validates the configuration, starts the local stack when no brokers
+// are configured, loads topologies/<name>.ts and runs it until SIGINT/SIGTERM.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config';
+import { isTopologyDefinition, type TopologyDefinition } from '../dsl';
+import { TandemError } from '../errors';
+import { createLogger, type Logger } from '../observe';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/** Brokers count as configured when set in the environment or in the TANDEM_CONFIG file. */
+export function brokersConfigured(env: NodeJS.ProcessEnv): boolean {
+  if (env.TANDEM_BROKERS?.trim()) return true;
+  const file = env.TANDEM_CONFIG?.trim();
+  if (!file || !existsSync(file)) return false;
+  try {
+    const data: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return typeof data === 'object' && data !== null && 'brokers' in data;
+  } catch {
+    return false; // loadConfig reports the broken file by name
+  }
+}
+
+function stackUp(log: Logger): Promise<void> {
+  log.info('no brokers configured (TANDEM_BROKERS): starting the local stack (make stack-up)');
+  return new Promise((done, fail) => {
+    const child = spawn(resolve(ROOT, 'node_modules/.bin/tsx'), [resolve(ROOT, 'lib/stack/cli.ts'), 'up'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', fail);
+    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`make stack-up failed (exit ${code}); see its output above`))));
+  });
+}
+
+async function loadTopology(name: string): Promise<TopologyDefinition> {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`topology name "${name}" must be a file name in topologies/ (letters, digits, - _)`);
+  const file = resolve(ROOT, 'topologies', `${name}.ts`);
+  if (!existsSync(file)) throw new Error(`no topology ${name}: ${file} does not exist`);
+  const mod = (await import(file)) as { default?: unknown };
+  const def = isTopologyDefinition(mod.default) ? mod.default : isTopologyDefinition((mod.default as { default?: unknown } | undefined)?.default) ? (mod.default as { default: TopologyDefinition }).default : undefined;
+  if (!def) throw new Error(`${file} must default-export defineTopology(name, build)`);
+  return def;
+}
+
+export default async function run(args: string[]): Promise<number> {
+  // The live status line is cleared before each log line and redrawn on its next tick.
+  const screen = { clear: () => undefined as void };
+  const log = createLogger({ component: 'tandem', beforeWrite: () => screen.clear() });
+  const name = args[0];
+  if (!name) {
+    process.stderr.write('usage: tandem run <topology>   (loads topologies/<topology>.ts)\n');
+    return 2;
+  }
+  try {
+    const config = loadConfig(process.env);
+    const definition = await loadTopology(name);
+    if (!brokersConfigured(process.env)) await stackUp(log);
+    // Loaded late: node-rdkafka and mysql2 only when actually running.
+    const { launch } = await import('../runtime/launch');
+    return await launch({ definition, config, logger: log, tty: process.stderr.isTTY === true, screen });
+  } catch (err) {
+    const hint = err instanceof TandemError ? err.context.hint : undefined;
+    log.error(err instanceof Error ? err.message : String(err), hint ? { hint } : {});
+    return 1;
+  }
+}

@@ -1,0 +1,106 @@
+// Runs a topology against Kafka until a signal or a fatal error: builds the real resources
+// (MySQL sinks, the Debezium decoder, the consumer and the dead-letter producer), shows the
+// status line, and maps the outcome to an exit code.
+import type { TandemConfig } from '../config';
+import type { DatabaseSinkOptions, TopologyDefinition } from '../dsl';
+import { kindOf, TandemError, fatal } from '../errors';
+import type { Sink } from '../model';
+import { Counters, StatusLine, type Logger } from '../observe';
+import { DebeziumDecoder } from '../debezium';
+import { ConfluentSchemaRegistrySource } from '../registry';
+import { installOriginSupport, mysqlSink } from '../sink';
+import { DslPipeline } from './dsl-pipeline';
+import { consumerSettings, producerSettings } from './kafka-config';
+import { RdkafkaConsumer } from './rdkafka-consumer';
+import { RdkafkaDeadLetters } from './rdkafka-dead-letters';
+import { Runtime } from './runtime';
+import { onShutdownSignals } from './shutdown';
+
+export interface LaunchOptions {
+  definition: TopologyDefinition;
+  config: TandemConfig;
+  logger: Logger;
+  /** Status line: redrawn in place on a terminal, logged every `statusEveryMs` otherwise. */
+  tty: boolean;
+  statusEveryMs?: number;
+  /** Lets the logger clear the status line before it writes. */
+  screen?: { clear: () => void };
+}
+
+function databaseOf(config: TandemConfig, dbId: string) {
+  const db = config.databases.find((d) => d.id === dbId);
+  if (!db) {
+    throw fatal(`topology asks for database "${dbId}", which is not configured`, {
+      stage: 'config',
+      hint: `configured databases: ${config.databases.map((d) => d.id).join(', ')} (TANDEM_DB_<ID>_URL)`,
+    });
+  }
+  return db;
+}
+
+export async function launch(o: LaunchOptions): Promise<number> {
+  const { config, logger: log } = o;
+  const counters = new Counters();
+  const used = new Map<string, Sink>();
+  const topology = o.definition.build({
+    config,
+    mysql: (dbId: string, options: DatabaseSinkOptions = {}) => {
+      const db = databaseOf(config, dbId);
+      const name = options.name ?? `mysql-${dbId}`;
+      const sink = mysqlSink({
+        name,
+        url: db.url,
+        tables: Object.fromEntries(config.tables.map((t) => [t.name, { primaryKey: t.primaryKey }])),
+        serverId: config.serverId,
+        maxRows: options.batchRows ?? config.batchRows,
+        lingerMs: options.lingerMs ?? config.lingerMs,
+        logger: log.child(name),
+      });
+      used.set(dbId, sink);
+      return sink;
+    },
+  });
+  // Loop prevention needs triggers and the tombstone table in every database Tandem writes to.
+  for (const dbId of used.keys()) {
+    const db = databaseOf(config, dbId);
+    await installOriginSupport(db.url, config.tables.map((t) => t.name));
+    log.info('origin support installed', { database: dbId });
+  }
+  const pipeline = new DslPipeline(topology);
+  const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
+  const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'));
+  const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'));
+  const runtime = new Runtime({ consumer, deadLetters, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows });
+
+  const status = new StatusLine({
+    sample: () => ({ counters: counters.snapshot(), atMs: Date.now() }),
+    lag: () => runtime.lag(),
+    tty: o.tty,
+    write: o.tty ? (text) => process.stderr.write(text) : (text) => log.info('status', { status: text, ...counters.snapshot(), lag: runtime.lag() }),
+    intervalMs: o.tty ? 1000 : (o.statusEveryMs ?? 10_000),
+  });
+  status.start();
+  if (o.screen) o.screen.clear = () => status.clear();
+  const uninstall = onShutdownSignals(
+    (signal) => {
+      log.info(`${signal}: stopping gracefully (send it again to force)`);
+      runtime.stop();
+    },
+    (signal) => {
+      log.warn(`${signal} again: forced exit; uncommitted records will be re-applied on restart`);
+      process.exit(130);
+    },
+  );
+  log.info('running', { topology: topology.name, sources: pipeline.sources.map((s) => s.name), brokers: config.brokers, group: config.groupId });
+  try {
+    await runtime.run();
+    return 0;
+  } catch (err) {
+    const e = err instanceof TandemError ? err : new TandemError(kindOf(err), err instanceof Error ? err.message : String(err));
+    log.error('stopped on a fatal error', { error: e.message, hint: e.context.hint });
+    return 1;
+  } finally {
+    status.stop();
+    uninstall();
+  }
+}
