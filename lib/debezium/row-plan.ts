@@ -8,6 +8,8 @@ import { codecFor, type ColumnCodec } from './types';
 export interface FieldPlan {
   name: string;
   nullable: boolean;
+  /** Whether the schema gives a default (then a row may leave the column out when encoding). */
+  hasDefault: boolean;
   /** How values change between Avro and Tandem; absent: they don't. */
   codec?: ColumnCodec;
 }
@@ -78,7 +80,9 @@ function makeToAvro(recordName: string, fields: FieldPlan[]): (row: Row) => Reco
       const value = row[field.name];
       if (value === undefined || value === null) {
         if (!field.nullable && value === null) throw new TypeError(`${recordName}.${field.name} is NOT NULL but the row has null`);
-        out[field.name] = value === undefined && !field.nullable ? undefined : null;
+        if (!field.nullable && !field.hasDefault) throw new TypeError(`${recordName}.${field.name} is NOT NULL and has no default, but the row lacks it`);
+        // Left undefined, avsc writes the schema's default.
+        out[field.name] = field.nullable ? null : undefined;
         continue;
       }
       try {
@@ -99,7 +103,7 @@ export function compileRowPlan(record: Located, names: NamedTypes): RowPlan {
   const fields = fieldsOf(schema).map((field): FieldPlan => {
     const { nullable, type } = unwrapNullable(field.type);
     const codec = codecOfType({ schema: type, namespace: record.namespace }, names, `column ${recordName}.${field.name}`);
-    return { name: field.name, nullable, codec };
+    return { name: field.name, nullable, hasDefault: field.default !== undefined, codec };
   });
   return { recordName, fields, toRow: generateToRow(fields), toAvro: makeToAvro(recordName, fields) };
 }

@@ -27,6 +27,10 @@ const allTypes = envelopeSchemas({
     { name: 'big', type: c.bigint(), optional: true },
     { name: 'logical_dec', type: { type: 'bytes', logicalType: 'decimal', precision: 20, scale: 6 }, optional: true },
     { name: 'logical_ts', type: { type: 'long', logicalType: 'timestamp-micros' }, optional: true },
+    { name: 'vdec', optional: true, type: { type: 'record', name: 'VariableScaleDecimal', namespace: 'io.debezium.data', fields: [{ name: 'scale', type: 'int' }, { name: 'value', type: 'bytes' }], 'connect.version': 1, 'connect.name': 'io.debezium.data.VariableScaleDecimal' } },
+    { name: 'small', type: c.smallint(), optional: true },
+    { name: 'ok', type: c.boolean(), optional: true },
+    { name: 'n', type: c.intUnsigned(), default: 7 },
   ],
 });
 
@@ -47,6 +51,10 @@ const row: Row = {
   big: 2n ** 62n + 1n,
   logical_dec: new Decimal(-99999999999999999999n, 6),
   logical_ts: new LocalDateTime(-1n, 6),
+  vdec: new Decimal(-1234567n, 3),
+  small: -32768,
+  ok: false,
+  n: 4294967295,
 };
 
 t.test('encode then decode gives back the same event, for every type', async (t) => {
@@ -82,6 +90,10 @@ t.test('Decimal bytes are two\'s complement big-endian, rescaled without roundin
   t.equal(String(event!.after!.price), '1.5000', 'scale 1 written at the column\'s scale 4');
   await t.rejects(encoder.encode('b.chat.alltypes', { op: 'c', before: null, after: { id: 2, price: Decimal.parse('1.23456') }, source }), /price: 1\.23456 has more than 4 fraction digits: it would be rounded/);
   await t.rejects(encoder.encode('b.chat.alltypes', { op: 'c', before: null, after: { id: 2, d: '2023-01-01' }, source }), /alltypes\.Value\.d: expected a LocalDate/);
+  await t.rejects(encoder.encode('b.chat.alltypes', { op: 'c', before: null, after: { d: null }, source }), /cannot encode the key of a b\.chat\.alltypes event: b\.chat\.alltypes\.Key\.id is NOT NULL and has no default, but the row lacks it/);
+  const defaulted = await decoder.decode(await encoder.record('b.chat.alltypes', { op: 'c', before: null, after: { id: 3 }, source }));
+  t.equal(defaulted!.after!.n, 7, 'a column left out takes the schema default');
+  t.equal(defaulted!.after!.price, null);
 });
 
 t.test('tombstones: the key with a null value', async (t) => {
