@@ -72,7 +72,7 @@ export class DebeziumEncoder {
       ts_us: tsMs * 1000,
       ts_ns: BigInt(tsMs) * 1_000_000n,
     };
-    return { key, value: frame(codec.valueId, codec.valueType.toBuffer(envelope)) };
+    return { key, value: frame(codec.valueId, toAvroBytes(codec.valueType, envelope, `an event of ${topic}`)) };
   }
 
   /** The Kafka tombstone Debezium sends after a delete: the key, a null value. */
@@ -100,7 +100,7 @@ export class DebeziumEncoder {
 
   private encodeKey(topic: string, codec: TopicCodec, key: Row): Buffer {
     try {
-      return frame(codec.keyId, codec.keyType.toBuffer(codec.keyPlan.toAvro(key)));
+      return frame(codec.keyId, toAvroBytes(codec.keyType, codec.keyPlan.toAvro(key), 'the key'));
     } catch (err) {
       throw new TypeError(`cannot encode the key of a ${topic} event: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
@@ -151,6 +151,18 @@ export class DebeziumEncoder {
     if (typeof keyPlan === 'string') throw new TypeError(`key schema of ${topic}: ${keyPlan}`);
     if (typeof envelope === 'string') throw new TypeError(`value schema of ${topic}: ${envelope}`);
     return { keyId, valueId, keyType: key.type!, valueType: value.type!, keyPlan, envelope };
+  }
+}
+
+/** avsc's bytes, or a TypeError naming the fields whose values do not fit the schema. */
+function toAvroBytes(type: Type, value: unknown, what: string): Buffer {
+  try {
+    return type.toBuffer(value);
+  } catch (err) {
+    const paths: string[] = [];
+    type.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '(root)') });
+    const where = paths.length ? `field ${paths.join(', ')} does not match the schema` : err instanceof Error ? err.message : String(err);
+    throw new TypeError(`cannot encode ${what}: ${where}`, { cause: err });
   }
 }
 

@@ -1,6 +1,6 @@
 // The per-schema conversion of row images: decided once per field when a schema is first seen,
 // then run as one generated function per record type, with no per-value type inspection.
-import type { Row } from '../model';
+import { Json, type Row } from '../model';
 import type { AvroSchemaObject } from '../registry';
 import { NamedTypes, fieldsOf, isObjectSchema, typeNameOf, unwrapNullable, type Located } from './schema-walk';
 import { codecFor, type ColumnCodec } from './types';
@@ -24,10 +24,14 @@ export interface RowPlan {
   toAvro: (row: Row) => Record<string, unknown>;
 }
 
+/** Plain text columns: MariaDB's JSON arrives so, so a `Json` value is written as its text. */
+const TEXT: ColumnCodec = { encode: (value) => (value instanceof Json ? value.text : value) };
+
 const PLAIN = new Set(['boolean', 'int', 'long', 'float', 'double', 'bytes', 'string', 'enum', 'fixed']);
 
 function codecOfType(located: Located, names: NamedTypes, where: string): ColumnCodec | undefined {
   const { schema, namespace } = names.resolve(located.schema, located.namespace);
+  if (schema === 'string' || (isObjectSchema(schema) && schema.type === 'string' && !schema['connect.name'])) return TEXT;
   if (!isObjectSchema(schema)) {
     if (typeof schema === 'string' && PLAIN.has(schema)) return undefined;
     throw new Error(`${where} has unsupported Avro type ${JSON.stringify(schema)}`);

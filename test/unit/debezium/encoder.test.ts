@@ -147,3 +147,16 @@ t.test('a chat message through the shipped schemas, MariaDB and MySQL', async (t
     t.same((await decoder.decode(await encoder.record('a.chat.members', { tombstone: { room_id: 2, user_id: 77 } }))), null);
   }
 });
+
+t.test('a Json value goes into a plain text column (MariaDB JSON) as its text; a wrong type names the field', async (t) => {
+  const registry = new InMemorySchemaRegistry();
+  const encoder = new DebeziumEncoder({ registry });
+  const decoder = new DebeziumDecoder({ schemas: registry });
+  const after: Row = {
+    id: 1, room_id: 2, author_id: 3, body: 'b', meta: new Json('{"x": 1}'), tip: null,
+    sent_at: new LocalDateTime(5n), edited_at: null, updated_at: new LocalDateTime(6n),
+  };
+  const event = await decoder.decode(await encoder.record('a.chat.messages', { op: 'c', before: null, after, source }));
+  t.equal(event!.after!.meta, '{"x": 1}');
+  await t.rejects(encoder.encode('a.chat.messages', { op: 'c', before: null, after: { ...after, author_id: 'ann' }, source }), /cannot encode an event of a\.chat\.messages: field after\.author_id does not match the schema/);
+});
