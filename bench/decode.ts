@@ -24,25 +24,40 @@ function bareLong(): Type {
   return Object.create(base, { _read: { value: (tap: { readLong(): number }) => tap.readLong() } }) as Type;
 }
 
-let decodedInRuns = 0;
+interface Contender {
+  label: string;
+  /** Decodes one pass over the records; returns how many it decoded. */
+  pass: () => number | Promise<number>;
+  rates: number[];
+  decoded: number;
+}
 
-function rate(label: string, fn: () => number): number[] {
-  const rates: number[] = [];
-  // Run 0 warms the JIT up and is not counted.
+/** Runs every contender for RUN_MS in turn, RUNS times, so load on the machine hits all alike. */
+async function measure(contenders: Contender[]): Promise<void> {
+  // Round -1 warms the JIT up and is not counted.
   for (let run = -1; run < RUNS; run++) {
-    const start = process.hrtime.bigint();
-    let n = 0;
-    let elapsedMs = 0;
-    while (elapsedMs < RUN_MS) {
-      n += fn();
-      elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+    for (const c of contenders) {
+      const start = process.hrtime.bigint();
+      let n = 0;
+      let elapsedMs = 0;
+      while (elapsedMs < RUN_MS) {
+        n += await c.pass();
+        elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+      }
+      if (run >= 0) {
+        c.rates.push(Math.round((n / elapsedMs) * 1000));
+        c.decoded += n;
+      }
     }
-    if (run >= 0) rates.push(Math.round((n / elapsedMs) * 1000));
-    if (run >= 0 && label.startsWith('DebeziumDecoder')) decodedInRuns += n;
   }
-  const sorted = [...rates].sort((a, b) => a - b);
-  console.log(`${label.padEnd(34)} min ${sorted[0]}  median ${sorted[sorted.length >> 1]}  max ${sorted[sorted.length - 1]} records/s`);
-  return sorted;
+  for (const c of contenders) {
+    c.rates.sort((a, b) => a - b);
+    console.log(`${c.label.padEnd(34)} min ${c.rates[0]}  median ${median(c.rates)}  max ${c.rates[c.rates.length - 1]} records/s`);
+  }
+}
+
+function median(sorted: number[]): number {
+  return sorted[sorted.length >> 1];
 }
 
 async function main(): Promise<void> {
@@ -81,42 +96,35 @@ async function main(): Promise<void> {
   const values = records.map((r) => r.value!.subarray(HEADER_LENGTH));
 
   let sink = 0;
-  const bare = rate('bare avsc fromBuffer (key+value)', () => {
+  const contender = (label: string, pass: Contender['pass']): Contender => ({ label, pass, rates: [], decoded: 0 });
+  const bare = contender('bare avsc fromBuffer (key+value)', () => {
     for (let i = 0; i < DISTINCT; i++) {
       bareKey.fromBuffer(keys[i]);
       sink += bareValue.fromBuffer(values[i]).op.length;
     }
     return DISTINCT;
   });
-  const cached = rate('DebeziumDecoder.decodeCached', () => {
+  const cached = contender('DebeziumDecoder.decodeCached', () => {
     for (let i = 0; i < DISTINCT; i++) sink += decoder.decodeCached(records[i])!.source.row;
     return DISTINCT;
   });
-  const asyncRates: number[] = [];
-  for (let run = -1; run < RUNS; run++) {
-    const start = process.hrtime.bigint();
-    let n = 0;
-    while (Number(process.hrtime.bigint() - start) / 1e6 < RUN_MS) {
-      for (let i = 0; i < DISTINCT; i++) sink += (await decoder.decode(records[i]))!.source.row;
-      n += DISTINCT;
-    }
-    if (run >= 0) asyncRates.push(Math.round(n / (Number(process.hrtime.bigint() - start) / 1e9)));
-  }
-  asyncRates.sort((a, b) => a - b);
-  console.log(`${'DebeziumDecoder.decode (await)'.padEnd(34)} min ${asyncRates[0]}  median ${asyncRates[asyncRates.length >> 1]}  max ${asyncRates[asyncRates.length - 1]} records/s`);
+  const awaited = contender('DebeziumDecoder.decode (await)', async () => {
+    for (let i = 0; i < DISTINCT; i++) sink += (await decoder.decode(records[i]))!.source.row;
+    return DISTINCT;
+  });
+  await measure([bare, cached, awaited]);
   if (sink === -1) console.log('unreachable');
 
-  const median = (xs: number[]) => xs[xs.length >> 1];
-  const ratio = median(cached) / median(bare);
+  const ratio = median(cached.rates) / median(bare.rates);
   console.log(`ratio decodeCached / bare avsc (medians): ${ratio.toFixed(2)} (target >= 0.5)`);
   console.log(JSON.stringify({
     bench: 'decode',
-    records: decodedInRuns,
-    records_per_s: median(cached),
-    records_per_s_min: cached[0],
-    records_per_s_max: cached[cached.length - 1],
-    async_records_per_s: median(asyncRates),
-    raw_avsc_records_per_s: median(bare),
+    records: cached.decoded,
+    records_per_s: median(cached.rates),
+    records_per_s_min: cached.rates[0],
+    records_per_s_max: cached.rates[cached.rates.length - 1],
+    async_records_per_s: median(awaited.rates),
+    raw_avsc_records_per_s: median(bare.rates),
     ratio: Number(ratio.toFixed(3)),
   }));
 }
