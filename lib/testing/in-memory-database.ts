@@ -74,8 +74,10 @@ export class InMemoryDatabase {
     const old = rows.get(id);
     if (!old) return;
     const next: Row = { ...old, ...changes, [UPDATED_AT]: changes[UPDATED_AT] ?? this.now() };
-    // BEFORE UPDATE: a data change never goes back in time, so the local write is the newest.
-    if (this.dataOf(table, next) !== this.dataOf(table, old) && this.micros(next, table) <= this.micros(old, table)) {
+    // BEFORE UPDATE: a local write never goes back in time (and a data change at the same time
+    // moves forward), so the local write is the newest.
+    const [was, now] = [this.micros(old, table), this.micros(next, table)];
+    if (now < was || (now === was && this.dataOf(table, next) !== this.dataOf(table, old))) {
       next[UPDATED_AT] = new LocalDateTime(this.micros(old, table) + 1n);
     }
     if (keyString(next) === keyString(old)) return;
