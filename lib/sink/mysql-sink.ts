@@ -63,11 +63,12 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const metas = new Map<string, Promise<TableMeta>>();
   let lastPurge = 0;
 
-  const metaOf = (table: string): Promise<TableMeta> => {
+  // Read on the flush's own connection: with a pool of one, another connection would never come.
+  const metaOf = (conn: PoolConnection, table: string): Promise<TableMeta> => {
     let m = metas.get(table);
     if (!m) {
       const spec = options.tables[table];
-      m = readTableMeta(pool, table, spec.versionColumn ?? 'updated_at').then((meta) => {
+      m = readTableMeta(conn, table, spec.versionColumn ?? 'updated_at').then((meta) => {
         if (meta.primaryKey.join(',') !== spec.primaryKey.join(',')) {
           throw fatal(`table ${table}: configured primary key (${spec.primaryKey.join(', ')}) differs from the database's (${meta.primaryKey.join(', ')})`, {
             stage: SINK_STAGE,
@@ -88,7 +89,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   }
 
   /** Validates and groups the chunk's events per table; refusals become dead letters. */
-  async function plan(chunk: Chunk, counts: ApplyCounts): Promise<Group[]> {
+  async function plan(conn: PoolConnection, chunk: Chunk, counts: ApplyCounts): Promise<Group[]> {
     const groups = new Map<string, Group>();
     for (const event of chunk.events) {
       const table = targetTableOf(event);
@@ -98,7 +99,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       }
       let meta: TableMeta;
       try {
-        meta = await metaOf(table);
+        meta = await metaOf(conn, table);
       } catch (err) {
         throw toTandemError(err, 'reading the table definition', table);
       }
@@ -106,7 +107,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       if ('reason' in p && /not in target table/.test(p.reason)) {
         // The schema may have changed since it was read: read it once more before refusing.
         metas.delete(table);
-        meta = await metaOf(table);
+        meta = await metaOf(conn, table);
         p = prepare(meta, event);
       }
       if ('reason' in p) {
@@ -143,7 +144,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
         const counts: ApplyCounts = { applied: 0, skipped: 0, deadLetters: [] };
         // Deletes first, then upserts: under LWW the order of different versions does not
         // change the outcome, and upserts then see this flush's tombstones.
-        for (const g of await plan(chunk, counts)) {
+        for (const g of await plan(conn, chunk, counts)) {
           if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts);
           if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts);
         }

@@ -202,3 +202,9 @@ t.test('tombstones older than the retention are purged', async (t) => {
   const left = await rows(db.admin, 'SELECT pk FROM chat.tandem_tombstones WHERE tbl = ? ORDER BY pk', [name]);
   t.same(left.map((r) => r.pk), ['[2]'], 'the 2024 tombstone is gone, the recent one stays');
 });
+
+t.test('a pool of one connection is enough (table definitions are read on the flush connection)', async (t) => {
+  const name = await table('pool1');
+  const sink = sinkFor(name, { poolSize: 1 });
+  t.same(await sink.write([upsert(name, row(1, 'x', '2024-01-01 00:00:01'))]), { applied: 1, skipped: 0, deadLetters: [] });
+});

@@ -1,0 +1,100 @@
+import t from 'tap';
+import { Decimal, Json, LocalDate, LocalDateTime, LocalTime, ZonedDateTime } from '../../../lib/model';
+import { dialectFor, mariadbDialect, mysql8Dialect, quoteId, tableMetaFrom, toSqlValue } from '../../../lib/sink';
+
+const col = (name: string, type: string, extra = '', dp: number | null = null) => ({
+  COLUMN_NAME: name,
+  DATA_TYPE: type,
+  EXTRA: extra,
+  NUMERIC_PRECISION: type === 'decimal' ? 12 : null,
+  NUMERIC_SCALE: type === 'decimal' ? 2 : null,
+  DATETIME_PRECISION: dp,
+});
+const meta = tableMetaFrom(
+  'msg',
+  [col('id', 'bigint'), col('at', 'datetime', '', 6), col('body', 'text'), col('img', 'blob'), col('len', 'int', 'VIRTUAL GENERATED'), col('updated_at', 'datetime', '', 6)],
+  ['id', 'at'],
+  'updated_at',
+);
+
+t.test('table meta: writable columns, hashed content, key casts', async (t) => {
+  t.same(meta.insertColumns, ['id', 'at', 'body', 'img', 'updated_at']);
+  t.same(meta.dataColumns, ['body', 'img']);
+  t.same([...meta.generated], ['len']);
+  t.equal(meta.columns.find((c) => c.name === 'at')?.castAs, 'DATETIME(6)');
+  t.throws(() => tableMetaFrom('x', [col('id', 'int')], ['id'], 'updated_at'), /has no column updated_at/);
+  t.throws(() => tableMetaFrom('x', [], ['id'], 'updated_at'), /does not exist/);
+});
+
+t.test('dialect is picked from the server version', async (t) => {
+  t.equal(dialectFor('10.11.19-MariaDB-0+deb12u1-log').name, 'mariadb');
+  t.equal(dialectFor('11.4.3-MariaDB').name, 'mariadb');
+  t.equal(dialectFor('8.0.36').name, 'mysql8');
+  t.equal(dialectFor('8.4.2-commercial').name, 'mysql8');
+  t.throws(() => dialectFor('10.5.9-MariaDB'), /needs MariaDB 10.6/);
+  t.throws(() => dialectFor('5.7.44-log'), /needs MySQL 8/);
+});
+
+const HASH_IN_MARIA = 'MD5(JSON_ARRAY(VALUES(`body`), HEX(VALUES(`img`))))';
+t.test('MariaDB upsert: VALUES(), verdict taken once, version assigned last', async (t) => {
+  t.equal(
+    mariadbDialect.upsert(meta, 2),
+    'INSERT INTO `msg` (`id`, `at`, `body`, `img`, `updated_at`) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ' +
+      '`body` = IF((@tandem_w := (VALUES(`updated_at`) > `updated_at` OR (VALUES(`updated_at`) = `updated_at` AND ' +
+      `${HASH_IN_MARIA} > MD5(JSON_ARRAY(\`body\`, HEX(\`img\`)))))), VALUES(\`body\`), \`body\`), ` +
+      '`img` = IF(@tandem_w, VALUES(`img`), `img`), `updated_at` = IF(@tandem_w, VALUES(`updated_at`), `updated_at`)',
+  );
+  t.same(mariadbDialect.sessionSetup(4100)[0], { sql: 'SET SESSION server_id = ?', values: [4100] });
+});
+
+t.test('MySQL 8 upsert: row alias instead of VALUES(), no session server_id', async (t) => {
+  t.equal(
+    mysql8Dialect.upsert(meta, 1),
+    'INSERT INTO `msg` (`id`, `at`, `body`, `img`, `updated_at`) VALUES (?, ?, ?, ?, ?) AS tandem_new ON DUPLICATE KEY UPDATE ' +
+      '`body` = IF((@tandem_w := (tandem_new.`updated_at` > `msg`.`updated_at` OR (tandem_new.`updated_at` = `msg`.`updated_at` AND ' +
+      'MD5(JSON_ARRAY(tandem_new.`body`, HEX(tandem_new.`img`))) > MD5(JSON_ARRAY(`msg`.`body`, HEX(`msg`.`img`)))))), tandem_new.`body`, `msg`.`body`), ' +
+      '`img` = IF(@tandem_w, tandem_new.`img`, `msg`.`img`), `updated_at` = IF(@tandem_w, tandem_new.`updated_at`, `msg`.`updated_at`)',
+  );
+  t.equal(
+    mysql8Dialect.upsertTombstones(meta, 1),
+    'INSERT INTO `tandem_tombstones` (tbl, pk, deleted_at, origin) VALUES (?, JSON_ARRAY(?, CAST(? AS DATETIME(6))), ?, ?) AS tandem_new ' +
+      'ON DUPLICATE KEY UPDATE origin = IF(tandem_new.deleted_at > `tandem_tombstones`.deleted_at, tandem_new.origin, `tandem_tombstones`.origin), ' +
+      'deleted_at = GREATEST(`tandem_tombstones`.deleted_at, tandem_new.deleted_at)',
+  );
+  t.notMatch(mysql8Dialect.sessionSetup(4100).map((s) => s.sql).join(';'), /server_id/);
+  const ddl = mysql8Dialect.createTriggers(meta);
+  t.equal(ddl.length, 6, 'MySQL has no CREATE OR REPLACE TRIGGER: drop then create');
+  t.match(ddl[3], /^CREATE TRIGGER `tandem_msg_bi` BEFORE INSERT ON `msg` FOR EACH ROW BEGIN/);
+});
+
+t.test('guarded delete and tombstone lock use the same key rendering', async (t) => {
+  t.equal(
+    mariadbDialect.deleteGuarded(meta, 2),
+    'DELETE t FROM `msg` AS t JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(t.`id`, t.`at`) ' +
+      'WHERE (t.`id`, t.`at`) IN ((?, ?), (?, ?)) AND t.`updated_at` <= ts.deleted_at',
+  );
+  t.equal(
+    mariadbDialect.lockTombstones(meta, 2),
+    'SELECT k.i AS i, ts.deleted_at AS deleted_at FROM (SELECT ? AS i, JSON_ARRAY(?, CAST(? AS DATETIME(6))) AS pk UNION ALL ' +
+      'SELECT ? AS i, JSON_ARRAY(?, CAST(? AS DATETIME(6))) AS pk) AS k JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk = k.pk FOR UPDATE',
+  );
+});
+
+t.test('values are converted in one place', async (t) => {
+  t.equal(toSqlValue(LocalDateTime.parse('2024-01-02 03:04:05.5')), '2024-01-02 03:04:05.500000');
+  t.equal(toSqlValue(new ZonedDateTime('2024-01-02T03:04:05.123456+01:00')), '2024-01-02 02:04:05.123456');
+  t.equal(toSqlValue(Decimal.parse('-12.3400')), '-12.3400');
+  t.equal(toSqlValue(new Json('{"a": 1}')), '{"a": 1}');
+  t.equal(toSqlValue(new LocalDate(0)), '1970-01-01');
+  t.equal(toSqlValue(new LocalTime(3_600_000_001n)), '01:00:00.000001');
+  t.equal(toSqlValue(true), 1);
+  t.equal(toSqlValue(2n ** 64n - 1n), 18446744073709551615n);
+  t.same(toSqlValue(Buffer.from([1, 2])), Buffer.from([1, 2]));
+  t.throws(() => toSqlValue([1, 2], 'tags'), /column tags: array values/);
+});
+
+t.test('identifiers are validated before quoting', async (t) => {
+  t.equal(quoteId('rooms'), '`rooms`');
+  t.throws(() => quoteId('a`b'), /not an identifier/);
+  t.throws(() => quoteId('x; DROP TABLE y'), /not an identifier/);
+});
