@@ -68,9 +68,7 @@ export async function applyDeletes(conn: PoolConnection, dialect: Dialect, meta:
 export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta: TableMeta, rows: PreparedUpsert[], counts: ApplyCounts): Promise<void> {
   // Locking read: a concurrent application delete (its trigger writes the tombstone) waits for
   // this transaction or deadlocks with it (retried); it can never slip in between.
-  const lockValues: SqlValue[] = [];
-  rows.forEach((r, i) => lockValues.push(i, ...r.key));
-  lockValues.push(meta.name);
+  const lockValues = dialect.lockTombstoneValues(meta, meta.name, rows.map((r) => r.key));
   const [locked] = await conn.query<RowDataPacket[]>(dialect.lockTombstones(meta, rows.length), lockValues);
   const buried = new Set<number>();
   for (const t of locked) {

@@ -50,8 +50,12 @@ export interface Dialect {
   sessionSetup(serverId: number): { sql: string; values: SqlValue[] }[];
   /** Guarded multi-row upsert of `rows` rows (columns in `meta.insertColumns` order). */
   upsert(meta: TableMeta, rows: number): string;
-  /** Locks the tombstones of `rows` keys and returns `(i, deleted_at)` for those that exist. */
+  /**
+   * Locks the tombstones of `rows` keys and returns `(i, deleted_at)` (i from 0) for those that
+   * exist. Binds `lockTombstoneValues(...)`.
+   */
   lockTombstones(meta: TableMeta, rows: number): string;
+  lockTombstoneValues(meta: TableMeta, table: string, keys: SqlValue[][]): SqlValue[];
   /** Records deletes `(tbl, pk..., deleted_at, origin)`, keeping the later one per key. */
   upsertTombstones(meta: TableMeta, rows: number): string;
   /** Deletes the rows whose key is listed and whose version is not newer than its tombstone. */
@@ -66,7 +70,9 @@ export interface Dialect {
 
 /** The key as `JSON_ARRAY(...)`, the text the tombstone table and the triggers use. */
 function pkOf(meta: TableMeta, ref: (column: string) => string): string {
-  return `JSON_ARRAY(${meta.primaryKey.map(ref).join(', ')})`;
+  // Binary key columns as HEX(): raw bytes are not valid text for JSON (nor for the pk column).
+  const part = (c: string) => (meta.columns.find((m) => m.name === c)?.binary ? `HEX(${ref(c)})` : ref(c));
+  return `JSON_ARRAY(${meta.primaryKey.map(part).join(', ')})`;
 }
 
 /** A bound key value, cast where its JSON rendering must match the column's (dates, decimals). */
@@ -160,6 +166,24 @@ function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: str
   };
 }
 
+/** Keys travel as one JSON document unless a key column is binary (JSON cannot carry bytes). */
+function keysAsJson(meta: TableMeta): boolean {
+  return meta.primaryKey.every((c) => !meta.columns.find((m) => m.name === c)?.binary);
+}
+
+function tombstoneLockJson(meta: TableMeta): string {
+  const cols = meta.primaryKey.map((c, j) => `k${j} ${meta.columns.find((m) => m.name === c)?.sqlType ?? 'TEXT'} PATH '$[${j}]'`);
+  // STRAIGHT_JOIN: one primary-key lookup (and lock) per incoming key, never a scan of all tombstones.
+  return (
+    `SELECT k.i - 1 AS i, ts.deleted_at AS deleted_at FROM JSON_TABLE(?, '$[*]' COLUMNS (i FOR ORDINALITY, ${cols.join(', ')})) AS k ` +
+    `STRAIGHT_JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(${meta.primaryKey.map((_, j) => `k.k${j}`).join(', ')}) FOR UPDATE`
+  );
+}
+
+function jsonKey(v: SqlValue): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
 function tombstoneLock(rows: number, rowAliasPk: string): string {
   const keys = new Array(rows).fill(`SELECT ? AS i, ${rowAliasPk} AS pk`).join(' UNION ALL ');
   return (
@@ -182,7 +206,14 @@ function deleteGuarded(meta: TableMeta, rows: number): string {
 function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombstones' | 'sessionSetup' | 'createTriggers'> {
   return {
     name,
-    lockTombstones: (meta, rows) => tombstoneLock(rows, pkOf(meta, boundKey(meta))),
+    lockTombstones: (meta, rows) => (keysAsJson(meta) ? tombstoneLockJson(meta) : tombstoneLock(rows, pkOf(meta, boundKey(meta)))),
+    lockTombstoneValues(meta, table, keys) {
+      if (keysAsJson(meta)) return [JSON.stringify(keys.map((k) => k.map(jsonKey))), table];
+      const values: SqlValue[] = [];
+      keys.forEach((k, i) => values.push(i, ...k));
+      values.push(table);
+      return values;
+    },
     deleteGuarded,
     purgeTombstones: () => `DELETE FROM ${quoteId(TOMBSTONE_TABLE)} WHERE deleted_at < ? LIMIT 10000`,
     createTombstoneTable: tombstoneTableDdl,

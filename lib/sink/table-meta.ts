@@ -11,6 +11,8 @@ export interface ColumnMeta {
   binary: boolean;
   /** For key columns whose JSON rendering depends on the type (dates, decimals): CAST target. */
   castAs?: string;
+  /** The column's own type (`bigint(20) unsigned`, `varchar(64)`), for JSON_TABLE key columns. */
+  sqlType: string;
 }
 
 export interface TableMeta {
@@ -29,6 +31,7 @@ export interface TableMeta {
 export interface CatalogColumn {
   COLUMN_NAME: string;
   DATA_TYPE: string;
+  COLUMN_TYPE?: string;
   EXTRA: string;
   NUMERIC_PRECISION: number | string | null;
   NUMERIC_SCALE: number | string | null;
@@ -61,7 +64,7 @@ export function tableMetaFrom(table: string, catalog: CatalogColumn[], primaryKe
   }
   const isGenerated = (c: CatalogColumn) => /GENERATED|PERSISTENT|VIRTUAL/i.test(c.EXTRA);
   const writable = catalog.filter((c) => !isGenerated(c));
-  const columns = writable.map((c) => ({ name: c.COLUMN_NAME, dataType: c.DATA_TYPE.toLowerCase(), binary: BINARY.has(c.DATA_TYPE.toLowerCase()), castAs: castFor(c) }));
+  const columns = writable.map((c) => ({ name: c.COLUMN_NAME, dataType: c.DATA_TYPE.toLowerCase(), binary: BINARY.has(c.DATA_TYPE.toLowerCase()), castAs: castFor(c), sqlType: c.DATA_TYPE.toLowerCase() === 'timestamp' ? (castFor(c) ?? 'DATETIME(6)') : (c.COLUMN_TYPE ?? c.DATA_TYPE) }));
   const names = columns.map((c) => c.name);
   if (primaryKey.length === 0) throw fatal(`table ${table} has no primary key; Tandem syncs only tables with one`, { stage: 'mysql-sink' });
   if (!names.includes(version)) {
@@ -80,7 +83,7 @@ export function tableMetaFrom(table: string, catalog: CatalogColumn[], primaryKe
 
 export async function readTableMeta(db: Pool | Connection, table: string, version: string): Promise<TableMeta> {
   const [cols] = await db.query<RowDataPacket[]>(
-    'SELECT COLUMN_NAME, DATA_TYPE, EXTRA, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION FROM information_schema.COLUMNS ' +
+    'SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION FROM information_schema.COLUMNS ' +
       'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [table],
   );

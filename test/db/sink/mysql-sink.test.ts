@@ -208,3 +208,30 @@ t.test('a pool of one connection is enough (table definitions are read on the fl
   const sink = sinkFor(name, { poolSize: 1 });
   t.same(await sink.write([upsert(name, row(1, 'x', '2024-01-01 00:00:01'))]), { applied: 1, skipped: 0, deadLetters: [] });
 });
+
+t.test('composite, temporal, unsigned and binary keys: tombstones match the trigger rendering', async (t) => {
+  const comp = uniqueTable('ckey');
+  await db.admin.query(`CREATE TABLE chat.${comp} (room BIGINT UNSIGNED NOT NULL, at DATETIME(6) NOT NULL, nick VARCHAR(20) NOT NULL, body TEXT, updated_at DATETIME(6) NOT NULL, PRIMARY KEY (room, at, nick))`);
+  const bin = uniqueTable('bkey');
+  await db.admin.query(`CREATE TABLE chat.${bin} (k VARBINARY(16) PRIMARY KEY, body TEXT, updated_at DATETIME(6) NOT NULL)`);
+  await installOriginSupport(db.url, [comp, bin]);
+  const sink = mysqlSink({
+    url: db.url,
+    tables: { [comp]: { primaryKey: ['room', 'at', 'nick'] }, [bin]: { primaryKey: ['k'] } },
+    retry: testRetryPolicy,
+    lingerMs: 1,
+    tombstoneRetentionMs: CENTURY_MS,
+  });
+  sinks.push(sink);
+  const ckey = { room: 18_446_744_073_709_551_615n, at: ts('2024-01-01 00:00:00.5'), nick: 'é"q' };
+  const bkey = { k: Buffer.from([0, 255, 34]) };
+  const crow = (body: string, at: string) => upsert(comp, { ...ckey, body, updated_at: ts(at) }, { key: ['room', 'at', 'nick'] });
+  const brow = (body: string, at: string) => upsert(bin, { ...bkey, body, updated_at: ts(at) }, { key: ['k'] });
+  t.equal((await sink.write([crow('x', '2024-01-01 00:00:01'), brow('x', '2024-01-01 00:00:01')])).applied, 2);
+  // Application deletes: the triggers write the tombstones with their own JSON_ARRAY rendering.
+  await db.admin.query(`DELETE FROM chat.${comp}`);
+  await db.admin.query(`DELETE FROM chat.${bin}`);
+  t.same(await sink.write([crow('late', '2024-01-01 00:00:02'), brow('late', '2024-01-01 00:00:02')]), { applied: 0, skipped: 2, deadLetters: [] }, 'both late upserts hit the tombstones');
+  const [c] = await rows(db.admin, `SELECT (SELECT COUNT(*) FROM chat.${comp}) + (SELECT COUNT(*) FROM chat.${bin}) AS n`);
+  t.equal(Number(c.n), 0);
+});

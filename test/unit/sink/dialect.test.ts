@@ -75,8 +75,16 @@ t.test('guarded delete and tombstone lock use the same key rendering', async (t)
   );
   t.equal(
     mariadbDialect.lockTombstones(meta, 2),
-    'SELECT k.i AS i, ts.deleted_at AS deleted_at FROM (SELECT ? AS i, JSON_ARRAY(?, CAST(? AS DATETIME(6))) AS pk UNION ALL ' +
-      'SELECT ? AS i, JSON_ARRAY(?, CAST(? AS DATETIME(6))) AS pk) AS k JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk = k.pk FOR UPDATE',
+    "SELECT k.i - 1 AS i, ts.deleted_at AS deleted_at FROM JSON_TABLE(?, '$[*]' COLUMNS (i FOR ORDINALITY, k0 bigint PATH '$[0]', k1 datetime PATH '$[1]')) AS k " +
+      'STRAIGHT_JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(k.k0, k.k1) FOR UPDATE',
+  );
+  t.same(mariadbDialect.lockTombstoneValues(meta, 'msg', [[1n, '2024-01-01 00:00:00.000000']]), ['[["1","2024-01-01 00:00:00.000000"]]', 'msg']);
+  const binKey = tableMetaFrom('b', [col('k', 'varbinary'), col('updated_at', 'datetime', '', 6)], ['k'], 'updated_at');
+  t.equal(
+    mariadbDialect.lockTombstones(binKey, 2),
+    'SELECT k.i AS i, ts.deleted_at AS deleted_at FROM (SELECT ? AS i, JSON_ARRAY(HEX(?)) AS pk UNION ALL SELECT ? AS i, JSON_ARRAY(HEX(?)) AS pk) AS k ' +
+      'JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk = k.pk FOR UPDATE',
+    'binary keys cannot travel in JSON: one bound row per key',
   );
 });
 
