@@ -64,6 +64,9 @@ export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
     // Bounded prefetch: librdkafka's own queue is the first buffer that must stay flat.
     'queued.max.messages.kbytes': 16384,
     'socket.keepalive.enable': true,
+    // Debezium creates a table's topic on its first change (e.g. the tombstone topic on the first
+    // delete): notice it in seconds, not librdkafka's default five minutes.
+    'topic.metadata.refresh.interval.ms': 5000,
     'metadata.broker.list': input.brokers,
     'group.id': input.groupId,
     ...passthrough,

@@ -31,6 +31,7 @@ function keyOf(msg: Message): Buffer | null {
 
 export class RdkafkaConsumer implements ConsumerPort {
   private handler: RebalanceHandler | undefined;
+  private readonly reported = new Set<string>();
   private consumer: KafkaConsumer;
 
   /** From the configured strategy: rebalanceProtocol() says NONE until the first assignment. */
@@ -122,7 +123,9 @@ export class RdkafkaConsumer implements ConsumerPort {
         if (err) {
           const e = classifyKafkaError(err, 'consuming');
           if (e.kind === 'fatal') return reject(e);
-          this.log.warn('consume failed; retrying', { error: err.message });
+          // Topics Debezium has not created yet answer "unknown topic" on every poll: say it once.
+          if (!this.reported.has(err.message)) this.log.warn('consume error; librdkafka keeps retrying', { error: err.message });
+          this.reported.add(err.message);
           return resolve([]);
         }
         resolve(
