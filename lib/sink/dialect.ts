@@ -151,7 +151,8 @@ function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: str
     bu: {
       event: 'BEFORE UPDATE',
       body:
-        `BEGIN IF ${OUTSIDE_TANDEM} AND NEW.${v} <= OLD.${v} AND (${changed}) THEN ` +
+        // Never back in time; at the same time only when data changed (a no-op stays a no-op).
+        `BEGIN IF ${OUTSIDE_TANDEM} AND (NEW.${v} < OLD.${v} OR (NEW.${v} = OLD.${v} AND (${changed}))) THEN ` +
         `SET NEW.${v} = OLD.${v} + INTERVAL 1 MICROSECOND; END IF; END`,
     },
     bd: {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { ResultSetHeader } from 'mysql2/promise';
 import { testRetryPolicy } from '../../../lib/errors';
 import type { Sink } from '../../../lib/model';
 import { installOriginSupport, mysqlSink, uninstallOriginSupport } from '../../../lib/sink';
@@ -66,6 +67,12 @@ t.test('local writes always win locally', async (t) => {
   await sink.write([upsert(name, { id: 1, body: 'replicated', updated_at: ts('2030-01-01 00:00:05') })]);
   await app.query(`UPDATE ${name} SET body = 'app', updated_at = '2024-01-01 00:00:00' WHERE id = 1`);
   t.same(await rows(app, `SELECT body, updated_at FROM ${name}`), [{ body: 'app', updated_at: '2030-01-01 00:00:05.000001' }], 'older local update moved 1µs past the stored version');
+  // A touch that only sets an older updated_at is moved forward too (never back in time)...
+  await app.query(`UPDATE ${name} SET updated_at = '2024-01-01 00:00:00' WHERE id = 1`);
+  t.same(await rows(app, `SELECT body, updated_at FROM ${name}`), [{ body: 'app', updated_at: '2030-01-01 00:00:05.000002' }]);
+  // ...while the same updated_at with no data change stays a no-op.
+  const [res] = await app.query<ResultSetHeader>(`UPDATE ${name} SET updated_at = '2030-01-01 00:00:05.000002' WHERE id = 1`);
+  t.equal(res.changedRows, 0, "matched but unchanged");
   // A tombstone newer than a local insert: the insert is moved past it.
   await app.query("INSERT INTO tandem_tombstones VALUES (?, '[2]', '2030-01-01 00:00:07', 99)", [name]);
   await app.query(`INSERT INTO ${name} VALUES (2, 'again', '2024-01-01 00:00:00')`);
