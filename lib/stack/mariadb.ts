@@ -62,11 +62,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function runInstallDb(dataDir: string, user: string): void {
+function runInstallDb(dataDir: string, user: string, tmpDir: string): void {
   const res = spawnSync(
     'mariadb-install-db',
     ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'],
-    { encoding: 'utf8' },
+    // Its own TMPDIR: two installs sharing /tmp collide on their temporary tables.
+    { encoding: 'utf8', env: { ...process.env, TMPDIR: tmpDir } },
   );
   if (res.error || res.status !== 0) {
     const why = res.error ? res.error.message : `${res.stdout}\n${res.stderr}`.trim().split('\n').slice(-15).join('\n');
@@ -146,14 +147,18 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   const socket = join(baseDir, 'mariadb.sock');
   const errorLog = join(baseDir, 'error.log');
   const user = userInfo().username;
+  // Beside the data dir, not in it: every directory in a data dir is a database.
+  const tmpDir = `${baseDir.replace(/\/+$/, '')}-tmp`;
   mkdirSync(baseDir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true });
   const cleanupDir = () => {
     if (ownDir) rmSync(baseDir, { recursive: true, force: true });
+    if (ownDir) rmSync(tmpDir, { recursive: true, force: true });
   };
 
   try {
     if (!existsSync(join(dataDir, 'mysql'))) {
-      runInstallDb(dataDir, user);
+      runInstallDb(dataDir, user, tmpDir);
     }
   } catch (err) {
     cleanupDir();
@@ -167,6 +172,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     `--socket=${socket}`,
     `--pid-file=${join(baseDir, 'mariadbd.pid')}`,
     `--log-error=${errorLog}`,
+    `--tmpdir=${tmpDir}`,
     '--bind-address=127.0.0.1',
     `--port=${port}`,
     '--skip-name-resolve',
