@@ -107,6 +107,7 @@ export class DebeziumDecoder {
         source: sourceInfoOf(raw.source),
         kafka: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp },
         headers: record.headers,
+        columns: plan.row.columns,
       };
     } catch (err) {
       if (err instanceof TandemError) throw err;

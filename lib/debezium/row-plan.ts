@@ -1,6 +1,6 @@
 // The per-schema conversion of row images: decided once per field when a schema is first seen,
 // then run as one generated function per record type, with no per-value type inspection.
-import { Json, type Row } from '../model';
+import { Json, type ColumnSchema, type ColumnValue, type Row } from '../model';
 import type { AvroSchemaObject } from '../registry';
 import { NamedTypes, fieldsOf, isObjectSchema, typeNameOf, unwrapNullable, type Located } from './schema-walk';
 import { codecFor, type ColumnCodec } from './types';
@@ -22,6 +22,8 @@ export interface RowPlan {
   toRow: (raw: unknown) => Row;
   /** A row to what avsc writes. Throws TypeError naming the column on a bad value. */
   toAvro: (row: Row) => Record<string, unknown>;
+  /** What each column's schema says (type, default, connect.parameters), for schema evolution. */
+  columns: ColumnSchema[];
 }
 
 /** Plain text columns: MariaDB's JSON arrives so, so a `Json` value is written as its text. */
@@ -99,15 +101,43 @@ function makeToAvro(recordName: string, fields: FieldPlan[]): (row: Row) => Reco
   };
 }
 
+function stringParameters(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+/** The schema's default as a column value; undefined when there is none or it cannot be read. */
+function defaultOf(field: { default?: unknown }, typeName: string, codec: ColumnCodec | undefined): ColumnValue | undefined {
+  const raw = field.default;
+  if (raw === undefined || raw === null) return raw === null ? null : undefined;
+  try {
+    // Avro's JSON form of a bytes default is a string of code points 0-255.
+    const avro = (typeName === 'bytes' || typeName === 'fixed') && typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw;
+    return (codec?.decode ? codec.decode(avro) : avro) as ColumnValue;
+  } catch {
+    return undefined;
+  }
+}
+
+function columnSchemaOf(field: { name: string; default?: unknown }, type: Located, names: NamedTypes, nullable: boolean, codec: ColumnCodec | undefined): ColumnSchema {
+  const { schema } = names.resolve(type.schema, type.namespace);
+  const typeName = typeNameOf(schema);
+  const semantic = isObjectSchema(schema) && typeof schema['connect.name'] === 'string' ? schema['connect.name'] : undefined;
+  const parameters = isObjectSchema(schema) ? stringParameters(schema['connect.parameters']) : {};
+  return { name: field.name, type: typeName, semantic, optional: nullable, default: defaultOf(field, typeName, codec), parameters };
+}
+
 /** Compiles the plan of a record type (a Debezium `Value` or `Key`). */
 export function compileRowPlan(record: Located, names: NamedTypes): RowPlan {
   const schema = record.schema as AvroSchemaObject;
   const name = String(schema.name);
   const recordName = name.includes('.') || !record.namespace ? name : `${record.namespace}.${name}`;
+  const columns: ColumnSchema[] = [];
   const fields = fieldsOf(schema).map((field): FieldPlan => {
     const { nullable, type } = unwrapNullable(field.type);
     const codec = codecOfType({ schema: type, namespace: record.namespace }, names, `column ${recordName}.${field.name}`);
+    columns.push(columnSchemaOf(field, { schema: type, namespace: record.namespace }, names, nullable, codec));
     return { name: field.name, nullable, hasDefault: field.default !== undefined, codec };
   });
-  return { recordName, fields, toRow: generateToRow(fields), toAvro: makeToAvro(recordName, fields) };
+  return { recordName, fields, toRow: generateToRow(fields), toAvro: makeToAvro(recordName, fields), columns };
 }

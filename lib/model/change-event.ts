@@ -37,6 +37,26 @@ export interface KafkaCoordinates {
 
 export type Headers = Record<string, Buffer | string>;
 
+/**
+ * What the record's schema says about one column of the row images. The sink reads it to add a
+ * column the target lacks (docs/schema-changes.md).
+ */
+export interface ColumnSchema {
+  name: string;
+  /** The Avro type of the value: `int`, `long`, `string`, `bytes`, ... */
+  type: string;
+  /** The Debezium / Kafka Connect semantic type (`io.debezium.time.MicroTimestamp`), if any. */
+  semantic?: string;
+  optional: boolean;
+  /** The schema's default as a column value (null: DEFAULT NULL); undefined when it gives none. */
+  default?: ColumnValue;
+  /**
+   * The field's `connect.parameters`: `scale`, `connect.decimal.precision`, `allowed` (ENUM) and,
+   * with Debezium's `column.propagate.source.type`, `__debezium.source.column.type|length|scale`.
+   */
+  parameters: Readonly<Record<string, string>>;
+}
+
 /** Set by the route stage: where the change lands. The sink trusts nothing else. */
 export interface Target {
   table: string;
@@ -59,6 +79,11 @@ export interface ChangeEvent {
   deletedAt?: LocalDateTime;
   /** Set by `route`. */
   target?: Target;
+  /**
+   * The columns of `before`/`after` in table order, from the record's schema (the decoder sets
+   * it; one shared array per schema). Stages that rename columns leave it as the source has it.
+   */
+  columns?: readonly ColumnSchema[];
 }
 
 /** A record that cannot be processed, on its way to the dead-letter output. */

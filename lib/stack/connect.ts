@@ -95,6 +95,9 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     'decimal.handling.mode': 'precise',
     'time.precision.mode': 'adaptive_time_microseconds',
     'bigint.unsigned.handling.mode': 'precise',
+    // Each field's connect.parameters then name the column's own type, length and scale, so the
+    // sink can add a column the other side gained with the same definition (docs/schema-changes.md).
+    'column.propagate.source.type': 'chat\\..*',
     ...converter('key'),
     ...converter('value'),
   };

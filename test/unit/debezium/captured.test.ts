@@ -41,7 +41,14 @@ t.test('a real MariaDB insert event decodes to exact values', async (t) => {
     },
     kafka: { topic: 'a.chat.messages', partition: 0, offset: '0', timestamp: 1795533813811 },
     headers: {},
+    columns: event?.columns,
   });
+  // What the record's schema says per column (the sink adds a missing column from it).
+  const columns = new Map((event?.columns ?? []).map((c) => [c.name, c]));
+  t.same([...columns.keys()], Object.keys(event!.after!), 'one column schema per after-image column, in table order');
+  t.same(columns.get('tip'), { name: 'tip', type: 'bytes', semantic: 'org.apache.kafka.connect.data.Decimal', optional: true, default: null, parameters: { scale: '4', 'connect.decimal.precision': '12' } });
+  t.equal(columns.get('updated_at')?.semantic, 'io.debezium.time.MicroTimestamp');
+  t.equal(columns.get('body')?.optional, false);
   t.equal(String(event!.after!.tip), '1234.5678');
   t.equal(String(event!.after!.sent_at), '2026-11-24 10:11:12.123456');
 });

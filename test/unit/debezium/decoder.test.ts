@@ -172,6 +172,7 @@ for (const connector of ['mariadb', 'mysql'] as const) {
       },
       kafka: { topic: 'a.chat.messages', partition: 2, offset: '7', timestamp: 1700000000500 },
       headers: { 'x-trace': 'abc' },
+      columns: event?.columns,
     });
   });
 }

@@ -70,6 +70,7 @@ t.test('encode then decode gives back the same event, for every type', async (t)
       key: { id: 1 },
       kafka: { topic: 'b.chat.alltypes', partition: 1, offset: '99', timestamp: 1700000000000 },
       headers: {},
+      columns: decoded?.columns,
     }, `op ${op}`);
   }
   t.equal(registry.latestId('b.chat.alltypes-key'), 1);
