@@ -5,6 +5,7 @@ const commands: Record<string, { module: string; summary: string }> = {
   describe: { module: './describe', summary: 'print the graph of topologies/<name>.ts' },
   setup: { module: './setup', summary: 'install triggers and tombstone tables for <name>' },
   teardown: { module: './teardown', summary: 'remove what setup installed' },
+  verify: { module: './verify', summary: 'compare the two databases row by row; exit 1 on drift' },
 };
 
 async function main(argv: string[]): Promise<number> {
