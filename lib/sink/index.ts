@@ -4,3 +4,4 @@ export { dialectFor, mariadbDialect, mysql8Dialect, toSqlValue, quoteId, TOMBSTO
 export { tableMetaFrom, readTableMeta, type TableMeta, type ColumnMeta } from './table-meta';
 export { kindOfMysqlError } from './classify';
 export { createSinkPool, redactUrl } from './connection';
+export { SchemaEvolution, columnType, addColumnStatement, schemaMismatch } from './schema-evolution';

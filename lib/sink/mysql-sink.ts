@@ -12,6 +12,7 @@ import { createSinkPool, redactUrl, tandemSessions } from './connection';
 import { isValidIdentifier, type Dialect } from './dialect';
 import { prepare, targetTableOf, type PreparedDelete, type PreparedUpsert } from './prepare';
 import { readTableMeta, type TableMeta } from './table-meta';
+import { SchemaEvolution } from './schema-evolution';
 
 export interface SinkTableOptions {
   primaryKey: string[];
@@ -40,6 +41,10 @@ export interface MysqlSinkOptions {
 
 const DAY_MS = 86_400_000;
 const PURGE_EVERY_MS = 60_000;
+
+function* eventsOf(chunks: Chunk[]): Iterable<ChangeEvent> {
+  for (const chunk of chunks) yield* chunk.events;
+}
 
 export function mysqlSink(options: MysqlSinkOptions): Sink {
   const maxRows = options.maxRows ?? 1000;
@@ -82,6 +87,15 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     return m;
   };
 
+  const evolution = new SchemaEvolution({
+    allowed: (table) => Object.hasOwn(options.tables, table),
+    metaOf,
+    forget: (table) => metas.delete(table),
+    acquire: () => sessions.acquire(),
+    dialect: () => sessions.dialect(),
+    log,
+  });
+
   interface Group {
     meta: TableMeta;
     upserts: PreparedUpsert[];
@@ -102,6 +116,11 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
         meta = await metaOf(conn, table);
       } catch (err) {
         throw toTandemError(err, 'reading the table definition', table);
+      }
+      const refused = evolution.refusal(meta, event);
+      if (refused !== undefined) {
+        counts.deadLetters.push({ stage: SINK_STAGE, reason: `${table}: ${refused}`, event, kafka: event.kafka });
+        continue;
       }
       let p = prepare(meta, event);
       if ('reason' in p && /not in target table/.test(p.reason)) {
@@ -138,6 +157,8 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     const dialect = await sessions.dialect();
     const conn = await sessions.acquire();
     try {
+      // Schema changes first: DDL would commit the flush's transaction halfway.
+      await evolution.prepare(conn, dialect, eventsOf(chunks));
       await conn.beginTransaction();
       const results: SinkWriteResult[] = [];
       for (const chunk of chunks) {
@@ -190,6 +211,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       if (closed) return;
       await batcher.flush();
       closed = true;
+      evolution.close();
       if (ownsPool) await pool.end();
     },
   };

@@ -48,7 +48,13 @@ function prepareUpsert(meta: TableMeta, event: ChangeEvent): PreparedUpsert {
   }
   const values = meta.insertColumns.map((c) => {
     const v = after[c];
-    if (v === undefined) throw new Refused(`column ${c} of ${meta.name} is missing from the event's after image`);
+    if (v === undefined) {
+      // A row written at its source before the column was added there: the column's default is
+      // what that side holds for it too (docs/schema-changes.md).
+      const d = meta.defaults?.get(c);
+      if (d !== undefined) return d;
+      throw new Refused(`column ${c} of ${meta.name} is missing from the event's after image and has no constant default in the target (dropped or renamed at the source? Tandem replicates ADD COLUMN only, see docs/schema-changes.md)`);
+    }
     return toSqlValue(v, c);
   });
   const versionValue = after[meta.version];

@@ -3,6 +3,7 @@
 // tombstone key), and which columns can be written (generated ones cannot).
 import type { Connection, Pool, RowDataPacket } from 'mysql2/promise';
 import { fatal } from '../errors';
+import type { SqlValue } from './dialect';
 
 export interface ColumnMeta {
   name: string;
@@ -26,6 +27,11 @@ export interface TableMeta {
   version: string;
   /** Writable columns that are neither key nor version: the content the tie-break hashes. */
   dataColumns: string[];
+  /**
+   * Constant defaults (NULL for nullable columns without one), written for a column an event
+   * lacks: a row written before the column was added at its source (docs/schema-changes.md).
+   */
+  defaults?: ReadonlyMap<string, SqlValue>;
 }
 
 export interface CatalogColumn {
@@ -36,6 +42,8 @@ export interface CatalogColumn {
   NUMERIC_PRECISION: number | string | null;
   NUMERIC_SCALE: number | string | null;
   DATETIME_PRECISION: number | string | null;
+  COLUMN_DEFAULT?: string | null;
+  IS_NULLABLE?: string;
 }
 
 const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit']);
@@ -55,6 +63,20 @@ function castFor(c: CatalogColumn): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The column's constant default as MariaDB's catalog shows it (`NULL`, `'it''s'`, `1.500`), or
+ * undefined when it has none or it is an expression (`current_timestamp(6)`): its value differs
+ * per row and per side.
+ */
+export function catalogDefault(c: CatalogColumn): SqlValue | undefined {
+  const d = c.COLUMN_DEFAULT;
+  if (d === undefined) return undefined;
+  if (d === null || d === 'NULL') return c.IS_NULLABLE === 'YES' ? null : undefined;
+  const quoted = /^'(.*)'$/s.exec(d);
+  if (quoted) return quoted[1].replace(/''/g, "'").replace(/\\\\/g, '\\');
+  return /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(d) ? d : undefined;
 }
 
 /** Builds the table description from catalog rows; pure, so it is unit-tested without a server. */
@@ -78,12 +100,16 @@ export function tableMetaFrom(table: string, catalog: CatalogColumn[], primaryKe
     primaryKey,
     version,
     dataColumns: names.filter((n) => n !== version && !primaryKey.includes(n)),
+    defaults: new Map(writable.flatMap((c) => {
+      const d = catalogDefault(c);
+      return d === undefined ? [] : [[c.COLUMN_NAME, d] as const];
+    })),
   };
 }
 
 export async function readTableMeta(db: Pool | Connection, table: string, version: string): Promise<TableMeta> {
   const [cols] = await db.query<RowDataPacket[]>(
-    'SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION FROM information_schema.COLUMNS ' +
+    'SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLUMN_DEFAULT, IS_NULLABLE FROM information_schema.COLUMNS ' +
       'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [table],
   );
