@@ -4,8 +4,8 @@
 // the others are written in the same transaction.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { LocalDateTime, type DeadLetter } from '../model';
-import { describeMysqlError, kindOfMysqlError } from './classify';
-import type { Dialect, SqlValue } from './dialect';
+import { describeMysqlError, isConnectionError, kindOfMysqlError } from './classify';
+import { REFUSED_BY_TOMBSTONE, type Dialect, type SqlValue } from './dialect';
 import type { PreparedDelete, PreparedUpsert } from './prepare';
 import type { TableMeta } from './table-meta';
 
@@ -16,6 +16,33 @@ export interface ApplyCounts {
 }
 
 export const SINK_STAGE = 'mysql-sink';
+
+/** The rows of one table in one write() call. */
+export interface TableBatch {
+  meta: TableMeta;
+  upserts: PreparedUpsert[];
+  deletes: PreparedDelete[];
+}
+
+/** One write() call's share of a flush: its tables, and its counts so far (refusals). */
+export interface PlannedChunk {
+  groups: TableBatch[];
+  counts: ApplyCounts;
+}
+
+// The statement text of a 1000-row upsert is ~40 kB; flushes of one table mostly repeat a few sizes.
+const upsertTexts = new WeakMap<TableMeta, Map<number, string>>();
+function upsertSql(dialect: Dialect, meta: TableMeta, rows: number): string {
+  let bySize = upsertTexts.get(meta);
+  if (!bySize) upsertTexts.set(meta, (bySize = new Map()));
+  let sql = bySize.get(rows);
+  if (sql === undefined) {
+    sql = dialect.upsert(meta, rows);
+    if (bySize.size >= 8) bySize.delete(bySize.keys().next().value as number);
+    bySize.set(rows, sql);
+  }
+  return sql;
+}
 
 async function splitOnPoison<T extends { event: DeadLetter['event'] }>(
   rows: T[],
@@ -83,7 +110,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
     async (part) => {
       const values: SqlValue[] = [];
       for (const r of part) for (const v of r.values) values.push(v);
-      const [res] = await conn.query<ResultSetHeader>(dialect.upsert(meta, part.length), values);
+      const [res] = await conn.query<ResultSetHeader>(upsertSql(dialect, meta, part.length), values);
       const changed = changedRows(res, part.length);
       counts.applied += changed;
       counts.skipped += part.length - changed;
@@ -91,4 +118,73 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
     counts,
     `writing to ${meta.name}`,
   );
+}
+
+function upsertValues(rows: PreparedUpsert[]): SqlValue[] {
+  const values: SqlValue[] = [];
+  for (const r of rows) for (const v of r.values) values.push(v);
+  return values;
+}
+
+/**
+ * The whole flush as one multi-statement round trip inside one transaction (the common case: no
+ * poison, no tombstone refusing a row). Resolves `true` once committed, with the counts added to
+ * each chunk; `false` when it was rolled back and the flush must be applied statement by
+ * statement (a tombstone refuses a row, a row is poison, the dialect or connection cannot).
+ * Retriable errors are thrown, like those of the statement-by-statement path.
+ */
+export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, planned: PlannedChunk[]): Promise<boolean> {
+  const oneTrip = dialect.oneTrip;
+  if (!oneTrip || !conn.connection.config.multipleStatements) return false;
+  const statements = ['START TRANSACTION'];
+  const values: SqlValue[] = [];
+  // Per statement whose result counts: which chunk, and how to read its header.
+  const readers: { at: number; read: (res: ResultSetHeader, counts: ApplyCounts) => void }[] = [];
+  const add = (sql: string, bound: SqlValue[], read?: (res: ResultSetHeader, counts: ApplyCounts) => void) => {
+    statements.push(sql);
+    for (const v of bound) values.push(v);
+    if (read) readers.push({ at: statements.length - 1, read });
+  };
+  const chunkOf: number[] = [];
+  for (const [ci, chunk] of planned.entries()) {
+    for (const { meta, upserts, deletes } of chunk.groups) {
+      if (deletes.length) {
+        const tombstones: SqlValue[] = [];
+        for (const r of deletes) tombstones.push(meta.name, ...r.key, r.deletedAt, r.origin);
+        add(dialect.upsertTombstones(meta, deletes.length), tombstones);
+        add(dialect.deleteGuarded(meta, deletes.length), [meta.name, ...deletes.flatMap((r) => r.key)], (res, counts) => {
+          counts.applied += res.affectedRows;
+          counts.skipped += deletes.length - res.affectedRows;
+        });
+        chunkOf[statements.length - 1] = ci;
+      }
+      if (upserts.length) {
+        const guard = oneTrip.tombstoneGuard(meta);
+        if (guard === undefined) return false;
+        const versions = upserts.map((r) => ({ key: r.key, version: new LocalDateTime(r.version, 6).toString() }));
+        add(guard, oneTrip.tombstoneGuardValues(meta.name, versions));
+        add(oneTrip.refuseIfBuried, []);
+        add(upsertSql(dialect, meta, upserts.length), upsertValues(upserts), (res, counts) => {
+          const changed = changedRows(res, upserts.length);
+          counts.applied += changed;
+          counts.skipped += upserts.length - changed;
+        });
+        chunkOf[statements.length - 1] = ci;
+      }
+    }
+  }
+  statements.push('COMMIT');
+  let results: ResultSetHeader[];
+  try {
+    [results] = await conn.query<ResultSetHeader[]>(statements.join(';\n'), values);
+  } catch (err) {
+    if (isConnectionError(err)) throw err;
+    // The batch stopped at the failing statement, before COMMIT: nothing of the flush stays.
+    await conn.query('ROLLBACK');
+    const errno = (err as { errno?: unknown }).errno;
+    if (errno !== REFUSED_BY_TOMBSTONE && kindOfMysqlError(err) === 'retriable') throw err;
+    return false;
+  }
+  for (const { at, read } of readers) read(results[at], planned[chunkOf[at]].counts);
+  return true;
 }

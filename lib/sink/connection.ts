@@ -44,6 +44,9 @@ export function createSinkPool(url: string, poolSize: number): Pool {
     bigNumberStrings: true,
     charset: 'utf8mb4_unicode_ci',
     connectTimeout: 10_000,
+    // A flush goes as one multi-statement round trip (apply.ts applyInOneTrip). Values are
+    // always escaped by mysql2 and identifiers checked, so no text from events reaches SQL raw.
+    multipleStatements: true,
   });
 }
 

@@ -61,12 +61,33 @@ export interface Dialect {
   /** Deletes the rows whose key is listed and whose version is not newer than its tombstone. */
   deleteGuarded(meta: TableMeta, rows: number): string;
   purgeTombstones(): string;
+  /** Statements for a flush in one round trip (MariaDB only; see `OneTripSql`). */
+  readonly oneTrip?: OneTripSql;
   createTombstoneTable(): string;
   dropTombstoneTable(): string;
   /** DDL, one statement per entry, that (re)creates the three triggers of a table. */
   createTriggers(meta: TableMeta): string[];
   dropTriggers(table: string): string[];
 }
+
+/**
+ * A flush sent as one multi-statement round trip: `START TRANSACTION; <guard>; <refuse>;
+ * <upsert>; ...; COMMIT`. The guard takes the same locks as `lockTombstones` (row and gap locks
+ * on every key's tombstone) and counts the tombstones that refuse an incoming row; the refusal
+ * statement then raises an error, which stops the batch before COMMIT so the flush is rolled
+ * back and redone row by row. Rows no tombstone refuses are written by the plain guarded upsert.
+ */
+export interface OneTripSql {
+  /** `undefined` when the key cannot travel as JSON (binary key columns). Binds `tombstoneGuardValues`. */
+  tombstoneGuard(meta: TableMeta): string | undefined;
+  /** Binds each row's key and its version (`YYYY-MM-DD HH:MM:SS.ffffff`). */
+  tombstoneGuardValues(table: string, rows: { key: SqlValue[]; version: string }[]): SqlValue[];
+  /** Raises `REFUSED_BY_TOMBSTONE` when the guard counted any tombstone. */
+  refuseIfBuried: string;
+}
+/** The error number of SIGNAL SQLSTATE '45000' (MariaDB's ER_SIGNAL_EXCEPTION). */
+export const REFUSED_BY_TOMBSTONE = 1644;
+const BURIED_VAR = '@tandem_buried';
 
 /** The key as `JSON_ARRAY(...)`, the text the tombstone table and the triggers use. */
 function pkOf(meta: TableMeta, ref: (column: string) => string): string {
@@ -172,14 +193,33 @@ function keysAsJson(meta: TableMeta): boolean {
   return meta.primaryKey.every((c) => !meta.columns.find((m) => m.name === c)?.binary);
 }
 
-function tombstoneLockJson(meta: TableMeta): string {
+/** The bound keys as a table `k (k0, k1, ...)`, joined to their tombstones `ts`. */
+function keysJoinTombstones(meta: TableMeta, extraColumns: string[]): string {
   const cols = meta.primaryKey.map((c, j) => `k${j} ${meta.columns.find((m) => m.name === c)?.sqlType ?? 'TEXT'} PATH '$[${j}]'`);
   // STRAIGHT_JOIN: one primary-key lookup (and lock) per incoming key, never a scan of all tombstones.
   return (
-    `SELECT k.i - 1 AS i, ts.deleted_at AS deleted_at FROM JSON_TABLE(?, '$[*]' COLUMNS (i FOR ORDINALITY, ${cols.join(', ')})) AS k ` +
-    `STRAIGHT_JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(${meta.primaryKey.map((_, j) => `k.k${j}`).join(', ')}) FOR UPDATE`
+    `JSON_TABLE(?, '$[*]' COLUMNS (${[...extraColumns, ...cols].join(', ')})) AS k ` +
+    `STRAIGHT_JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(${meta.primaryKey.map((_, j) => `k.k${j}`).join(', ')})`
   );
 }
+
+function tombstoneLockJson(meta: TableMeta): string {
+  return `SELECT k.i - 1 AS i, ts.deleted_at AS deleted_at FROM ${keysJoinTombstones(meta, ['i FOR ORDINALITY'])} FOR UPDATE`;
+}
+
+const mariadbOneTrip: OneTripSql = {
+  tombstoneGuard: (meta) =>
+    keysAsJson(meta)
+      ? // Under REPEATABLE READ the locks stay on every examined tombstone (and on the gap of a
+        // missing one), not only on those counted. A version that does not convert counts too.
+        `SELECT COUNT(*) INTO ${BURIED_VAR} FROM ${keysJoinTombstones(meta, [`v DATETIME(6) PATH '$[${meta.primaryKey.length}]'`])} ` +
+        'WHERE IFNULL(ts.deleted_at >= k.v, TRUE) FOR UPDATE'
+      : undefined,
+  tombstoneGuardValues: (table, rows) => [JSON.stringify(rows.map((r) => [...r.key.map(jsonKey), r.version])), table],
+  refuseIfBuried:
+    `BEGIN NOT ATOMIC IF ${BURIED_VAR} > 0 THEN ` +
+    "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'tandem: a tombstone refuses rows of this flush; redoing it row by row'; END IF; END",
+};
 
 function jsonKey(v: SqlValue): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
@@ -229,6 +269,7 @@ function tombstoneValuesRow(meta: TableMeta): string {
 
 export const mariadbDialect: Dialect = {
   ...common('mariadb'),
+  oneTrip: mariadbOneTrip,
   sessionSetup: (serverId) => [
     { sql: 'SET SESSION server_id = ?', values: [serverId] },
     { sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] },

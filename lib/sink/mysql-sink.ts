@@ -5,7 +5,7 @@ import type { ChangeEvent, DeadLetter, Sink, SinkWriteResult } from '../model';
 import { LocalDateTime } from '../model';
 import { defaultRetryPolicy, fatal, withRetry, type RetryPolicy } from '../errors';
 import { createLogger, type Logger } from '../observe';
-import { applyDeletes, applyUpserts, SINK_STAGE, type ApplyCounts } from './apply';
+import { applyDeletes, applyInOneTrip, applyUpserts, SINK_STAGE, type ApplyCounts, type PlannedChunk } from './apply';
 import { Batcher, type Chunk } from './batcher';
 import { isConnectionError, toTandemError } from './classify';
 import { createSinkPool, redactUrl, tandemSessions } from './connection';
@@ -159,19 +159,24 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     try {
       // Schema changes first: DDL would commit the flush's transaction halfway.
       await evolution.prepare(conn, dialect, eventsOf(chunks));
-      await conn.beginTransaction();
-      const results: SinkWriteResult[] = [];
+      const planned: PlannedChunk[] = [];
       for (const chunk of chunks) {
         const counts: ApplyCounts = { applied: 0, skipped: 0, deadLetters: [] };
-        // Deletes first, then upserts: under LWW the order of different versions does not
-        // change the outcome, and upserts then see this flush's tombstones.
-        for (const g of await plan(conn, chunk, counts)) {
-          if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts);
-          if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts);
-        }
-        results.push(counts);
+        planned.push({ counts, groups: await plan(conn, chunk, counts) });
       }
-      await conn.commit();
+      // Deletes first, then upserts: under LWW the order of different versions does not
+      // change the outcome, and upserts then see this flush's tombstones.
+      if (!(await applyInOneTrip(conn, dialect, planned))) {
+        await conn.beginTransaction();
+        for (const { groups, counts } of planned) {
+          for (const g of groups) {
+            if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts);
+            if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts);
+          }
+        }
+        await conn.commit();
+      }
+      const results: SinkWriteResult[] = planned.map((p) => p.counts);
       await purge(conn, dialect);
       conn.release();
       return results;
