@@ -6,6 +6,7 @@ const commands: Record<string, { module: string; summary: string }> = {
   setup: { module: './setup', summary: 'install triggers and tombstone tables for <name>' },
   teardown: { module: './teardown', summary: 'remove what setup installed' },
   verify: { module: './verify', summary: 'compare the two databases row by row; exit 1 on drift' },
+  workload: { module: './workload', summary: 'random seeded application writes on both databases' },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -131,3 +131,33 @@ export async function freePortEnv(base: NodeJS.ProcessEnv): Promise<Record<strin
   }
   return out;
 }
+
+export type ComponentName = 'db-a' | 'db-b' | 'kafka' | 'registry' | 'connect';
+
+/**
+ * Stops one component of this stack (by PID, as `down` does) and starts it again, then makes sure
+ * both source connectors run (a failed task is restarted): the fault the convergence soak injects.
+ * `kill: true` sends SIGKILL instead of a graceful stop.
+ */
+export async function restartComponent(cfg: StackConfig, name: ComponentName, log: Log, o: { kill?: boolean } = {}): Promise<void> {
+  const s = stackComponents(cfg);
+  const c = s.all.find((x) => x.name === name);
+  if (!c) throw new Error(`no stack component ${name} (one of ${s.all.map((x) => x.name).join(', ')})`);
+  if (o.kill) for (const pid of c.pids()) process.kill(pid, 'SIGKILL');
+  log(`  ${name.padEnd(9)} ${await c.down()}`);
+  await c.up();
+  log(`  ${name.padEnd(9)} up again`);
+  await ensureConnectorsRunning(cfg, c.logFile);
+}
+
+/** Restarts failed source connectors or tasks and waits until both run. */
+export async function ensureConnectorsRunning(cfg: StackConfig, logFile: string): Promise<void> {
+  const base = `http://${cfg.host}:${cfg.ports.connect}`;
+  for (const db of ['a', 'b'] as const) {
+    const name = `tandem-source-${db}`;
+    await fetch(`${base}/connectors/${name}/restart?includeTasks=true&onlyFailed=true`, { method: 'POST', signal: AbortSignal.timeout(30_000) })
+      .then((r) => r.arrayBuffer())
+      .catch(() => undefined);
+    await registerSourceConnector(cfg, db, logFile, 180_000);
+  }
+}

@@ -1,0 +1,161 @@
+// One convergence run through the whole pipeline: seed, start the topology, write on both masters
+// at once while faults are injected, stop the writers, wait until verify finds the databases
+// identical (the settle time), then read from Kafka how many changes crossed and that none looped.
+import { findRecord, type StackConfig } from '../stack';
+import { waitUntilConverged, type VerifyReport } from '../verify';
+import { countCrossings, recordsBetween, topicOffsets, type Crossings } from './crossings';
+import { poisonKey, type Fault, type FaultContext } from './faults';
+import { formatWorkload, runWorkload, seedWorkload, type WorkloadStats } from './runner';
+import { TopologyProcess } from './topology-process';
+import type { CounterSnapshot } from '../observe';
+
+export interface ConvergenceOptions {
+  seed: number;
+  operations: number;
+  ratePerS: number;
+  writers?: number;
+  faults: Fault[];
+  stack: StackConfig;
+  env: { brokers: string; registryUrl: string; dbA: string; dbB: string; serverId?: number; dlqTopic?: string };
+  tables?: string[];
+  settleTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface FaultResult {
+  name: string;
+  /** Milliseconds after the writers started. */
+  atMs: number;
+  ok: boolean;
+  note: string;
+}
+
+export interface ConvergenceResult {
+  seed: number;
+  workload: WorkloadStats;
+  faults: FaultResult[];
+  /** From the writers' stop to the first clean verify. */
+  settleMs: number;
+  report: VerifyReport;
+  crossings: Crossings;
+  /** Records appended to the change topics in the quiet seconds after convergence (a loop would add some). */
+  quietGrowth: number;
+  counters: CounterSnapshot;
+  runtimeUnexpectedExits: number;
+  /** Whether the poison record (when injected) was found in the dead-letter topic. */
+  poisonDeadLettered?: boolean;
+}
+
+const TABLES = ['rooms', 'members', 'messages', 'tandem_tombstones'];
+
+export async function runConvergence(o: ConvergenceOptions): Promise<ConvergenceResult> {
+  const log = o.log ?? (() => undefined);
+  const tables = o.tables ?? TABLES;
+  const serverId = o.env.serverId ?? 4100;
+  const prefixes = ['a.chat.', 'b.chat.'];
+  await seedWorkload(o.env.dbA, o.env.dbB);
+  // The stack's own port variables share the runtime's TANDEM_KAFKA_* pass-through prefix
+  // (librdkafka would be given `port`): the runtime gets addresses only.
+  const { TANDEM_KAFKA_PORT: _port, TANDEM_KAFKA_CONTROLLER_PORT: _controller, ...inherited } = process.env;
+  const runtime = new TopologyProcess('bidirectional', {
+    ...inherited,
+    TANDEM_BROKERS: o.env.brokers,
+    TANDEM_REGISTRY_URL: o.env.registryUrl,
+    TANDEM_DB_A_URL: o.env.dbA,
+    TANDEM_DB_B_URL: o.env.dbB,
+    TANDEM_GROUP_ID: `tandem-convergence-${o.seed}-${Date.now()}`,
+  });
+  runtime.start();
+  try {
+    // A clean start: whatever earlier runs left must have converged before this run's writes.
+    const before = await waitUntilConverged({ a: o.env.dbA, b: o.env.dbB, tables, timeoutMs: 180_000, intervalMs: 2000 });
+    if (!before.report.ok) throw new Error(`the databases differ before the run started (${before.report.differences} differences)`);
+    const from = await topicOffsets(o.env.brokers, prefixes);
+    log(`seed ${o.seed}: ${o.operations} operations at ${o.ratePerS}/s, faults: ${o.faults.map((f) => f.name).join(', ') || 'none'}`);
+
+    const ctx: FaultContext = { runtime, stack: o.stack, brokers: o.env.brokers, dbA: o.env.dbA, dbB: o.env.dbB, seed: o.seed, log };
+    const t0 = Date.now();
+    const expectedMs = (o.operations / o.ratePerS) * 1000;
+    const faults: FaultResult[] = [];
+    const injecting = (async () => {
+      // Spread over the middle of the run, one after the other.
+      for (let i = 0; i < o.faults.length; i++) {
+        const due = t0 + (expectedMs * (i + 1)) / (o.faults.length + 1);
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        const f = o.faults[i];
+        const atMs = Date.now() - t0;
+        try {
+          const note = await f.inject(ctx);
+          faults.push({ name: f.name, atMs, ok: true, note });
+        } catch (err) {
+          faults.push({ name: f.name, atMs, ok: false, note: err instanceof Error ? err.message : String(err) });
+        }
+        log(`fault ${f.name} at ${(atMs / 1000).toFixed(1)}s: ${faults[faults.length - 1].note}`);
+      }
+    })();
+    const workload = await runWorkload({ a: o.env.dbA, b: o.env.dbB, seed: o.seed, operations: o.operations, ratePerS: o.ratePerS, writers: o.writers });
+    const stoppedAt = Date.now();
+    log(formatWorkload(workload));
+    await injecting;
+
+    const converged = await waitUntilConverged({ a: o.env.dbA, b: o.env.dbB, tables, timeoutMs: o.settleTimeoutMs ?? 180_000, intervalMs: 1000 });
+    const settleMs = Date.now() - stoppedAt;
+    log(`${converged.report.ok ? 'converged' : 'NOT converged'} ${(settleMs / 1000).toFixed(1)}s after the writers stopped (${converged.attempts} verify runs)`);
+    const to = await topicOffsets(o.env.brokers, prefixes);
+    // Quiet period: with no application writes, nothing may keep travelling.
+    await new Promise((r) => setTimeout(r, 3000));
+    const quietGrowth = recordsBetween(to, await topicOffsets(o.env.brokers, prefixes));
+    const crossings = await countCrossings({ brokers: o.env.brokers, registryUrl: o.env.registryUrl, from, to, tandemServerId: serverId });
+    await runtime.freshStatus().catch(() => undefined);
+    let poisonDeadLettered: boolean | undefined;
+    if (o.faults.some((f) => f.name === 'poison-record')) {
+      const key = poisonKey(o.seed);
+      poisonDeadLettered = await findRecord(o.env.brokers, o.env.dlqTopic ?? 'tandem.dlq', (r) => r.key?.toString() === key, 60_000).then(
+        () => true,
+        () => false,
+      );
+    }
+    return {
+      seed: o.seed,
+      workload,
+      faults,
+      settleMs,
+      report: converged.report,
+      crossings,
+      quietGrowth,
+      counters: runtime.counters(),
+      runtimeUnexpectedExits: runtime.unexpectedExits,
+      poisonDeadLettered,
+    };
+  } catch (err) {
+    log(`runtime's last lines:\n${runtime.tail.slice(-15).join('\n')}`);
+    throw err;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/** The summary lines a run prints (and the soak writes to soak/RESULTS.md). */
+export function summarize(r: ConvergenceResult): Record<string, number | string | boolean> {
+  return {
+    seed: r.seed,
+    operations: r.workload.operations,
+    changed_rows: r.workload.changed,
+    refused_by_db: r.workload.refused,
+    conflicts_resolved: r.counters.conflictsResolved,
+    lww_refused_at_sink: r.counters.skipped,
+    echoes_suppressed: r.counters.echoesSuppressed,
+    dead_lettered: r.counters.deadLettered,
+    app_changes_a: r.crossings.a.app,
+    app_changes_b: r.crossings.b.app,
+    tandem_writes_a: r.crossings.a.tandem,
+    tandem_writes_b: r.crossings.b.tandem,
+    no_loop: r.crossings.noLoop && r.quietGrowth === 0,
+    rows_a: r.report.rowsA,
+    rows_b: r.report.rowsB,
+    differences: r.report.differences,
+    settle_s: Number((r.settleMs / 1000).toFixed(1)),
+    runtime_restarts_by_supervisor: r.runtimeUnexpectedExits,
+    ...(r.poisonDeadLettered === undefined ? {} : { poison_dead_lettered: r.poisonDeadLettered }),
+  };
+}
