@@ -1,49 +1,12 @@
 // `tandem run bidirectional` as a child process against the local stack (TANDEM_* env for
 // addresses): live sync both ways, LWW on concurrent updates, and no loss after a SIGKILL.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor, type RuntimeProcess } from './support/runtime';
 
-const ROOT = resolve(__dirname, '..', '..');
-const env = {
-  ...process.env,
-  TANDEM_BROKERS: process.env.TANDEM_BROKERS ?? '127.0.0.1:9092',
-  TANDEM_GROUP_ID: `tandem-e2e-${randomUUID().slice(0, 8)}`,
-};
-const urlA = process.env.TANDEM_DB_A_URL ?? 'mysql://tandem:tandem@127.0.0.1:3307/chat';
-const urlB = process.env.TANDEM_DB_B_URL ?? 'mysql://tandem:tandem@127.0.0.1:3308/chat';
-
-function start(): ChildProcess {
-  // Node itself (not the tsx wrapper), so that signals reach the runtime's process.
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'lib/cli/main.ts'), 'run', 'bidirectional'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (chunk.toString().includes('"msg":"running"')) (child as ChildProcess & { running?: boolean }).running = true;
-  });
-  return child;
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((res) => {
-    if (child.exitCode !== null) return res(child.exitCode);
-    child.once('exit', (code) => res(code));
-    child.kill(signal);
-  });
-}
-
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function one(db: Connection, sql: string, args: unknown[] = []): Promise<RowDataPacket | undefined> {
-  const [rows] = await db.query<RowDataPacket[]>(sql, args);
-  return rows[0];
-}
+const env = runtimeEnv();
+const start = (): RuntimeProcess => startRuntime(env);
+const stop = stopRuntime;
 
 const ID = 7_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
 
@@ -99,7 +62,7 @@ t.test('bidirectional topology as a child process', async (t) => {
   });
 
   await t.test('graceful stop on SIGTERM exits 0', async (t) => {
-    await waitFor('the runtime to be running', async () => (child as ChildProcess & { running?: boolean }).running === true);
+    await waitFor('the runtime to be running', () => child.running);
     t.equal(await stop(child, 'SIGTERM'), 0);
   });
 });

@@ -1,0 +1,52 @@
+// Issue 6, schema changes: a column added on a while `tandem run bidirectional` runs appears on b
+// with the same definition, rows carry its values both ways, and nothing loops back.
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { all, createTestTable, showLogsOnFailure, DEFAULT_TABLES, deadLettersFor, one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor } from './support/runtime';
+
+const TABLE = `evolve_${randomBytes(4).toString('hex')}`;
+
+const columnsOf = (db: Connection) =>
+  all(db, 'SELECT COLUMN_NAME AS c, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLUMN_DEFAULT AS dflt FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [TABLE]);
+const rowsOf = (db: Connection) => all(db, `SELECT id, body, label, score, updated_at FROM ${TABLE} ORDER BY id`);
+
+t.test('ALTER TABLE ... ADD COLUMN on a reaches b while the topology runs', async (t) => {
+  const a = await createConnection(urlA);
+  const b = await createConnection(urlB);
+  t.teardown(async () => {
+    for (const db of [a, b]) await db.query(`DROP TABLE IF EXISTS ${TABLE}`).catch(() => undefined);
+    await a.end();
+    await b.end();
+  });
+  await createTestTable([a, b], TABLE);
+  const proc = startRuntime(runtimeEnv({ TANDEM_TABLES: `${DEFAULT_TABLES},${TABLE}` }));
+  t.teardown(() => stopRuntime(proc, 'SIGKILL'));
+  showLogsOnFailure(t, proc);
+
+  await a.query(`INSERT INTO ${TABLE} (id, body, updated_at) VALUES (1, 'before the change', NOW(6))`);
+  await waitFor('the first row on b', async () => (await one(b, `SELECT body FROM ${TABLE} WHERE id = 1`))?.body === 'before the change');
+
+  await a.query(`ALTER TABLE ${TABLE} ADD COLUMN label VARCHAR(20) NOT NULL DEFAULT 'none' AFTER body, ADD COLUMN score DECIMAL(8,2) NULL AFTER label`);
+  await a.query(`INSERT INTO ${TABLE} (id, body, label, score, updated_at) VALUES (2, 'after the change', 'gold', 12.34, NOW(6))`);
+  await waitFor('the row with the new columns on b', async () => (await one(b, `SELECT id FROM ${TABLE} WHERE id = 2`)) !== undefined);
+
+  t.same(await columnsOf(b), await columnsOf(a), 'b has the columns with a\'s types, nullability, defaults and order');
+  t.same((await columnsOf(b)).map((c) => c.c), ['id', 'body', 'label', 'score', 'updated_at']);
+  t.same(await one(b, `SELECT label, score FROM ${TABLE} WHERE id = 2`), { label: 'gold', score: '12.34' }, 'the row arrived with its values in the new columns');
+  t.same(await one(b, `SELECT label, score FROM ${TABLE} WHERE id = 1`), { label: 'none', score: null }, 'the older row holds the defaults, as on a');
+
+  // The other way: b's change events now carry the columns too.
+  await b.query(`UPDATE ${TABLE} SET label = 'from b', score = 0.5, updated_at = NOW(6) WHERE id = 2`);
+  await waitFor('b\'s update of a new column on a', async () => (await one(a, `SELECT label FROM ${TABLE} WHERE id = 2`))?.label === 'from b');
+  t.same(await rowsOf(a), await rowsOf(b), 'both sides hold the same rows');
+
+  // Triggers: their column lists were read at install, so both sides re-installed them.
+  for (const [side, db] of [['a', a], ['b', b]] as const) {
+    await waitFor(`the BEFORE UPDATE trigger on ${side} to know the new columns`, async () =>
+      /score/.test(String((await one(db, 'SELECT ACTION_STATEMENT AS s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?', [`tandem_${TABLE}_bu`]))?.s)));
+  }
+  t.same(await columnsOf(a).then((cs) => cs.map((c) => c.c)), ['id', 'body', 'label', 'score', 'updated_at'], 'a was not altered again (no DDL loop)');
+  t.same(deadLettersFor(proc, TABLE), [], 'no dead letters for the table');
+  t.ok(proc.logs.some((l) => l.msg === 'added a column the source has' && l.table === TABLE && l.column === 'score'), 'the sink logged the column it added');
+});
