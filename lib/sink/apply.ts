@@ -161,7 +161,12 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
       if (upserts.length) {
         const guard = oneTrip.tombstoneGuard(meta);
         if (guard === undefined) return false;
-        const versions = upserts.map((r) => ({ key: r.key, version: new LocalDateTime(r.version, 6).toString() }));
+        // The version as bound for the upsert when it is already the 6-digit literal (the usual case).
+        const at = meta.insertColumns.indexOf(meta.version);
+        const versions = upserts.map((r) => {
+          const bound = r.values[at];
+          return { key: r.key, version: typeof bound === 'string' && bound.length === 26 ? bound : new LocalDateTime(r.version, 6).toString() };
+        });
         add(guard, oneTrip.tombstoneGuardValues(meta.name, versions));
         add(oneTrip.refuseIfBuried, []);
         add(upsertSql(dialect, meta, upserts.length), upsertValues(upserts), (res, counts) => {

@@ -105,6 +105,8 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   /** Validates and groups the chunk's events per table; refusals become dead letters. */
   async function plan(conn: PoolConnection, chunk: Chunk, counts: ApplyCounts): Promise<Group[]> {
     const groups = new Map<string, Group>();
+    // Table definitions already in hand for this chunk: no await (a microtask turn) per event.
+    const inHand = new Map<string, TableMeta>();
     for (const event of chunk.events) {
       const table = targetTableOf(event);
       if (!Object.hasOwn(options.tables, table)) {
@@ -113,10 +115,11 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       }
       let meta: TableMeta;
       try {
-        meta = await metaOf(conn, table);
+        meta = inHand.get(table) ?? (await metaOf(conn, table));
       } catch (err) {
         throw toTandemError(err, 'reading the table definition', table);
       }
+      inHand.set(table, meta);
       const refused = evolution.refusal(meta, event);
       if (refused !== undefined) {
         counts.deadLetters.push({ stage: SINK_STAGE, reason: `${table}: ${refused}`, event, kafka: event.kafka });
@@ -127,6 +130,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
         // The schema may have changed since it was read: read it once more before refusing.
         metas.delete(table);
         meta = await metaOf(conn, table);
+        inHand.set(table, meta);
         p = prepare(meta, event);
       }
       if ('reason' in p) {

@@ -38,10 +38,17 @@ function keyValues(meta: TableMeta, event: ChangeEvent, row: Record<string, Colu
   });
 }
 
+const columnSets = new WeakMap<TableMeta, Set<string>>();
+function knownColumns(meta: TableMeta): Set<string> {
+  let known = columnSets.get(meta);
+  if (!known) columnSets.set(meta, (known = new Set(meta.insertColumns)));
+  return known;
+}
+
 function prepareUpsert(meta: TableMeta, event: ChangeEvent): PreparedUpsert {
   const after = event.after;
   if (!after) throw new Refused(`op ${event.op} without an after image`);
-  const known = new Set(meta.insertColumns);
+  const known = knownColumns(meta);
   const unknown = Object.keys(after).filter((c) => !known.has(c) && !meta.generated.has(c));
   if (unknown.length) {
     throw new Refused(`column(s) ${unknown.join(', ')} not in target table ${meta.name}; apply the same DDL at the target, then replay`);
