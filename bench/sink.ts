@@ -1,6 +1,11 @@
 // make bench-sink: rows/s of the Tandem sink (LWW guard, tombstone check, triggers installed)
 // against the fastest plain mysql2 multi-row INSERT ... ON DUPLICATE KEY UPDATE loop on the
-// same table shape and data (the ceiling), measured in the same run, fresh inserts then updates.
+// same table and data (the ceiling), measured in the same run, fresh inserts then updates.
+// "The same table": the sink's table definition with Tandem's triggers installed, written by a
+// session that sets @tandem_apply = 1 (as the sink's does: the triggers skip their work; without
+// it they would look up a tombstone per row, a slower ceiling). The ceiling is the fastest of
+// query() and execute() and of batches of 500, 1000 and 2000 rows; one connection, like the sink's
+// flushes (one flush at a time). The same loop on a copy without triggers is printed too.
 import { createConnection, type Connection } from 'mysql2/promise';
 import { testRetryPolicy } from '../lib/errors';
 import { LocalDateTime, Decimal, type ChangeEvent } from '../lib/model';
@@ -11,6 +16,8 @@ import { startMariaDb } from '../lib/stack/mariadb';
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// Contenders alternate every BLOCK rows (a multiple of every batch size used).
+const BLOCK = 10_000;
 const COLS = ['id', 'room_id', 'author', 'body', 'score', 'updated_at'];
 
 const ddl = (name: string) =>
@@ -39,34 +46,74 @@ function eventsFor(table: string, from: number, to: number, version: number): Ch
   return out;
 }
 
-async function ceiling(conn: Connection, table: string, version: number, mode: 'query' | 'execute'): Promise<number> {
-  const one = `(${COLS.map(() => '?').join(', ')})`;
-  const update = COLS.slice(1).map((c) => `${c} = VALUES(${c})`).join(', ');
-  const t0 = performance.now();
-  for (let from = 0; from < ROWS; from += BATCH) {
-    const n = Math.min(BATCH, ROWS - from);
-    const values: (string | number)[] = [];
-    for (let i = from; i < from + n; i++) values.push(...rowAt(i, version).values);
-    const sql = `INSERT INTO ${table} (${COLS.join(', ')}) VALUES ${new Array(n).fill(one).join(', ')} ON DUPLICATE KEY UPDATE ${update}`;
-    if (mode === 'query') await conn.query(sql, values);
-    else await conn.execute(sql, values);
-  }
-  return ROWS / ((performance.now() - t0) / 1000);
+interface Plain {
+  name: string;
+  mode: 'query' | 'execute';
+  batch: number;
+  /** Tandem's triggers installed on its table (the ceiling) or not (printed for reference). */
+  triggers: boolean;
+}
+const PLAIN: Plain[] = [
+  ...[500, 1000, 2000].map((batch) => ({ name: `query() batch ${batch}`, mode: 'query' as const, batch, triggers: true })),
+  { name: `execute() batch ${BATCH}`, mode: 'execute', batch: BATCH, triggers: true },
+  { name: `query() batch ${BATCH}, no triggers`, mode: 'query', batch: BATCH, triggers: false },
+];
+
+/** One way of writing rows [from, to); the contenders take turns per block so load hits all alike. */
+interface Contender {
+  step(from: number, to: number): Promise<void>;
+  close(): Promise<void>;
 }
 
-async function sinkRun(url: string, table: string, version: number): Promise<number> {
+function plainLoop(conn: Connection, table: string, version: number, mode: 'query' | 'execute', batch: number): Contender {
+  const one = `(${COLS.map(() => '?').join(', ')})`;
+  const update = COLS.slice(1).map((c) => `${c} = VALUES(${c})`).join(', ');
+  return {
+    async step(start, end) {
+      for (let from = start; from < end; from += batch) {
+        const n = Math.min(batch, end - from);
+        const values: (string | number)[] = [];
+        for (let i = from; i < from + n; i++) values.push(...rowAt(i, version).values);
+        const sql = `INSERT INTO ${table} (${COLS.join(', ')}) VALUES ${new Array(n).fill(one).join(', ')} ON DUPLICATE KEY UPDATE ${update}`;
+        if (mode === 'query') await conn.query(sql, values);
+        else await conn.execute(sql, values);
+      }
+    },
+    close: async () => undefined,
+  };
+}
+
+async function sinkLoop(url: string, table: string, version: number): Promise<Contender> {
   const sink = mysqlSink({ url, tables: { [table]: { primaryKey: ['id'] } }, maxRows: BATCH, lingerMs: 20, poolSize: 1, retry: testRetryPolicy, logger: createLogger({ level: 'warn' }) });
   // Events are built outside the timed part: the runtime hands the sink decoded events.
   const batches: ChangeEvent[][] = [];
   for (let from = 0; from < ROWS; from += BATCH) batches.push(eventsFor(table, from, Math.min(ROWS, from + BATCH), version));
   await sink.write(eventsFor(table, 0, 1, version - 1)); // warm up: connection, session, table definition
-  const t0 = performance.now();
   let applied = 0;
-  for (const b of batches) applied += (await sink.write(b)).applied;
-  const rate = ROWS / ((performance.now() - t0) / 1000);
-  await sink.close();
-  if (applied !== ROWS) throw new Error(`sink applied ${applied} of ${ROWS} rows`);
-  return rate;
+  return {
+    async step(from, to) {
+      for (let b = Math.floor(from / BATCH); b * BATCH < to; b++) applied += (await sink.write(batches[b])).applied;
+    },
+    async close() {
+      await sink.close();
+      if (applied !== ROWS) throw new Error(`sink applied ${applied} of ${ROWS} rows`);
+    },
+  };
+}
+
+/** Rows/s of each contender over ROWS rows, in blocks of BLOCK rows, taking turns (rotating who goes first). */
+async function race(contenders: Contender[]): Promise<number[]> {
+  const ms = contenders.map(() => 0);
+  for (let from = 0, k = 0; from < ROWS; from += BLOCK, k++) {
+    for (let j = 0; j < contenders.length; j++) {
+      const i = (j + k) % contenders.length;
+      const t0 = performance.now();
+      await contenders[i].step(from, Math.min(ROWS, from + BLOCK));
+      ms[i] += performance.now() - t0;
+    }
+  }
+  for (const c of contenders) await c.close();
+  return ms.map((m) => ROWS / (m / 1000));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -77,45 +124,54 @@ async function main(): Promise<void> {
   const url = process.env.MYSQL_URL ?? server?.url ?? '';
   try {
     const conn = await createConnection({ uri: url, flags: ['-FOUND_ROWS'] });
-    const phases = { insert: { sink: [] as number[], q: [] as number[], e: [] as number[] }, update: { sink: [] as number[], q: [] as number[], e: [] as number[] } };
+    await conn.query('SET @tandem_apply = 1');
+    type Rates = { sink: number[]; plain: number[][] };
+    const phases: Record<'insert' | 'update', Rates> = { insert: { sink: [], plain: PLAIN.map(() => []) }, update: { sink: [], plain: PLAIN.map(() => []) } };
     for (let run = 0; run < RUNS; run++) {
       const tag = `${Date.now().toString(36)}_${run}`;
-      const [s, q, e] = [`bench_sink_${tag}`, `bench_query_${tag}`, `bench_exec_${tag}`];
-      for (const t of [s, q, e]) await conn.query(ddl(t));
-      await installOriginSupport(url, [s]);
+      const sinkTable = `bench_sink_${tag}`;
+      const plainTables = PLAIN.map((_, i) => `bench_plain${i}_${tag}`);
+      for (const t of [sinkTable, ...plainTables]) await conn.query(ddl(t));
+      await installOriginSupport(url, [sinkTable, ...plainTables.filter((_, i) => PLAIN[i].triggers)]);
       for (const [phase, version] of [['insert', 2], ['update', 3]] as const) {
-        phases[phase].q.push(await ceiling(conn, q, version, 'query'));
-        phases[phase].e.push(await ceiling(conn, e, version, 'execute'));
-        phases[phase].sink.push(await sinkRun(url, s, version));
+        const rates = await race([await sinkLoop(url, sinkTable, version), ...PLAIN.map((p, i) => plainLoop(conn, plainTables[i], version, p.mode, p.batch))]);
+        phases[phase].sink.push(rates[0]);
+        PLAIN.forEach((_, i) => phases[phase].plain[i].push(rates[i + 1]));
       }
-      for (const t of [s, q, e]) await conn.query(`DROP TABLE ${t}`);
+      for (const t of [sinkTable, ...plainTables]) await conn.query(`DROP TABLE ${t}`);
     }
     await conn.end();
-    const out: Record<string, { sink: number; ceiling: number; ratio: number }> = {};
+    const out: Record<string, { sink: number; ceiling: number; ratio: number; bare: number; bareRatio: number }> = {};
     for (const phase of ['insert', 'update'] as const) {
       const p = phases[phase];
-      const ceilingRates = p.q.map((x, i) => Math.max(x, p.e[i]));
+      const best = (keep: (x: Plain) => boolean) => p.sink.map((_, run) => Math.max(...PLAIN.flatMap((x, i) => (keep(x) ? [p.plain[i][run]] : []))));
+      const ceilingRates = best((x) => x.triggers);
+      const bareRates = best((x) => !x.triggers);
       const ratios = p.sink.map((x, i) => x / ceilingRates[i]);
+      const bareRatios = p.sink.map((x, i) => x / bareRates[i]);
       process.stdout.write(
-        `${phase.padEnd(6)} rows=${ROWS} batch=${BATCH} runs=${RUNS}\n` +
-          `  sink                  rows/s ${fmt(p.sink)}\n` +
-          `  plain upsert query()  rows/s ${fmt(p.q)}\n` +
-          `  plain upsert execute() rows/s ${fmt(p.e)}\n` +
-          `  ratio sink/ceiling    ${ratios.map((r) => r.toFixed(3)).join(' ')} (median ${median(ratios).toFixed(3)})\n`,
+        `${phase.padEnd(6)} rows=${ROWS} batch=${BATCH} runs=${RUNS} connections=1\n` +
+          `  ${'sink'.padEnd(36)} rows/s ${fmt(p.sink)}\n` +
+          PLAIN.map((x, i) => `  ${('plain upsert ' + x.name).padEnd(36)} rows/s ${fmt(p.plain[i])}\n`).join('') +
+          `  ratio sink/ceiling    ${ratios.map((r) => r.toFixed(3)).join(' ')} (median ${median(ratios).toFixed(3)})\n` +
+          `  ratio sink/no-trigger ${bareRatios.map((r) => r.toFixed(3)).join(' ')} (median ${median(bareRatios).toFixed(3)})\n`,
       );
-      out[phase] = { sink: median(p.sink), ceiling: median(ceilingRates), ratio: median(ratios) };
+      out[phase] = { sink: median(p.sink), ceiling: median(ceilingRates), ratio: median(ratios), bare: median(bareRates), bareRatio: median(bareRatios) };
     }
     process.stdout.write(
       JSON.stringify({
         bench: 'sink',
         rows: ROWS,
         batch: BATCH,
+        connections: 1,
         sink_rows_per_s: Math.round(out.insert.sink),
         ceiling_rows_per_s: Math.round(out.insert.ceiling),
         ratio: Number(out.insert.ratio.toFixed(3)),
         update_sink_rows_per_s: Math.round(out.update.sink),
         update_ceiling_rows_per_s: Math.round(out.update.ceiling),
         update_ratio: Number(out.update.ratio.toFixed(3)),
+        no_trigger_ratio: Number(out.insert.bareRatio.toFixed(3)),
+        update_no_trigger_ratio: Number(out.update.bareRatio.toFixed(3)),
       }) + '\n',
     );
   } finally {
