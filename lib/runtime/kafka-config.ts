@@ -1,10 +1,11 @@
 import { fatal } from '../errors';
 
 // librdkafka settings come from three places, later ones winning: Tandem's defaults, the values
-// Tandem derives from its own config (brokers, group id), and any `TANDEM_KAFKA_<KEY>` variable
+// Tandem derives from its own config (brokers, group id), and any `TANDEM_RDKAFKA_<KEY>` variable
 // (TLS, SASL, timeouts...). `<KEY>` is the librdkafka key upper-cased with dots as underscores;
 // a double underscore stands for a literal underscore.
-export const KAFKA_ENV_PREFIX = 'TANDEM_KAFKA_';
+// Not TANDEM_KAFKA_: the local stack's port settings (TANDEM_KAFKA_PORT, ...) live there.
+export const KAFKA_ENV_PREFIX = 'TANDEM_RDKAFKA_';
 
 export type KafkaSettings = Record<string, string | number | boolean>;
 
@@ -17,7 +18,7 @@ export function librdkafkaKeyOf(envName: string): string {
     .join('_');
 }
 
-/** Every `TANDEM_KAFKA_*` variable as a librdkafka key/value pair. */
+/** Every `TANDEM_RDKAFKA_*` variable as a librdkafka key/value pair. */
 export function kafkaPassthrough(env: NodeJS.ProcessEnv): KafkaSettings {
   const out: KafkaSettings = {};
   for (const [name, value] of Object.entries(env)) {
@@ -26,7 +27,7 @@ export function kafkaPassthrough(env: NodeJS.ProcessEnv): KafkaSettings {
     if (!/^[a-z0-9][a-z0-9._]*$/.test(key)) {
       throw fatal(`environment variable ${name} does not name a librdkafka setting`, {
         stage: 'config',
-        hint: 'use TANDEM_KAFKA_<KEY> with the key upper-cased and dots written as underscores, e.g. TANDEM_KAFKA_SECURITY_PROTOCOL=ssl',
+        hint: 'use TANDEM_RDKAFKA_<KEY> with the key upper-cased and dots written as underscores, e.g. TANDEM_RDKAFKA_SECURITY_PROTOCOL=ssl',
       });
     }
     out[key] = value;

@@ -14,7 +14,7 @@ const ERR_REVOKE_PARTITIONS = -174;
 /** librdkafka errors: fatal ones stop Tandem, the rest (transport, timeouts) are retried. */
 export function classifyKafkaError(err: LibrdKafkaError, what: string): TandemError {
   const text = `${what}: ${err.message} (code ${err.code})`;
-  const hint = 'check TANDEM_BROKERS and the TANDEM_KAFKA_* security settings; is the broker up?';
+  const hint = 'check TANDEM_BROKERS and the TANDEM_RDKAFKA_* security settings; is the broker up?';
   return err.isFatal ? fatal(text, { stage: 'kafka', hint }, err) : retriable(text, { stage: 'kafka', hint }, err);
 }
 

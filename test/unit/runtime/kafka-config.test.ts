@@ -1,11 +1,11 @@
 import t from 'tap';
 import { consumerSettings, librdkafkaKeyOf, producerSettings } from '../../../lib/runtime/kafka-config';
 
-t.test('TANDEM_KAFKA_* variables pass through as librdkafka keys', async (t) => {
-  t.equal(librdkafkaKeyOf('TANDEM_KAFKA_SECURITY_PROTOCOL'), 'security.protocol');
-  t.equal(librdkafkaKeyOf('TANDEM_KAFKA_SSL_CA_LOCATION'), 'ssl.ca.location');
-  t.equal(librdkafkaKeyOf('TANDEM_KAFKA_SASL_OAUTHBEARER__CONFIG'), 'sasl.oauthbearer_config');
-  const env = { TANDEM_KAFKA_SECURITY_PROTOCOL: 'sasl_ssl', TANDEM_KAFKA_SASL_MECHANISMS: 'SCRAM-SHA-512', TANDEM_KAFKA_SESSION_TIMEOUT_MS: '30000', OTHER: 'x' };
+t.test('TANDEM_RDKAFKA_* variables pass through as librdkafka keys', async (t) => {
+  t.equal(librdkafkaKeyOf('TANDEM_RDKAFKA_SECURITY_PROTOCOL'), 'security.protocol');
+  t.equal(librdkafkaKeyOf('TANDEM_RDKAFKA_SSL_CA_LOCATION'), 'ssl.ca.location');
+  t.equal(librdkafkaKeyOf('TANDEM_RDKAFKA_SASL_OAUTHBEARER__CONFIG'), 'sasl.oauthbearer_config');
+  const env = { TANDEM_RDKAFKA_SECURITY_PROTOCOL: 'sasl_ssl', TANDEM_RDKAFKA_SASL_MECHANISMS: 'SCRAM-SHA-512', TANDEM_RDKAFKA_SESSION_TIMEOUT_MS: '30000', OTHER: 'x' };
   const c = consumerSettings({ brokers: 'k:9092', groupId: 'g', env });
   t.equal(c['security.protocol'], 'sasl_ssl');
   t.equal(c['sasl.mechanisms'], 'SCRAM-SHA-512');
@@ -18,9 +18,9 @@ t.test('TANDEM_KAFKA_* variables pass through as librdkafka keys', async (t) => 
 });
 
 t.test('settings that would break at-least-once are refused with the variable named', async (t) => {
-  t.throws(() => consumerSettings({ brokers: 'k', groupId: 'g', env: { TANDEM_KAFKA_ENABLE_AUTO_COMMIT: 'true' } }), {
+  t.throws(() => consumerSettings({ brokers: 'k', groupId: 'g', env: { TANDEM_RDKAFKA_ENABLE_AUTO_COMMIT: 'true' } }), {
     kind: 'fatal',
     message: /enable.auto.commit=true is not allowed/,
   });
-  t.throws(() => consumerSettings({ brokers: 'k', groupId: 'g', env: { 'TANDEM_KAFKA_BAD-KEY': '1' } }), { message: /TANDEM_KAFKA_BAD-KEY does not name a librdkafka setting/ });
+  t.throws(() => consumerSettings({ brokers: 'k', groupId: 'g', env: { 'TANDEM_RDKAFKA_BAD-KEY': '1' } }), { message: /TANDEM_RDKAFKA_BAD-KEY does not name a librdkafka setting/ });
 });
