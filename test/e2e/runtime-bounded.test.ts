@@ -1,0 +1,57 @@
+// Issue 6: no loop. After writes on both sides settle, the change topics stop growing, and each
+// topic holds exactly the events the writes explain: every change crosses once, its echo dies.
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
+import { offsetReader } from './support/kafka';
+import { all, brokers, createTestTable, DEFAULT_TABLES, deadLettersFor, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, urlA, urlB, waitFor } from './support/runtime';
+
+const TABLE = `quiet_${randomBytes(4).toString('hex')}`;
+const INSERTS_ON_A = 40;
+const UPDATES_ON_B = 15;
+/** How long the topics must stay unchanged, polled every half second. */
+const QUIET_MS = 10_000;
+
+t.test('change events stay bounded over a quiet period after the writes', async (t) => {
+  const a = await createConnection(urlA);
+  const b = await createConnection(urlB);
+  const kafka = await offsetReader(brokers);
+  t.teardown(async () => {
+    for (const db of [a, b]) await db.query(`DROP TABLE IF EXISTS ${TABLE}`).catch(() => undefined);
+    await a.end();
+    await b.end();
+    await kafka.close();
+  });
+  await createTestTable([a, b], TABLE);
+  const proc = startRuntime(runtimeEnv({ TANDEM_TABLES: `${DEFAULT_TABLES},${TABLE}` }));
+  t.teardown(() => stopRuntime(proc, 'SIGKILL'));
+  showLogsOnFailure(t, proc);
+
+  const rows = Array.from({ length: INSERTS_ON_A }, (_, i) => [i + 1, `row ${i + 1}`]);
+  await a.query(`INSERT INTO ${TABLE} (id, body, updated_at) VALUES ${rows.map(() => '(?, ?, NOW(6))').join(', ')}`, rows.flat());
+  const count = async (db: typeof a, where = '1') => Number((await all(db, `SELECT COUNT(*) AS n FROM ${TABLE} WHERE ${where}`))[0].n);
+  await waitFor(`the ${INSERTS_ON_A} rows on b`, async () => (await count(b)) === INSERTS_ON_A);
+  for (let id = 1; id <= UPDATES_ON_B; id++) await b.query(`UPDATE ${TABLE} SET body = ?, updated_at = NOW(6) WHERE id = ?`, [`edited on b ${id}`, id]);
+  await b.query(`DELETE FROM ${TABLE} WHERE id = ?`, [INSERTS_ON_A]);
+  await waitFor('b\'s updates and delete on a', async () => (await count(a, "body LIKE 'edited on b%'")) === UPDATES_ON_B && (await count(a)) === INSERTS_ON_A - 1);
+
+  // Each application change is one event on its side's topic, and Tandem's write of it one event
+  // (an echo, filtered) on the other side's: a delete is a delete event plus a Kafka tombstone.
+  const expected = INSERTS_ON_A + UPDATES_ON_B + 2;
+  const mine = (topic: string) => topic === `a.chat.${TABLE}` || topic === `b.chat.${TABLE}`;
+  await waitFor(`${expected} events on each of the table's topics`, async () => [...(await kafka.endOffsets(mine)).values()].every((n) => n === expected) && (await kafka.endOffsets(mine)).size === 2);
+  t.same(Object.fromEntries(await kafka.endOffsets(mine)), { [`a.chat.${TABLE}`]: expected, [`b.chat.${TABLE}`]: expected }, 'each change crossed once');
+
+  const changeTopics = (topic: string) => /^[ab]\.chat\./.test(topic);
+  const settled = await kafka.endOffsets(changeTopics);
+  const quietUntil = Date.now() + QUIET_MS;
+  while (Date.now() < quietUntil) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await kafka.endOffsets(changeTopics);
+    const grown = [...now].filter(([topic, n]) => n !== settled.get(topic));
+    if (grown.length) t.fail(`change topics grew during the quiet period: ${grown.map(([topic, n]) => `${topic} ${settled.get(topic)} → ${n}`).join(', ')}`);
+    if (grown.length) break;
+  }
+  t.same(Object.fromEntries(await kafka.endOffsets(changeTopics)), Object.fromEntries(settled), `no a.chat.* or b.chat.* topic grew over ${QUIET_MS / 1000} s`);
+  t.same(deadLettersFor(proc, TABLE), [], 'no dead letters');
+});
