@@ -13,12 +13,7 @@ export const DEFAULT_TABLES = 'rooms,members:room_id+user_id,messages';
 
 /** The child's environment: the stack's addresses, a group of its own unless given. */
 export function runtimeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TANDEM_BROKERS: brokers, TANDEM_GROUP_ID: `tandem-e2e-${randomUUID().slice(0, 8)}`, ...extra };
-  // The stack's port variables share the runtime's TANDEM_KAFKA_<librdkafka key> prefix; they are
-  // no librdkafka settings, so the child must not see them.
-  delete env.TANDEM_KAFKA_PORT;
-  delete env.TANDEM_KAFKA_CONTROLLER_PORT;
-  return env;
+  return { ...process.env, TANDEM_BROKERS: brokers, TANDEM_GROUP_ID: `tandem-e2e-${randomUUID().slice(0, 8)}`, ...extra };
 }
 
 export interface RuntimeProcess {
