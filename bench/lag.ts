@@ -1,0 +1,240 @@
+// make bench-lag: replication lag end to end through the real stack. A writer inserts chat
+// messages into database a at fixed rates (BENCH_LAG_RATES, each for BENCH_LAG_SECONDS); each row
+// carries its commit time from MariaDB's own clock (sent_at = NOW(6), UTC). Debezium captures a,
+// `tandem run bidirectional` (a child process) applies to b, and, in the same run, a third MariaDB
+// replicates a natively (GTID, asynchronous). Pollers note when each row becomes visible on b and on
+// the replica. Tandem's share is the Kafka record timestamp (when Debezium's record reached Kafka)
+// to visibility on b. Ends with {"bench":"lag"} and {"bench":"native_replication"} per rate, then
+// {"bench":"resources","phase":"lag"}.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import { DebeziumDecoder } from '../lib/debezium';
+import { LocalDateTime } from '../lib/model';
+import { ConfluentSchemaRegistrySource } from '../lib/registry';
+import { startMariaDb, type MariaDb } from '../lib/stack';
+import { OffsetProbe, readRange } from './support/kafka';
+import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
+import { ensureStack } from './support/stack';
+import { envList, envNumber, jsonLine, percentile, round, say, sleep, waitUntil } from './support/stats';
+
+const RATES = envList('BENCH_LAG_RATES', [500, 2000, 5000]);
+const SECONDS = envNumber('BENCH_LAG_SECONDS', 60);
+const TICK_MS = 10;
+const POLL_MS = 5;
+const ROOM_ID = 990_000_001;
+const TOPIC = 'a.chat.messages';
+
+/** Epoch ms (with µs as the fraction) of a DATETIME(6) text read in a UTC session. */
+const utcMs = (text: string): number => Number(LocalDateTime.parse(text).epochMicros) / 1000;
+
+async function utcSession(url: string): Promise<Connection> {
+  const conn = await createConnection({ uri: url, dateStrings: true });
+  await conn.query("SET time_zone = '+00:00'");
+  return conn;
+}
+
+/** Notes (time, highest id visible) every POLL_MS until stopped; ids are written in increasing order. */
+class VisibilityPoller {
+  readonly samples: { atMs: number; maxId: number }[] = [];
+  private running = true;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly conn: Connection, private readonly fromId: number) {
+    this.done = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const [rows] = await this.conn.query<RowDataPacket[]>('SELECT MAX(id) AS m FROM messages WHERE id >= ?', [this.fromId]);
+      const atMs = performance.timeOrigin + performance.now();
+      const m = rows[0].m === null ? 0 : Number(rows[0].m);
+      const last = this.samples[this.samples.length - 1];
+      if (!last || m > last.maxId) this.samples.push({ atMs, maxId: m });
+      await sleep(POLL_MS);
+    }
+  }
+
+  maxSeen(): number {
+    return this.samples[this.samples.length - 1]?.maxId ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+
+  /** When `id` first showed up (upper bound: the answer time of the first poll that saw it). */
+  visibleAt(): (id: number) => number | undefined {
+    let i = 0;
+    return (id) => {
+      while (i < this.samples.length && this.samples[i].maxId < id) i++;
+      return this.samples[i]?.atMs;
+    };
+  }
+}
+
+/** Inserts `rate` rows/s for `seconds` in small multi-row statements; returns id → commit time (ms, DB clock). */
+async function write(a: Connection, firstId: number, rate: number, seconds: number): Promise<{ commitMs: Map<number, number>; achieved: number }> {
+  const total = Math.round(rate * seconds);
+  const body = 'x'.repeat(180);
+  const t0 = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+    if (due > sent) {
+      const n = due - sent;
+      const values = new Array(n).fill('(?, ?, 4242, ?, NOW(6), NOW(6))').join(', ');
+      const args: unknown[] = [];
+      for (let i = 0; i < n; i++) args.push(firstId + sent + i, ROOM_ID, body);
+      await a.query(`INSERT INTO messages (id, room_id, author_id, body, sent_at, updated_at) VALUES ${values}`, args);
+      sent = due;
+    }
+    await sleep(TICK_MS);
+  }
+  const achieved = total / ((performance.now() - t0) / 1000);
+  const [rows] = await a.query<RowDataPacket[]>('SELECT id, sent_at FROM messages WHERE id BETWEEN ? AND ?', [firstId, firstId + total - 1]);
+  return { commitMs: new Map(rows.map((r) => [Number(r.id), utcMs(String(r.sent_at))])), achieved };
+}
+
+async function startReplica(aUrl: string, aPort: number): Promise<MariaDb> {
+  const replica = await startMariaDb({ serverId: 33, gtidDomainId: 3 });
+  const a = await createConnection({ uri: aUrl });
+  const admin = await replica.admin();
+  try {
+    // Same tables as a (its chat database, Tandem's tombstone table included), then start from a's current GTID position.
+    await admin.query('CREATE DATABASE IF NOT EXISTS chat CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+    for (const table of ['rooms', 'members', 'messages', 'tandem_tombstones']) {
+      const [rows] = await a.query<RowDataPacket[]>(`SHOW CREATE TABLE ${table}`);
+      await admin.query(`USE chat; ${String(rows[0]['Create Table'])}`);
+    }
+    const [rooms] = await a.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM rooms WHERE id = ?', [ROOM_ID]);
+    if (Number(rooms[0].n) === 0) throw new Error(`room ${ROOM_ID} must exist on a before the replica starts`);
+    await admin.query('INSERT INTO chat.rooms (id, name) VALUES (?, ?)', [ROOM_ID, 'bench-lag']);
+    const [pos] = await a.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS p');
+    await admin.query(`SET GLOBAL gtid_slave_pos = ?`, [String(pos[0].p)]);
+    await admin.query(`CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${aPort}, MASTER_USER = 'dbz', MASTER_PASSWORD = 'dbz', MASTER_USE_GTID = slave_pos`);
+    await admin.query('START SLAVE');
+    await waitUntil('the native replica to connect to a', async () => {
+      const [st] = await admin.query<RowDataPacket[]>('SHOW SLAVE STATUS');
+      const s = st[0];
+      if (s && String(s.Last_Error ?? '') !== '') throw new Error(`replica: ${String(s.Last_Error)}`);
+      if (s && String(s.Last_IO_Error ?? '') !== '') throw new Error(`replica: ${String(s.Last_IO_Error)}`);
+      return s?.Slave_IO_Running === 'Yes' && s?.Slave_SQL_Running === 'Yes';
+    }, 30_000);
+  } catch (err) {
+    await replica.stop();
+    throw err;
+  } finally {
+    await admin.end();
+    await a.end();
+  }
+  return replica;
+}
+
+/** Kafka record timestamp of each message id captured from a in [from, ends). */
+async function recordTimes(brokers: string, registryUrl: string, from: Map<string, number>, ends: Map<string, number>, parts: { topic: string; partition: number }[]): Promise<Map<number, number>> {
+  const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(registryUrl) });
+  const out = new Map<number, number>();
+  const records = await readRange(brokers, parts, from, ends);
+  for (const m of records) {
+    const ev = await decoder.decode({ topic: m.topic, partition: m.partition, offset: String(m.offset), timestamp: m.timestamp ?? 0, key: m.key === undefined || m.key === null ? null : Buffer.from(m.key), value: m.value ?? null, headers: {} });
+    if (ev && ev.after && typeof ev.key.id === 'number' && !out.has(ev.key.id)) out.set(ev.key.id, m.timestamp ?? 0);
+  }
+  return out;
+}
+
+const ms = (x: number) => round(x, 1);
+
+async function main(): Promise<void> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const stack = await ensureStack();
+  const { TANDEM_DB_A_URL: aUrl, TANDEM_DB_B_URL: bUrl, TANDEM_BROKERS: brokers, TANDEM_REGISTRY_URL: registryUrl } = stack.env;
+  const a = await utcSession(aUrl);
+  const b = await utcSession(bUrl);
+  const group = `bench-lag-${Date.now().toString(36)}`;
+  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group }, join(LOG_DIR, `lag-${group}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []);
+  let replica: MariaDb | undefined;
+  try {
+    await tandem.running;
+    await a.query("INSERT INTO rooms (id, name, updated_at) VALUES (?, 'bench-lag', NOW(6)) ON DUPLICATE KEY UPDATE name = name", [ROOM_ID]);
+    await waitUntil('the bench room to reach b through Tandem (catching up with the topics first)', async () => {
+      const [r] = await b.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM rooms WHERE id = ?', [ROOM_ID]);
+      return Number(r[0].n) === 1;
+    }, 300_000);
+    replica = await startReplica(aUrl, stack.cfg.ports.dbA);
+    const r = await utcSession(replica.url);
+    const sampler = new UsageSampler(tandem.pid);
+    const probe = await OffsetProbe.connect(brokers, `${group}-probe`);
+    say(`lag: rates ${RATES.join(', ')} rows/s, ${SECONDS} s each; Tandem pid ${tandem.pid}; load ${loadAverage()}`);
+    try {
+      for (const rate of RATES) {
+        const [mx] = await a.query<RowDataPacket[]>('SELECT COALESCE(MAX(id), 0) AS m FROM messages');
+        const firstId = Math.max(Number(mx[0].m) + 1, 1_000_000_000);
+        // The topic appears with a's first captured row: partitions are looked up before and after.
+        const from = await probe.endOffsets(await probe.partitions([TOPIC]));
+        const onB = new VisibilityPoller(b, firstId);
+        const onReplica = new VisibilityPoller(r, firstId);
+        const { commitMs, achieved } = await write(a, firstId, rate, SECONDS);
+        const lastId = firstId + commitMs.size - 1;
+        await waitUntil(`row ${lastId} on b and on the replica`, () => onB.maxSeen() >= lastId && onReplica.maxSeen() >= lastId, 300_000, 50);
+        await Promise.all([onB.stop(), onReplica.stop()]);
+        const parts = await probe.partitions([TOPIC]);
+        const ends = await probe.endOffsets(parts);
+        const recorded = await recordTimes(brokers, registryUrl, from, ends, parts);
+        const bAt = onB.visibleAt();
+        const rAt = onReplica.visibleAt();
+        const total: number[] = [];
+        const before: number[] = [];
+        const own: number[] = [];
+        const native: number[] = [];
+        for (const [id, committed] of [...commitMs.entries()].sort((x, y) => x[0] - y[0])) {
+          const seenB = bAt(id);
+          const seenR = rAt(id);
+          const rec = recorded.get(id);
+          if (seenB !== undefined) total.push(seenB - committed);
+          if (seenB !== undefined && rec !== undefined) {
+            before.push(rec - committed);
+            own.push(seenB - rec);
+          }
+          if (seenR !== undefined) native.push(seenR - committed);
+        }
+        const lastR = onReplica.samples[onReplica.samples.length - 1]?.atMs ?? 0;
+        const firstCommit = Math.min(...commitMs.values());
+        say(`rate ${rate} rows/s (achieved ${Math.round(achieved)}), ${commitMs.size} rows, ${recorded.size} Kafka records matched; load ${loadAverage()}`);
+        say(`  a -> b through Debezium + Tandem  p50 ${ms(percentile(total, 50))}  p95 ${ms(percentile(total, 95))}  p99 ${ms(percentile(total, 99))}  max ${ms(Math.max(...total))} ms`);
+        say(`    before Tandem (commit -> Kafka)  p50 ${ms(percentile(before, 50))}  p95 ${ms(percentile(before, 95))}  p99 ${ms(percentile(before, 99))} ms`);
+        say(`    Tandem (Kafka -> visible on b)   p50 ${ms(percentile(own, 50))}  p95 ${ms(percentile(own, 95))}  p99 ${ms(percentile(own, 99))} ms`);
+        say(`  a -> native replica               p50 ${ms(percentile(native, 50))}  p95 ${ms(percentile(native, 95))}  p99 ${ms(percentile(native, 99))}  max ${ms(Math.max(...native))} ms`);
+        jsonLine({
+          bench: 'lag', rate, achieved_rate: Math.round(achieved), seconds: SECONDS, rows: commitMs.size,
+          p50_ms: ms(percentile(total, 50)), p95_ms: ms(percentile(total, 95)), p99_ms: ms(percentile(total, 99)),
+          before_tandem_p50_ms: ms(percentile(before, 50)), before_tandem_p99_ms: ms(percentile(before, 99)),
+          tandem_p50_ms: ms(percentile(own, 50)), tandem_p95_ms: ms(percentile(own, 95)), tandem_p99_ms: ms(percentile(own, 99)),
+          poll_ms: POLL_MS,
+        });
+        jsonLine({
+          bench: 'native_replication', rate, rows: native.length,
+          p50_ms: ms(percentile(native, 50)), p95_ms: ms(percentile(native, 95)), p99_ms: ms(percentile(native, 99)),
+          apply_rows_per_s: Math.round(native.length / ((lastR - firstCommit) / 1000)),
+        });
+      }
+    } finally {
+      await probe.close();
+      await r.end();
+    }
+    const usage = sampler.stop();
+    jsonLine({ bench: 'resources', phase: 'lag', peak_rss_mb: Math.round(usage.peakRssMb), cpu_s: round(usage.cpuS, 1), rows: Math.round(RATES.reduce((s, x) => s + x * SECONDS, 0)) });
+  } finally {
+    await stopChild(tandem);
+    await replica?.stop();
+    await a.end();
+    await b.end();
+    await stack.release();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench-lag: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

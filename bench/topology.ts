@@ -1,0 +1,253 @@
+// make bench-topology: one direction of the bidirectional topology against Debezium's JDBC sink
+// connector, on the same preloaded topics (Debezium Avro change events for the chat tables,
+// produced with Tandem's encoder and registered in the stack's registry), each draining them into
+// its own empty database; both results are checked against the expected final state.
+// `tsx bench/topology.ts scaling`: the same drain with 1 and then 2 Tandem instances in one group.
+// Ends with {"bench":"topology",...} and {"bench":"resources",...} (or {"bench":"scaling",...}).
+import { createConnection, type Connection } from 'mysql2/promise';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { DebeziumEncoder } from '../lib/debezium';
+import { ConfluentSchemaRegistrySource } from '../lib/registry';
+import { startMariaDb } from '../lib/stack';
+import { ChatLoad, TABLES, type Change } from './support/chat-load';
+import { checksums, createChatDatabase, diffSample, loadRows, sameState, showState, type TableSum } from './support/databases';
+import { assertJdbcSinkHealthy, deleteConnector, startJdbcSink } from './support/jdbc-sink';
+import { OffsetProbe, createTopics, deleteTopics, produceAll, type OutRecord, type Partition } from './support/kafka';
+import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
+import { ensureStack, type BenchStack } from './support/stack';
+import { envList, envNumber, jsonLine, round, say, showSpread, spread, waitUntil } from './support/stats';
+import type { ChatTable } from './support/chat-load';
+
+const EVENTS = envNumber('BENCH_EVENTS', 500_000);
+const PARTITIONS = envNumber('BENCH_PARTITIONS', 4);
+const RUNS = envNumber('BENCH_RUNS', 2);
+const JDBC_BATCHES = envList('BENCH_JDBC_BATCHES', [500, 2000, 5000]);
+const DRAIN_TIMEOUT_MS = envNumber('BENCH_DRAIN_TIMEOUT_S', 1800) * 1000;
+
+interface Preload {
+  prefix: string;
+  rowTopics: string[];
+  tombstoneTopic: string;
+  expected: Record<ChatTable, TableSum>;
+  records: number;
+  counts: ChatLoad['counts'];
+}
+
+interface Drain {
+  rowsPerS: number;
+  seconds: number;
+  correct: boolean;
+  state: string;
+}
+
+async function preload(stack: BenchStack, target: Connection): Promise<Preload> {
+  const prefix = `bt${Date.now().toString(36)}`;
+  const rowTopics = TABLES.map((t) => `${prefix}.chat.${t}`);
+  const tombstoneTopic = `${prefix}.chat.tandem_tombstones`;
+  await createTopics(stack.env.TANDEM_BROKERS, [...rowTopics, tombstoneTopic], PARTITIONS);
+  const encoder = new DebeziumEncoder({ registry: new ConfluentSchemaRegistrySource(stack.env.TANDEM_REGISTRY_URL), debeziumVersion: '3.5.0.Final' });
+  const load = new ChatLoad();
+  async function* records(): AsyncGenerator<OutRecord> {
+    for (const c of load.changes(EVENTS)) yield* encoded(encoder, prefix, c);
+  }
+  const t0 = performance.now();
+  const n = await produceAll(stack.env.TANDEM_BROKERS, records());
+  say(`preload: ${EVENTS} changes (${load.counts.inserts} inserts, ${load.counts.updates} updates, ${load.counts.deletes} deletes) = ${n} records on ${PARTITIONS} partitions per topic, prefix ${prefix}, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await createChatDatabase(target, 'bench_expected');
+  for (const t of TABLES) await loadRows(target, 'bench_expected', t, load.final[t].values());
+  const expected = await checksums(target, 'bench_expected');
+  say(`expected final state: ${showState(expected)}`);
+  return { prefix, rowTopics, tombstoneTopic, expected, records: n, counts: { ...load.counts } };
+}
+
+async function* encoded(encoder: DebeziumEncoder, prefix: string, c: Change): AsyncGenerator<OutRecord> {
+  const topic = `${prefix}.chat.${c.table}`;
+  const rec = await encoder.encode(topic, { op: c.op, before: c.before, after: c.after, source: c.source, key: c.key });
+  yield { topic, key: rec.key, value: rec.value };
+  if (c.tombstone) {
+    yield { topic, ...(await encoder.tombstone(topic, c.key)) };
+    const tombTopic = `${prefix}.chat.tandem_tombstones`;
+    const t = await encoder.encode(tombTopic, { op: 'c', before: null, after: c.tombstone, source: { ...c.source, table: 'tandem_tombstones' } });
+    yield { topic: tombTopic, key: t.key, value: t.value };
+  }
+}
+
+/** Waits until `group` has committed everything up to the end offsets of `topics`. */
+async function drained(stack: BenchStack, group: string, topics: string[], check: () => Promise<void> = async () => undefined): Promise<void> {
+  const probe = await OffsetProbe.connect(stack.env.TANDEM_BROKERS, group);
+  try {
+    const parts: Partition[] = await probe.partitions(topics);
+    const ends = await probe.endOffsets(parts);
+    let polls = 0;
+    await waitUntil(`group ${group} to commit the end offsets of ${topics.join(', ')}`, async () => {
+      if (++polls % 20 === 0) await check();
+      return (await probe.lag(parts, ends)) === 0;
+    }, DRAIN_TIMEOUT_MS, 100);
+  } finally {
+    await probe.close();
+  }
+}
+
+async function verify(target: Connection, db: string, p: Preload): Promise<{ correct: boolean; state: string }> {
+  const got = await checksums(target, db);
+  const correct = sameState(got, p.expected);
+  return { correct, state: correct ? showState(got) : `${showState(got)}; ${await diffSample(target, 'bench_expected', db)}` };
+}
+
+interface TandemDrain extends Drain {
+  peakRssMb: number;
+  cpuS: number;
+  startupS: number;
+}
+
+async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl: string, p: Preload, tag: string, instances: number): Promise<TandemDrain> {
+  const db = `bench_tandem_${tag}`;
+  await createChatDatabase(target, db);
+  const group = `bench-tandem-${p.prefix}-${tag}`;
+  const url = targetUrl.replace(/\/chat$/, `/${db}`);
+  const env = { TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq` };
+  const spawnedAt = performance.now();
+  const children = Array.from({ length: instances }, (_, i) => startNode('bench/one-way.ts', [], env, join(LOG_DIR, `tandem-${p.prefix}-${tag}-${i}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []));
+  try {
+    await Promise.all(children.map((c) => c.running));
+    const t0 = performance.now();
+    const samplers = children.map((c) => new UsageSampler(c.pid));
+    await drained(stack, group, [...p.rowTopics, p.tombstoneTopic]);
+    const seconds = (performance.now() - t0) / 1000;
+    const usage = samplers.map((s) => s.stop());
+    const v = await verify(target, db, p);
+    return { rowsPerS: EVENTS / seconds, seconds, ...v, peakRssMb: Math.max(...usage.map((u) => u.peakRssMb)), cpuS: usage.reduce((s, u) => s + u.cpuS, 0), startupS: (t0 - spawnedAt) / 1000 };
+  } finally {
+    await Promise.all(children.map((c) => stopChild(c)));
+  }
+}
+
+async function drainWithDebezium(stack: BenchStack, target: Connection, port: number, p: Preload, tag: string, batchSize: number): Promise<Drain> {
+  const db = `bench_dbz_${tag}`;
+  await createChatDatabase(target, db);
+  const name = `bench-jdbc-${p.prefix}-${tag}`;
+  await startJdbcSink(stack.cfg, { name, topics: p.rowTopics, port, database: db, batchSize });
+  try {
+    const t0 = performance.now();
+    await drained(stack, `connect-${name}`, p.rowTopics, () => assertJdbcSinkHealthy(stack.cfg, name));
+    const seconds = (performance.now() - t0) / 1000;
+    const v = await verify(target, db, p);
+    return { rowsPerS: EVENTS / seconds, seconds, ...v };
+  } finally {
+    await deleteConnector(stack.cfg, name);
+  }
+}
+
+const show = (what: string, d: Drain) => say(`  ${what.padEnd(34)} ${Math.round(d.rowsPerS)} rows/s (${d.seconds.toFixed(1)} s) ${d.correct ? 'correct' : `WRONG: ${d.state}`}`);
+
+async function topologyBench(stack: BenchStack, target: Connection, targetUrl: string, port: number, p: Preload): Promise<void> {
+  const tandem: TandemDrain[] = [];
+  const dbz: Drain[] = [];
+  const perBatch = new Map<number, number[]>();
+  let batches = JDBC_BATCHES;
+  for (let run = 0; run < RUNS; run++) {
+    say(`run ${run + 1}/${RUNS} (load ${loadAverage()})`);
+    // Alternate who goes first, so a warmer page cache or a busier minute does not favour one side.
+    const runTandem = async () => {
+      const d = await drainWithTandem(stack, target, targetUrl, p, `r${run}`, 1);
+      show('Tandem one-way (1 instance)', d);
+      say(`    peak RSS ${d.peakRssMb.toFixed(0)} MiB, CPU ${d.cpuS.toFixed(1)} s, start-up ${d.startupS.toFixed(1)} s (not counted)`);
+      tandem.push(d);
+    };
+    const runDbz = async () => {
+      let best: Drain | undefined;
+      for (const b of batches) {
+        const d = await drainWithDebezium(stack, target, port, p, `r${run}_b${b}`, b);
+        show(`Debezium JDBC sink batch.size=${b}`, d);
+        if (d.correct) perBatch.set(b, [...(perBatch.get(b) ?? []), d.rowsPerS]);
+        if (!best || (d.correct && (!best.correct || d.rowsPerS > best.rowsPerS))) best = d;
+      }
+      // The first run tries every batch size; later runs use the fastest correct one.
+      const fastest = [...perBatch.entries()].sort((x, y) => Math.max(...y[1]) - Math.max(...x[1]))[0];
+      if (fastest) batches = [fastest[0]];
+      if (best) dbz.push(best);
+    };
+    if (run % 2 === 0) {
+      await runTandem();
+      await runDbz();
+    } else {
+      await runDbz();
+      await runTandem();
+    }
+  }
+  const t = spread(tandem.map((d) => d.rowsPerS));
+  const d = spread(dbz.map((x) => x.rowsPerS));
+  const ratios = tandem.map((x, i) => x.rowsPerS / dbz[i].rowsPerS);
+  const correct = tandem.every((x) => x.correct) && dbz.every((x) => x.correct);
+  say(`topology: ${EVENTS} changes, ${p.records} records, ${PARTITIONS} partitions per topic`);
+  say(`  Tandem one-way        ${showSpread(t, 'rows/s')}`);
+  say(`  Debezium JDBC sink    ${showSpread(d, 'rows/s')} (batch.size ${batches[0]}${perBatch.size > 1 ? `; tried ${[...perBatch.entries()].map(([b, r]) => `${b}: ${Math.round(Math.max(...r))}`).join(', ')} rows/s` : ''})`);
+  say(`  ratio Tandem/Debezium ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+  jsonLine({
+    bench: 'topology',
+    events: EVENTS,
+    records: p.records,
+    partitions: PARTITIONS,
+    runs: RUNS,
+    tandem_rows_per_s: Math.round(t.median),
+    tandem_min: Math.round(t.min),
+    tandem_max: Math.round(t.max),
+    debezium_jdbc_rows_per_s: Math.round(d.median),
+    debezium_min: Math.round(d.min),
+    debezium_max: Math.round(d.max),
+    debezium_batch_size: batches[0],
+    debezium_batches_tried: Object.fromEntries([...perBatch.entries()].map(([b, r]) => [b, Math.round(Math.max(...r))])),
+    ratio: round(t.median / d.median, 2),
+    correct,
+  });
+  jsonLine({ bench: 'resources', phase: 'topology', peak_rss_mb: Math.round(Math.max(...tandem.map((x) => x.peakRssMb))), cpu_s: round(Math.max(...tandem.map((x) => x.cpuS)), 1), cpu_s_per_100k_rows: round((Math.max(...tandem.map((x) => x.cpuS)) / EVENTS) * 100_000, 2) });
+}
+
+async function scalingBench(stack: BenchStack, target: Connection, targetUrl: string, p: Preload): Promise<void> {
+  const rates: Record<number, number[]> = { 1: [], 2: [] };
+  for (let run = 0; run < RUNS; run++) {
+    for (const n of run % 2 === 0 ? [1, 2] : [2, 1]) {
+      const d = await drainWithTandem(stack, target, targetUrl, p, `s${run}_${n}`, n);
+      show(`Tandem one-way, ${n} instance(s)`, d);
+      if (!d.correct) throw new Error(`scaling run with ${n} instance(s) ended in a wrong state: ${d.state}`);
+      rates[n].push(d.rowsPerS);
+    }
+  }
+  const one = spread(rates[1]);
+  const two = spread(rates[2]);
+  say(`scaling: ${PARTITIONS} partitions per topic, ${EVENTS} changes`);
+  say(`  1 instance  ${showSpread(one, 'rows/s')}`);
+  say(`  2 instances ${showSpread(two, 'rows/s')}`);
+  jsonLine({ bench: 'scaling', partitions: PARTITIONS, events: EVENTS, runs: RUNS, instances_1_rows_per_s: Math.round(one.median), instances_2_rows_per_s: Math.round(two.median), speedup: round(two.median / one.median, 2), cores: (await import('node:os')).cpus().length });
+}
+
+async function main(): Promise<void> {
+  const mode = process.argv[2] ?? 'topology';
+  if (mode !== 'topology' && mode !== 'scaling') throw new Error(`unknown mode ${mode} (topology | scaling)`);
+  mkdirSync(LOG_DIR, { recursive: true });
+  const stack = await ensureStack();
+  const server = await startMariaDb({ serverId: 31 });
+  let topics: string[] = [];
+  try {
+    const target = await createConnection({ uri: server.url });
+    try {
+      const p = await preload(stack, target);
+      topics = [...p.rowTopics, p.tombstoneTopic];
+      if (mode === 'topology') await topologyBench(stack, target, server.url, server.port, p);
+      else await scalingBench(stack, target, server.url, p);
+    } finally {
+      await target.end();
+    }
+  } finally {
+    if (topics.length > 0) await deleteTopics(stack.env.TANDEM_BROKERS, topics).catch(() => undefined);
+    if (process.env.BENCH_KEEP_TARGET) say(`target MariaDB kept for inspection: ${server.url} (pid ${server.pid}, data ${server.dataDir})`);
+    else await server.stop();
+    await stack.release();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench-topology: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
