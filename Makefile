@@ -9,6 +9,7 @@ CLI := $(TSX) lib/cli/main.ts
 
 .PHONY: help install typecheck test test-unit test-db test-e2e run describe setup teardown \
         stack-up stack-down stack-status bench bench-decode bench-sink
+.PHONY: verify workload soak
 
 help:
 	@echo "make run TOPOLOGY=bidirectional   sync the two local MariaDB instances both ways"
@@ -70,3 +71,15 @@ bench-decode: install
 
 bench-sink: install
 	$(TSX) bench/sink.ts
+
+# Compare the two databases row by row (TANDEM_DB_A_URL / TANDEM_DB_B_URL); exit 1 on drift.
+verify: install
+	$(CLI) verify $(ARGS)
+
+# Random seeded application writes on both databases (ARGS="--seed 42 --operations 5000 --rate 200").
+workload: install
+	$(CLI) workload $(ARGS)
+
+# The large convergence run with every fault on a stack of its own; writes soak/RESULTS.md.
+soak: install
+	bash soak/run.sh

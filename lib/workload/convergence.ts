@@ -3,6 +3,7 @@
 // identical (the settle time), then read from Kafka how many changes crossed and that none looped.
 import { findRecord, type StackConfig } from '../stack';
 import { waitUntilConverged, type VerifyReport } from '../verify';
+import { checkTombstones, type TombstoneCheck } from './tombstone-check';
 import { countCrossings, recordsBetween, topicOffsets, type Crossings } from './crossings';
 import { poisonKey, type Fault, type FaultContext } from './faults';
 import { formatWorkload, runWorkload, seedWorkload, type WorkloadStats } from './runner';
@@ -36,7 +37,13 @@ export interface ConvergenceResult {
   faults: FaultResult[];
   /** From the writers' stop to the first clean verify. */
   settleMs: number;
+  /** The application tables: must be identical. */
   report: VerifyReport;
+  /**
+   * Tandem's own tandem_tombstones, compared once the application tables converged; differences
+   * a newer row on both sides makes irrelevant are told apart (see tombstone-check.ts).
+   */
+  tombstones: TombstoneCheck;
   crossings: Crossings;
   /** Records appended to the change topics in the quiet seconds after convergence (a loop would add some). */
   quietGrowth: number;
@@ -46,7 +53,10 @@ export interface ConvergenceResult {
   poisonDeadLettered?: boolean;
 }
 
-const TABLES = ['rooms', 'members', 'messages', 'tandem_tombstones'];
+const TABLES = ['rooms', 'members', 'messages'];
+
+const minus = (x: CounterSnapshot, y: CounterSnapshot): CounterSnapshot =>
+  Object.fromEntries(Object.entries(x).map(([k, v]) => [k, v - y[k as keyof CounterSnapshot]])) as CounterSnapshot;
 
 export async function runConvergence(o: ConvergenceOptions): Promise<ConvergenceResult> {
   const log = o.log ?? (() => undefined);
@@ -68,8 +78,11 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
   runtime.start();
   try {
     // A clean start: whatever earlier runs left must have converged before this run's writes.
-    const before = await waitUntilConverged({ a: o.env.dbA, b: o.env.dbB, tables, timeoutMs: 180_000, intervalMs: 2000 });
+    const before = await waitUntilConverged({ a: o.env.dbA, b: o.env.dbB, tables, timeoutMs: 300_000, intervalMs: 2000 });
     if (!before.report.ok) throw new Error(`the databases differ before the run started (${before.report.differences} differences)`);
+    // Figures count this run only: what the runtime did catching up with earlier records is the baseline.
+    await runtime.caughtUp(300_000);
+    const baseline = runtime.counters();
     const from = await topicOffsets(o.env.brokers, prefixes);
     log(`seed ${o.seed}: ${o.operations} operations at ${o.ratePerS}/s, faults: ${o.faults.map((f) => f.name).join(', ') || 'none'}`);
 
@@ -101,6 +114,7 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
     const converged = await waitUntilConverged({ a: o.env.dbA, b: o.env.dbB, tables, timeoutMs: o.settleTimeoutMs ?? 180_000, intervalMs: 1000 });
     const settleMs = Date.now() - stoppedAt;
     log(`${converged.report.ok ? 'converged' : 'NOT converged'} ${(settleMs / 1000).toFixed(1)}s after the writers stopped (${converged.attempts} verify runs)`);
+    const tombstones = await checkTombstones(o.env.dbA, o.env.dbB);
     const to = await topicOffsets(o.env.brokers, prefixes);
     // Quiet period: with no application writes, nothing may keep travelling.
     await new Promise((r) => setTimeout(r, 3000));
@@ -121,9 +135,10 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
       faults,
       settleMs,
       report: converged.report,
+      tombstones,
       crossings,
       quietGrowth,
-      counters: runtime.counters(),
+      counters: minus(runtime.counters(), baseline),
       runtimeUnexpectedExits: runtime.unexpectedExits,
       poisonDeadLettered,
     };
@@ -154,6 +169,8 @@ export function summarize(r: ConvergenceResult): Record<string, number | string 
     rows_a: r.report.rowsA,
     rows_b: r.report.rowsB,
     differences: r.report.differences,
+    tombstone_differences: r.tombstones.report.differences,
+    tombstone_differences_dominated: r.tombstones.dominated,
     settle_s: Number((r.settleMs / 1000).toFixed(1)),
     runtime_restarts_by_supervisor: r.runtimeUnexpectedExits,
     ...(r.poisonDeadLettered === undefined ? {} : { poison_dead_lettered: r.poisonDeadLettered }),

@@ -16,6 +16,8 @@ export class TopologyProcess {
   unexpectedExits = 0;
   running = false;
   private statusLines = 0;
+  /** Records consumed but not committed, summed over directions, from the last status line (-1: unknown). */
+  lag = -1;
   readonly tail: string[] = [];
 
   constructor(private readonly topology: string, private readonly env: NodeJS.ProcessEnv) {}
@@ -59,6 +61,8 @@ export class TopologyProcess {
       for (const n of counterNames) if (typeof fields[n] === 'number') snap[n] = fields[n];
       this.current = snap;
       this.statusLines++;
+      const lag = fields.lag;
+      this.lag = typeof lag === 'object' && lag !== null ? Object.values(lag).reduce((sum: number, v) => sum + (typeof v === 'number' ? v : 0), 0) : -1;
     } catch {
       // not a JSON status line
     }
@@ -100,6 +104,16 @@ export class TopologyProcess {
     while (this.statusLines < target) {
       if (Date.now() > deadline) throw new Error(`no status line from the runtime within ${timeoutMs / 1000}s; last lines:\n${this.tail.slice(-10).join('\n')}`);
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Waits until a status line reports no lag in any direction (the backlog is applied). */
+  async caughtUp(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.freshStatus();
+    while (this.lag !== 0 || !this.running) {
+      if (Date.now() > deadline) throw new Error(`the runtime still had a lag of ${this.lag} records after ${timeoutMs / 1000}s`);
+      await this.freshStatus();
     }
   }
 
