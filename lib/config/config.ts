@@ -187,7 +187,17 @@ export function topicsOf(config: TandemConfig, id: string): string[] {
   return [...config.tables.map((t) => t.name), config.tombstoneTable].map((t) => `${db.id}.${db.database}.${t}`);
 }
 
-/** The URL with its password masked, for logs and describe(). */
+/**
+ * The URL with its password masked, for logs, errors and describe(): parsed as a URL (as the
+ * database parser and the sink read it), so a password holding `@` or a URL with no user name
+ * cannot leak part of it. Credentials are never logged.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparsable URL>';
+  }
 }

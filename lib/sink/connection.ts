@@ -1,20 +1,13 @@
 // The sink's connections: a mysql2 pool sized by config, each connection set up once as a
 // Tandem session (server_id, @tandem_apply, time zone) before its first write.
 import { createPool, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
+import { redactUrl } from '../config';
 import { fatal } from '../errors';
 import { toTandemError } from './classify';
 import { dialectFor, type Dialect } from './dialect';
 
-/** A URL with its password replaced, for logs and describe(). Credentials are never logged. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparsable database URL>';
-  }
-}
+// The one redaction (lib/config); re-exported because the sink's callers name it here.
+export { redactUrl };
 
 /**
  * mysql2 options every Tandem connection uses: FOUND_ROWS off so affectedRows tells a no-op (0)

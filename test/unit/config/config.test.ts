@@ -94,4 +94,7 @@ t.test('table lists', async (t) => {
   t.equal(parseTables('a:b:c'), 'entry "a:b:c" has more than one ":"');
   t.equal(parseTables('bad-name'), 'table name "bad-name" is not a plain identifier');
   t.equal(redactUrl('mysql://tandem:secret@h:1/chat'), 'mysql://tandem:***@h:1/chat');
+  t.equal(redactUrl('mysql://u:p@ss@h:1/chat'), 'mysql://u:***@h:1/chat', 'a password holding @ is masked whole');
+  t.equal(redactUrl('mysql://:pw@h/chat'), 'mysql://:***@h/chat', 'a password without a user name is masked');
+  t.equal(redactUrl('not a url'), '<unparsable URL>');
 });
