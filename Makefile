@@ -8,7 +8,7 @@ TSX := $(BIN)/tsx
 CLI := $(TSX) lib/cli/main.ts
 
 .PHONY: help install typecheck test test-unit test-db test-e2e run describe setup teardown \
-        stack-up stack-down stack-status bench bench-decode bench-sink
+        stack-up stack-down stack-status bench bench-decode bench-sink bench-topology bench-lag bench-scaling
 .PHONY: verify workload soak
 
 help:
@@ -17,7 +17,8 @@ help:
 	@echo "make test-unit                    tests that need no services (seconds)"
 	@echo "make describe TOPOLOGY=name       print a topology's graph"
 	@echo "make stack-up | stack-down | stack-status"
-	@echo "make bench-decode | bench-sink"
+	@echo "make bench                        every benchmark part; writes bench/RESULTS.md"
+	@echo "make bench-decode | bench-sink | bench-topology | bench-lag | bench-scaling"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -64,13 +65,27 @@ stack-down: install
 stack-status: install
 	@$(TSX) lib/stack/cli.ts status
 
-bench: bench-decode bench-sink
+# Every part (sink ceiling, topology vs Debezium JDBC sink, lag + native replication, scaling),
+# stack brought up as needed; regenerates bench/RESULTS.md. BENCH_PARTS=topology,lag picks parts.
+bench: install
+	$(TSX) bench/all.ts
 
 bench-decode: install
 	$(TSX) bench/decode.ts
 
 bench-sink: install
 	$(TSX) bench/sink.ts
+
+# BENCH_EVENTS (500000), BENCH_TOPOLOGY_RUNS (2), BENCH_JDBC_BATCHES (500,2000,5000), BENCH_PARTITIONS (4).
+bench-topology: install
+	$(TSX) bench/topology.ts
+
+# BENCH_LAG_RATES (500,2000,5000 rows/s), BENCH_LAG_SECONDS (60 per rate).
+bench-lag: install
+	$(TSX) bench/lag.ts
+
+bench-scaling: install
+	$(TSX) bench/topology.ts scaling
 
 # Compare the two databases row by row (TANDEM_DB_A_URL / TANDEM_DB_B_URL); exit 1 on drift.
 verify: install
