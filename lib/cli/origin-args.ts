@@ -1,14 +1,13 @@
 // Arguments of `tandem setup` and `tandem teardown`: which databases, which tables.
-import { parseTables } from '../config';
+import { defaultSettings, parseTables } from '../config';
 
 export interface OriginArgs {
   urls: string[];
   tables: string[];
 }
 
-const DEFAULT_A = 'mysql://tandem:tandem@127.0.0.1:3307/chat';
-const DEFAULT_B = 'mysql://tandem:tandem@127.0.0.1:3308/chat';
-const DEFAULT_TABLES = 'rooms,members,messages';
+/** An environment setting, or its default from lib/config (an empty value counts as unset, as there). */
+const setting = (env: NodeJS.ProcessEnv, name: string): string => env[name] || defaultSettings[name];
 
 /** `--url <u>` (repeatable), `--tables a,b`; a positional topology name is accepted and ignored. */
 export function parseOriginArgs(args: string[], env: NodeJS.ProcessEnv = process.env): OriginArgs | string {
@@ -26,8 +25,8 @@ export function parseOriginArgs(args: string[], env: NodeJS.ProcessEnv = process
       return `unknown option ${a} (expected --url <mysql://...> and --tables <t1,t2>)`;
     }
   }
-  if (urls.length === 0) urls.push(env.TANDEM_DB_A_URL ?? DEFAULT_A, env.TANDEM_DB_B_URL ?? DEFAULT_B);
-  const parsed = parseTables(tablesText ?? env.TANDEM_TABLES ?? DEFAULT_TABLES);
+  if (urls.length === 0) urls.push(setting(env, 'TANDEM_DB_A_URL'), setting(env, 'TANDEM_DB_B_URL'));
+  const parsed = parseTables(tablesText ?? setting(env, 'TANDEM_TABLES'));
   if (typeof parsed === 'string') return `tables ${parsed}`;
   return { urls, tables: parsed.map((t) => t.name) };
 }

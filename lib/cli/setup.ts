@@ -1,7 +1,7 @@
 // `tandem setup [topology] [--url mysql://...]... [--tables a,b]`: installs the tombstone table
 // and the triggers on every database (idempotent; re-run after adding a column).
 import { installOriginSupport, redactUrl } from '../sink';
-import { parseOriginArgs } from '../sink/setup-args';
+import { parseOriginArgs } from './origin-args';
 
 export default async function setup(args: string[]): Promise<number> {
   const parsed = parseOriginArgs(args);

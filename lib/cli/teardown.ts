@@ -1,6 +1,6 @@
 // `tandem teardown [topology] [--url mysql://...]... [--tables a,b]`: removes what setup installed.
 import { redactUrl, uninstallOriginSupport } from '../sink';
-import { parseOriginArgs } from '../sink/setup-args';
+import { parseOriginArgs } from './origin-args';
 
 export default async function teardown(args: string[]): Promise<number> {
   const parsed = parseOriginArgs(args);

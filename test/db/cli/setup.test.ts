@@ -1,7 +1,7 @@
 import t from 'tap';
 import setup from '../../../lib/cli/setup';
 import teardown from '../../../lib/cli/teardown';
-import { parseOriginArgs } from '../../../lib/sink/setup-args';
+import { parseOriginArgs } from '../../../lib/cli/origin-args';
 import { rows, testDb, uniqueTable } from '../fixtures/db';
 
 t.test('arguments: --url repeatable, --tables, defaults from the environment', async (t) => {
@@ -13,6 +13,10 @@ t.test('arguments: --url repeatable, --tables, defaults from the environment', a
     urls: ['mysql://a@h/c', 'mysql://b@h/c'],
     tables: ['rooms'],
   });
+  t.same(parseOriginArgs([], { TANDEM_DB_A_URL: '', TANDEM_TABLES: '' }), {
+    urls: ['mysql://tandem:tandem@127.0.0.1:3307/chat', 'mysql://tandem:tandem@127.0.0.1:3308/chat'],
+    tables: ['rooms', 'members', 'messages'],
+  }, 'unset or empty settings take lib/config defaults');
   t.match(parseOriginArgs(['--bogus']), /unknown option --bogus/);
   t.match(parseOriginArgs(['--tables', 'a;drop']), /not a plain identifier/);
 });
