@@ -1,7 +1,6 @@
 // What the runtime needs from Kafka, the decoder and the topology, as small interfaces: the
 // loop is tested with in-memory fakes, and node-rdkafka / lib/dsl are adapted to them elsewhere.
-import type { ChangeEvent, DeadLetter, Headers } from '../model';
-import type { KafkaRecord } from '../model/kafka-record';
+import type { ChangeEvent, DeadLetter, Headers, KafkaRecord } from '../model';
 import type { CommitOffset } from './offset-tracker';
 
 export interface TopicPartition {
