@@ -157,11 +157,13 @@ async function main(): Promise<void> {
   let replica: MariaDb | undefined;
   try {
     await tandem.running;
-    await a.query("INSERT INTO rooms (id, name, updated_at) VALUES (?, 'bench-lag', NOW(6)) ON DUPLICATE KEY UPDATE name = name", [ROOM_ID]);
-    await waitUntil('the bench room to reach b through Tandem (catching up with the topics first)', async () => {
-      const [r] = await b.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM rooms WHERE id = ?', [ROOM_ID]);
-      return Number(r[0].n) === 1;
-    }, 300_000);
+    // A fresh marker: Tandem has caught up with the topics' history (a new group starts at the beginning) once it is on b.
+    const marker = `bench-lag ${group}`;
+    await a.query('INSERT INTO rooms (id, name, updated_at) VALUES (?, ?, NOW(6)) ON DUPLICATE KEY UPDATE name = VALUES(name), updated_at = VALUES(updated_at)', [ROOM_ID, marker]);
+    await waitUntil('the bench room marker to reach b through Tandem (after the topics\' history)', async () => {
+      const [r] = await b.query<RowDataPacket[]>('SELECT name FROM rooms WHERE id = ?', [ROOM_ID]);
+      return r[0]?.name === marker;
+    }, 600_000);
     replica = await startReplica(aUrl, stack.cfg.ports.dbA);
     const r = await utcSession(replica.url);
     const sampler = new UsageSampler(tandem.pid);
