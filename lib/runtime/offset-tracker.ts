@@ -71,12 +71,16 @@ export class OffsetTracker {
     return n;
   }
 
-  /** Offsets that advanced since the last call (only these need committing). */
-  takeCommittable(filter?: (topic: string, partition: number) => boolean): CommitOffset[] {
+  /**
+   * Offsets that advanced since the last call (only these need committing). With `again`, also
+   * those already handed out: an asynchronous commit's failure is only logged, so the final and
+   * the pre-revoke (synchronous) commits repeat every position rather than trust it.
+   */
+  takeCommittable(filter?: (topic: string, partition: number) => boolean, again = false): CommitOffset[] {
     const out: CommitOffset[] = [];
     for (const s of this.parts.values()) {
       if (filter && !filter(s.topic, s.partition)) continue;
-      if (s.committable !== null && s.committable !== s.committed) {
+      if (s.committable !== null && (again || s.committable !== s.committed)) {
         out.push({ topic: s.topic, partition: s.partition, offset: s.committable });
         s.committed = s.committable;
       }

@@ -247,7 +247,7 @@ export class Runtime {
 
   private async commit(sync: boolean, filter?: (topic: string, partition: number) => boolean): Promise<void> {
     if (this.failure) return;
-    const offsets = this.tracker.takeCommittable(filter);
+    const offsets = this.tracker.takeCommittable(filter, sync);
     if (offsets.length === 0) return;
     try {
       await this.o.consumer.commit(offsets, sync);

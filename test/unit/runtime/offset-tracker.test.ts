@@ -12,6 +12,7 @@ t.test('commits only the contiguous finished prefix, as last+1', async (t) => {
   b1();
   t.same(tr.takeCommittable(), [{ topic: 'a', partition: 0, offset: 20n }]);
   t.same(tr.takeCommittable(), [], 'not repeated');
+  t.same(tr.takeCommittable(undefined, true), [{ topic: 'a', partition: 0, offset: 20n }], 'repeated when asked (a synchronous commit after asynchronous ones)');
   b3();
   t.same(tr.takeCommittable(), [{ topic: 'a', partition: 0, offset: 31n }]);
   t.equal(tr.pendingCount('a', 0), 0);

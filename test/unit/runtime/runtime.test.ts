@@ -8,8 +8,8 @@ const sources = [
   { name: 'b-to-a', topics: ['b.chat.t'] },
 ];
 
-function setup(opts: { batchRows?: number; maxInFlight?: number } = {}) {
-  const consumer = new FakeConsumer();
+function setup(opts: { batchRows?: number; maxInFlight?: number; consumer?: FakeConsumer } = {}) {
+  const consumer = opts.consumer ?? new FakeConsumer();
   const pipeline = new FakePipeline(sources);
   const dlq = new FakeDeadLetters();
   const make = () =>
@@ -36,6 +36,22 @@ t.test('applies each partition in order, per source, and commits last+1 after th
   t.equal(rt.counters.snapshot().recordsOut, 11);
   t.ok(pipeline.closed, 'sinks closed on stop');
   t.ok(consumer.disconnected, 'consumer disconnected on stop');
+});
+
+/** librdkafka reports an asynchronous commit's failure only to a callback: here every one is lost. */
+class LosesAsyncCommits extends FakeConsumer {
+  override async commit(offsets: Parameters<FakeConsumer['commit']>[0], sync?: boolean): Promise<void> {
+    if (sync) await super.commit(offsets);
+  }
+}
+
+t.test('the final commit repeats positions whose asynchronous commit was lost', async (t) => {
+  const { consumer, make } = setup({ consumer: new LosesAsyncCommits() });
+  for (let i = 0; i < 7; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  const rt = make();
+  stopWhenIdle(consumer, rt);
+  await rt.run();
+  t.same(consumer.committed(), { 'a.chat.t:0': '7' });
 });
 
 t.test('poison records and refused events go to dead letters with their bytes; the partition moves on', async (t) => {
