@@ -46,7 +46,6 @@ function rng(seed: number): () => number {
 }
 
 const WORDS = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua'.split(' ');
-const BASE_MICROS = 1_767_225_600_000_000n; // 2026-01-01 00:00:00 UTC
 
 export class ChatLoad {
   readonly final: Record<ChatTable, Map<string, Row>> = { rooms: new Map(), members: new Map(), messages: new Map() };
@@ -55,7 +54,11 @@ export class ChatLoad {
   private readonly next: Record<ChatTable, number> = { rooms: 1, members: 1, messages: 1 };
   private readonly random: () => number;
 
-  constructor(seed = 42, private readonly serverId = 11) {
+  /**
+   * `startMicros`: the first change's time (default: an hour ago). Recent on purpose: the sink
+   * purges tombstones older than its retention (7 days), so old deletes would be forgotten.
+   */
+  constructor(seed = 42, private readonly serverId = 11, private readonly startMicros = BigInt(Date.now() - 3_600_000) * 1000n) {
     this.random = rng(seed);
   }
 
@@ -112,7 +115,7 @@ export class ChatLoad {
   *changes(n: number): Generator<Change> {
     for (let i = 0; i < n; i++) {
       const table = this.pick();
-      const at = new LocalDateTime(BASE_MICROS + BigInt(i) * 37n, 6);
+      const at = new LocalDateTime(this.startMicros + BigInt(i) * 37n, 6);
       const live = this.live[table];
       const r = this.random();
       const op = live.length < 10 || r < 0.65 ? 'c' : r < 0.9 ? 'u' : 'd';
