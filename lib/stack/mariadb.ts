@@ -3,10 +3,11 @@
 // settings Debezium and Tandem rely on (ROW, FULL images, GTID). Stopped by PID, never by name.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { osFreePort } from './ports';
+import { waitFor } from './wait';
 
 export interface MariaDbOptions {
   /** TCP port on 127.0.0.1; a free one by default. */
@@ -49,17 +50,9 @@ export function ensureMariaDbInstalled(): void {
   if (res.status !== 0 || !existsSync('/usr/sbin/mariadbd')) throw new Error(`could not install mariadb-server: ${INSTALL_HINT}`);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
+/** A loopback port the OS says is free now (the one way: lib/stack/ports.ts). */
+export function freePort(): Promise<number> {
+  return osFreePort(new Set());
 }
 
 function runInstallDb(dataDir: string, user: string, tmpDir: string): void {
@@ -103,20 +96,16 @@ function tail(file: string, lines = 20): string {
 }
 
 async function waitReady(child: ChildProcess, socket: string, errorLog: string, timeoutS: number): Promise<Connection> {
-  const deadline = Date.now() + timeoutS * 1000;
-  let lastErr = '';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`mariadbd exited (${child.exitCode ?? child.signalCode}) while starting:\n${tail(errorLog)}`);
-    }
-    try {
-      return await createConnection({ socketPath: socket, user: 'root', multipleStatements: true });
-    } catch (err) {
-      lastErr = err instanceof Error ? err.message : String(err);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  const died = () => (child.exitCode !== null || child.signalCode !== null ? `mariadbd exited (${child.exitCode ?? child.signalCode}) while starting` : undefined);
+  try {
+    return await waitFor(`mariadbd to accept connections on ${socket}`, () => createConnection({ socketPath: socket, user: 'root', multipleStatements: true }), {
+      timeoutMs: timeoutS * 1000,
+      intervalMs: 100,
+      abort: died,
+    });
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}:\n${tail(errorLog)}`, { cause: err });
   }
-  throw new Error(`mariadbd did not accept connections on ${socket} within ${timeoutS}s (last error: ${lastErr}):\n${tail(errorLog)}`);
 }
 
 const TANDEM_SQL = [
