@@ -4,7 +4,7 @@
 import { findRecord, type StackConfig } from '../stack';
 import { waitUntilConverged, type VerifyReport } from '../verify';
 import { checkTombstones, type TombstoneCheck } from './tombstone-check';
-import { countCrossings, recordsBetween, topicOffsets, type Crossings } from './crossings';
+import { countCrossings, recordsBetween, topicOffsets, type Crossings, type Offsets } from './crossings';
 import { poisonKey, type Fault, type FaultContext } from './faults';
 import { formatWorkload, runWorkload, seedWorkload, type WorkloadStats } from './runner';
 import { TopologyProcess } from './topology-process';
@@ -58,6 +58,28 @@ const TABLES = ['rooms', 'members', 'messages'];
 const minus = (x: CounterSnapshot, y: CounterSnapshot): CounterSnapshot =>
   Object.fromEntries(Object.entries(x).map(([k, v]) => [k, v - y[k as keyof CounterSnapshot]])) as CounterSnapshot;
 
+/**
+ * Waits until the runtime has no lag and the change topics stop growing (two snapshots 3 s apart
+ * equal), then watches 3 s more: `growth` is what was appended in that last window (0 unless
+ * something keeps travelling), or what was appended over the whole wait when it timed out.
+ */
+async function waitQuiet(brokers: string, prefixes: string[], runtime: TopologyProcess, timeoutMs: number): Promise<{ offsets: Offsets; growth: number }> {
+  const start = await topicOffsets(brokers, prefixes);
+  const deadline = Date.now() + timeoutMs;
+  let prev = start;
+  while (Date.now() < deadline) {
+    await runtime.caughtUp(Math.max(1000, deadline - Date.now())).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 3000));
+    const cur = await topicOffsets(brokers, prefixes);
+    if (recordsBetween(prev, cur) === 0) {
+      await new Promise((r) => setTimeout(r, 3000));
+      return { offsets: cur, growth: recordsBetween(cur, await topicOffsets(brokers, prefixes)) };
+    }
+    prev = cur;
+  }
+  return { offsets: prev, growth: recordsBetween(start, prev) };
+}
+
 export async function runConvergence(o: ConvergenceOptions): Promise<ConvergenceResult> {
   const log = o.log ?? (() => undefined);
   const tables = o.tables ?? TABLES;
@@ -73,7 +95,9 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
     TANDEM_REGISTRY_URL: o.env.registryUrl,
     TANDEM_DB_A_URL: o.env.dbA,
     TANDEM_DB_B_URL: o.env.dbB,
-    TANDEM_GROUP_ID: `tandem-convergence-${o.seed}-${Date.now()}`,
+    // One group per stack: a later run resumes where the last one committed instead of replaying
+    // every earlier run (which would also blur this run's figures).
+    TANDEM_GROUP_ID: process.env.TANDEM_CONVERGENCE_GROUP ?? 'tandem-convergence',
   });
   runtime.start();
   try {
@@ -115,10 +139,11 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
     const settleMs = Date.now() - stoppedAt;
     log(`${converged.report.ok ? 'converged' : 'NOT converged'} ${(settleMs / 1000).toFixed(1)}s after the writers stopped (${converged.attempts} verify runs)`);
     const tombstones = await checkTombstones(o.env.dbA, o.env.dbB);
-    const to = await topicOffsets(o.env.brokers, prefixes);
-    // Quiet period: with no application writes, nothing may keep travelling.
-    await new Promise((r) => setTimeout(r, 3000));
-    const quietGrowth = recordsBetween(to, await topicOffsets(o.env.brokers, prefixes));
+    // Quiet: with no application writes, the last tombstone writes and their echoes drain, then
+    // nothing may travel any more. A loop never gets there.
+    const quiet = await waitQuiet(o.env.brokers, prefixes, runtime, 120_000);
+    const to = quiet.offsets;
+    const quietGrowth = quiet.growth;
     const crossings = await countCrossings({ brokers: o.env.brokers, registryUrl: o.env.registryUrl, from, to, tandemServerId: serverId });
     await runtime.freshStatus().catch(() => undefined);
     let poisonDeadLettered: boolean | undefined;

@@ -41,7 +41,7 @@ t.test(`convergence: ${operations} random operations on both masters, SIGKILL + 
   t.ok(r.crossings.a.app > 0 && r.crossings.b.app > 0, 'application changes on both sides');
   t.ok(r.crossings.a.tandem <= r.crossings.b.app, `b→a: ${r.crossings.a.tandem} Tandem writes on a ≤ ${r.crossings.b.app} application changes on b`);
   t.ok(r.crossings.b.tandem <= r.crossings.a.app, `a→b: ${r.crossings.b.tandem} Tandem writes on b ≤ ${r.crossings.a.app} application changes on a`);
-  t.equal(r.quietGrowth, 0, 'no record travels once the writers stopped and the databases converged');
+  t.equal(r.quietGrowth, 0, 'the change topics stop growing once the writers stopped: nothing keeps travelling');
   t.equal(r.crossings.undecodable, 1, 'the one poison record was the only undecodable record');
   t.equal(r.poisonDeadLettered, true, 'the poison record is in the dead-letter topic');
 });
