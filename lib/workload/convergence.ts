@@ -86,11 +86,8 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
   const serverId = o.env.serverId ?? 4100;
   const prefixes = ['a.chat.', 'b.chat.'];
   await seedWorkload(o.env.dbA, o.env.dbB);
-  // The stack's own port variables share the runtime's TANDEM_KAFKA_* pass-through prefix
-  // (librdkafka would be given `port`): the runtime gets addresses only.
-  const { TANDEM_KAFKA_PORT: _port, TANDEM_KAFKA_CONTROLLER_PORT: _controller, ...inherited } = process.env;
   const runtime = new TopologyProcess('bidirectional', {
-    ...inherited,
+    ...process.env,
     TANDEM_BROKERS: o.env.brokers,
     TANDEM_REGISTRY_URL: o.env.registryUrl,
     TANDEM_DB_A_URL: o.env.dbA,
