@@ -83,6 +83,18 @@ function findings(all: Outcome[]): string[] {
   if (topo && topo.correct !== true) {
     out.push('- **A drain did not reach the expected final state**, so its figure does not count; the output above names the tables that differ and a few keys present on one side only.');
   }
+  if (topo && num(topo.ratio) < 3 && topo.tandem_db_cpu_ms_per_1k !== undefined) {
+    const tDb = num(topo.tandem_db_cpu_ms_per_1k);
+    const dDb = num(topo.debezium_db_cpu_ms_per_1k);
+    out.push(
+      `- **Topology ratio ${String(topo.ratio)}x (target 3x).** CPU per 1000 change events during the drains: the target MariaDB ${tDb} ms for Tandem's writes vs ${dDb} ms for the JDBC sink's; ` +
+        `Tandem's process ${String(topo.tandem_cpu_ms_per_1k)} ms vs the Connect JVM ${String(topo.connect_cpu_ms_per_1k)} ms. ` +
+        (tDb > dDb
+          ? 'Tandem\'s statements cost the database more per row (the LWW guard inside every upsert, the tombstone lookup per key, the tombstone table written per delete, triggers installed), and on 2 shared cores the database is the bottleneck, so the database CPU per row sets the pace; the Tandem process itself is far from busy. '
+          : 'The database does not spend more per row for Tandem; the gap is in the consumers and the shared cores. ') +
+        'docs/sink.md (Performance) has the per-statement costs and what was tried in the sink.',
+    );
+  }
   const lag2k = find(all, 'lag', (j) => j.rate === 2000, 'lag');
   const small = find(all, 'lag', (j) => j.rate === 2000, 'lag-batch100');
   if (lag2k && num(lag2k.tandem_p99_ms) > 50) {

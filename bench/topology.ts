@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { DebeziumEncoder } from '../lib/debezium';
 import { ConfluentSchemaRegistrySource } from '../lib/registry';
-import { startMariaDb } from '../lib/stack';
+import { stackStatus, startMariaDb } from '../lib/stack';
 import { ChatLoad, TABLES, type Change } from './support/chat-load';
 import { checksums, createChatDatabase, diffSample, loadRows, sameState, showState, type TableSum } from './support/databases';
 import { assertJdbcSinkHealthy, deleteConnector, startJdbcSink } from './support/jdbc-sink';
 import { OffsetProbe, createTopics, deleteTopics, produceAll, type OutRecord, type Partition } from './support/kafka';
 import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
 import { ensureStack, type BenchStack } from './support/stack';
-import { envList, envNumber, jsonLine, round, say, showSpread, spread, waitUntil } from './support/stats';
+import { envList, envNumber, jsonLine, median, round, say, showSpread, spread, waitUntil } from './support/stats';
 import type { ChatTable } from './support/chat-load';
 
 const EVENTS = envNumber('BENCH_EVENTS', 500_000);
@@ -39,7 +39,13 @@ interface Drain {
   seconds: number;
   correct: boolean;
   state: string;
+  /** CPU seconds of the target MariaDB server, and of the consumer (Tandem's process, or the Connect JVM), during the drain. */
+  dbCpuS: number;
+  consumerCpuS: number;
 }
+
+/** The target MariaDB's PID: its CPU per drain shows what each consumer's writes cost the database. */
+let targetPid = 0;
 
 async function preload(stack: BenchStack, target: Connection): Promise<Preload> {
   const prefix = `bt${Date.now().toString(36)}`;
@@ -113,11 +119,14 @@ async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl:
     await Promise.all(children.map((c) => c.running));
     const t0 = performance.now();
     const samplers = children.map((c) => new UsageSampler(c.pid));
+    const dbSampler = new UsageSampler(targetPid);
     await drained(stack, group, [...p.rowTopics, p.tombstoneTopic]);
     const seconds = (performance.now() - t0) / 1000;
     const usage = samplers.map((s) => s.stop());
+    const dbCpuS = dbSampler.stop().cpuS;
     const v = await verify(target, db, p);
-    return { rowsPerS: EVENTS / seconds, seconds, ...v, peakRssMb: Math.max(...usage.map((u) => u.peakRssMb)), cpuS: usage.reduce((s, u) => s + u.cpuS, 0), startupS: (t0 - spawnedAt) / 1000 };
+    const cpuS = usage.reduce((s, u) => s + u.cpuS, 0);
+    return { rowsPerS: EVENTS / seconds, seconds, ...v, dbCpuS, consumerCpuS: cpuS, peakRssMb: Math.max(...usage.map((u) => u.peakRssMb)), cpuS, startupS: (t0 - spawnedAt) / 1000 };
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
   }
@@ -129,17 +138,25 @@ async function drainWithDebezium(stack: BenchStack, target: Connection, port: nu
   const name = `bench-jdbc-${p.prefix}-${tag}`;
   await startJdbcSink(stack.cfg, { name, topics: p.rowTopics, port, database: db, batchSize });
   try {
+    const connectPids = (await stackStatus(stack.cfg)).find((l) => l.name === 'connect')?.pids ?? [];
     const t0 = performance.now();
+    const dbSampler = new UsageSampler(targetPid);
+    const connectSamplers = connectPids.map((pid) => new UsageSampler(pid));
     await drained(stack, `connect-${name}`, p.rowTopics, () => assertJdbcSinkHealthy(stack.cfg, name));
     const seconds = (performance.now() - t0) / 1000;
+    const dbCpuS = dbSampler.stop().cpuS;
+    const consumerCpuS = connectSamplers.reduce((sum, x) => sum + x.stop().cpuS, 0);
     const v = await verify(target, db, p);
-    return { rowsPerS: EVENTS / seconds, seconds, ...v };
+    return { rowsPerS: EVENTS / seconds, seconds, ...v, dbCpuS, consumerCpuS };
   } finally {
     await deleteConnector(stack.cfg, name);
   }
 }
 
-const show = (what: string, d: Drain) => say(`  ${what.padEnd(34)} ${Math.round(d.rowsPerS)} rows/s (${d.seconds.toFixed(1)} s) ${d.correct ? 'correct' : `WRONG: ${d.state}`}`);
+/** CPU milliseconds per 1000 change events. */
+const perK = (cpuS: number) => round((cpuS / EVENTS) * 1e6, 0);
+const show = (what: string, d: Drain) =>
+  say(`  ${what.padEnd(34)} ${Math.round(d.rowsPerS)} rows/s (${d.seconds.toFixed(1)} s) ${d.correct ? 'correct' : `WRONG: ${d.state}`}; CPU per 1k rows: target MariaDB ${perK(d.dbCpuS)} ms, consumer ${perK(d.consumerCpuS)} ms`);
 
 async function topologyBench(stack: BenchStack, target: Connection, targetUrl: string, port: number, p: Preload): Promise<void> {
   const tandem: TandemDrain[] = [];
@@ -200,6 +217,10 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
     debezium_batches_tried: Object.fromEntries([...perBatch.entries()].map(([b, r]) => [b, Math.round(Math.max(...r))])),
     ratio: round(t.median / d.median, 2),
     correct,
+    tandem_db_cpu_ms_per_1k: perK(median(tandem.map((x) => x.dbCpuS))),
+    tandem_cpu_ms_per_1k: perK(median(tandem.map((x) => x.consumerCpuS))),
+    debezium_db_cpu_ms_per_1k: perK(median(dbz.map((x) => x.dbCpuS))),
+    connect_cpu_ms_per_1k: perK(median(dbz.map((x) => x.consumerCpuS))),
   });
   jsonLine({ bench: 'resources', phase: 'topology', peak_rss_mb: Math.round(Math.max(...tandem.map((x) => x.peakRssMb))), cpu_s: round(Math.max(...tandem.map((x) => x.cpuS)), 1), cpu_s_per_100k_rows: round((Math.max(...tandem.map((x) => x.cpuS)) / EVENTS) * 100_000, 2) });
 }
@@ -229,6 +250,7 @@ async function main(): Promise<void> {
   mkdirSync(LOG_DIR, { recursive: true });
   const stack = await ensureStack();
   const server = await startMariaDb({ serverId: 31 });
+  targetPid = server.pid;
   let topics: string[] = [];
   try {
     const target = await createConnection({ uri: server.url });
