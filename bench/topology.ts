@@ -23,6 +23,8 @@ const EVENTS = envNumber('BENCH_EVENTS', 500_000);
 const PARTITIONS = envNumber('BENCH_PARTITIONS', 4);
 const RUNS = envNumber('BENCH_TOPOLOGY_RUNS', 2);
 const JDBC_BATCHES = envList('BENCH_JDBC_BATCHES', [500, 2000, 5000]);
+// Tandem runs as one process applying its batches in order; the JDBC sink gets the same: one task.
+const JDBC_TASKS = envNumber('BENCH_JDBC_TASKS', 1);
 const DRAIN_TIMEOUT_MS = envNumber('BENCH_DRAIN_TIMEOUT_S', 1800) * 1000;
 
 interface Preload {
@@ -136,7 +138,7 @@ async function drainWithDebezium(stack: BenchStack, target: Connection, port: nu
   const db = `bench_dbz_${tag}`;
   await createChatDatabase(target, db);
   const name = `bench-jdbc-${p.prefix}-${tag}`;
-  await startJdbcSink(stack.cfg, { name, topics: p.rowTopics, port, database: db, batchSize });
+  await startJdbcSink(stack.cfg, { name, topics: p.rowTopics, port, database: db, batchSize, tasks: JDBC_TASKS });
   try {
     const connectPids = (await stackStatus(stack.cfg)).find((l) => l.name === 'connect')?.pids ?? [];
     const t0 = performance.now();
@@ -214,6 +216,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
     debezium_min: Math.round(d.min),
     debezium_max: Math.round(d.max),
     debezium_batch_size: batches[0],
+    debezium_tasks: JDBC_TASKS,
     debezium_batches_tried: Object.fromEntries([...perBatch.entries()].map(([b, r]) => [b, Math.round(Math.max(...r))])),
     ratio: round(t.median / d.median, 2),
     correct,
