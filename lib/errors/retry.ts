@@ -26,6 +26,20 @@ export interface RetryHooks {
   signal?: AbortSignal;
 }
 
+/** Waits `ms`, or less if `signal` aborts first: a stop request never waits out a backoff. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /**
  * Runs `fn` until it succeeds. Retries only errors of kind `retriable`, with bounded exponential
  * backoff; when retries run out the last error becomes `fatal` (the record was never the problem,
@@ -42,7 +56,10 @@ export async function withRetry<T>(policy: RetryPolicy, fn: (attempt: number) =>
       }
       const delay = backoffMs(policy, attempt);
       hooks.onRetry?.(err, attempt + 1, delay);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay, hooks.signal);
+      if (hooks.signal?.aborted) {
+        throw new TandemError('fatal', `stopped while retrying: ${err.message}`, err.context, { cause: err });
+      }
     }
   }
 }

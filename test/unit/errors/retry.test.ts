@@ -30,3 +30,17 @@ t.test('exhausted retries become fatal, keeping the cause', async (t) => {
   t.equal((err as TandemError).context.stage, 'sink');
   t.match((err as TandemError).message, /gave up after 6 attempts: down/);
 });
+
+t.test('an abort ends the backoff wait and stops retrying', async (t) => {
+  const stop = new AbortController();
+  const slow = { retries: 5, initialMs: 60_000, maxMs: 60_000, factor: 1, jitter: 0 };
+  let calls = 0;
+  const pending = withRetry(slow, async () => {
+    calls++;
+    throw retriable('broker down');
+  }, { signal: stop.signal, onRetry: () => stop.abort() }).catch((e: unknown) => e);
+  const err = await pending;
+  t.equal(calls, 1, 'no attempt after the aborted wait');
+  t.equal((err as TandemError).kind, 'fatal');
+  t.match((err as TandemError).message, /stopped while retrying: broker down/);
+});
