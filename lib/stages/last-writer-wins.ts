@@ -14,7 +14,12 @@ interface Candidate {
   index: number;
 }
 
-/** Whether `a` (later in the batch) beats `b`: newer version, then greater origin id, then later binlog position. */
+/**
+ * Whether `a` (later in the batch) beats `b`: newer version, then greater origin id, then later
+ * binlog position. The sink breaks ties by content hash instead; the two cannot disagree in
+ * practice, since a batch holds one origin's writes and Tandem's BEFORE UPDATE trigger moves a
+ * same-time data change forward by 1 µs, so one origin never writes two versions of a row at one time.
+ */
 function beats(a: Candidate, b: Candidate): boolean {
   const byVersion = compareVersions(a.version, b.version);
   if (byVersion !== 0) return byVersion > 0;

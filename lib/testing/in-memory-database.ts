@@ -257,7 +257,11 @@ export class InMemoryDatabase {
     return keyString(row, Object.keys(row).filter((c) => c !== UPDATED_AT && !pk.includes(c)).sort());
   }
 
-  /** The content tie-break: stands in for MD5(JSON_ARRAY(data columns)) computed by MariaDB. */
+  /**
+   * The content tie-break on equal updated_at. Same role as the sink's MD5(JSON_ARRAY(data
+   * columns)) computed by MariaDB, not the same text: both sides of a test agree with each other,
+   * but on a tie the driver may pick another winner than a real MariaDB would.
+   */
   private hashOf(table: string, row: Row): string {
     return createHash('md5').update(this.dataOf(table, row)).digest('hex');
   }
