@@ -27,7 +27,11 @@ t.test('bidirectional topology as a child process', async (t) => {
     await waitFor('the update on a', async () => (await one(a, 'SELECT name FROM rooms WHERE id = ?', [ID]))?.name === 'lobby-b');
     await a.query('DELETE FROM rooms WHERE id = ?', [ID]);
     await waitFor('the delete on b', async () => (await one(b, 'SELECT id FROM rooms WHERE id = ?', [ID])) === undefined);
-    t.pass('synced both ways');
+    t.equal(await one(a, 'SELECT id FROM rooms WHERE id = ?', [ID]), undefined, 'gone on a');
+    t.equal(await one(b, 'SELECT id FROM rooms WHERE id = ?', [ID]), undefined, 'gone on b');
+    const tomb = (db: Connection) => one(db, "SELECT CAST(deleted_at AS CHAR) AS at FROM tandem_tombstones WHERE tbl = 'rooms' AND pk = JSON_ARRAY(?)", [ID]);
+    await waitFor('the tombstone on b', async () => (await tomb(b)) !== undefined);
+    t.equal((await tomb(b))?.at, (await tomb(a))?.at, 'both sides remember the delete at the same time');
   });
 
   await t.test('concurrent conflicting updates end with the same LWW winner on both sides', async (t) => {
