@@ -135,10 +135,10 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
     const converged = await waitUntilConverged({ a: o.env.dbA, b: o.env.dbB, tables, timeoutMs: o.settleTimeoutMs ?? 180_000, intervalMs: 1000 });
     const settleMs = Date.now() - stoppedAt;
     log(`${converged.report.ok ? 'converged' : 'NOT converged'} ${(settleMs / 1000).toFixed(1)}s after the writers stopped (${converged.attempts} verify runs)`);
-    const tombstones = await checkTombstones(o.env.dbA, o.env.dbB);
     // Quiet: with no application writes, the last tombstone writes and their echoes drain, then
     // nothing may travel any more. A loop never gets there.
     const quiet = await waitQuiet(o.env.brokers, prefixes, runtime, 120_000);
+    const tombstones = await checkTombstones(o.env.dbA, o.env.dbB);
     const to = quiet.offsets;
     const quietGrowth = quiet.growth;
     const crossings = await countCrossings({ brokers: o.env.brokers, registryUrl: o.env.registryUrl, from, to, tandemServerId: serverId });
