@@ -105,6 +105,11 @@ export function ensureArtifacts(cfg: StackConfig): StackArtifacts {
     }
     rmSync(converterDir, { recursive: true, force: true });
   });
+  // The JDBC sink (Hibernate) must see Kafka's own Jackson: with the converter's older copy in its
+  // plugin dir, Hibernate's module scan finds Kafka's BlackbirdModule and fails ("not a subtype").
+  // Also cleans caches unpacked before this rule.
+  const jdbcDir = join(dirs.pluginRoot, 'debezium-connector-jdbc');
+  if (existsSync(jdbcDir)) for (const jar of readdirSync(jdbcDir)) if (jar.startsWith('jackson-')) rmSync(join(jdbcDir, jar), { force: true });
 
   if (!existsSync(join(artifactDirs(cfg).registryApp, 'quarkus-run.jar'))) {
     throw new Error(`Apicurio Registry in ${dirs.registryRoot} has no quarkus-run.jar; delete that dir and run stack-up again`);
