@@ -41,7 +41,8 @@ export function restart(component: ComponentName): Fault {
 
 /** The key the poison record carries, so the test can find it in the dead-letter topic. */
 export const poisonKey = (seed: number) => `tandem-poison-${seed}`;
-export const poisonTopic = 'a.chat.messages';
+// members, not messages: the stack's own e2e test decodes every record of <db>.chat.messages.
+export const poisonTopic = 'a.chat.members';
 
 /** Bytes that are not Confluent-framed Avro into a source topic: must end in the dead letters. */
 export const poisonRecord: Fault = {
