@@ -5,3 +5,4 @@ export { formatReport, formatDiff } from './report';
 export { connectForVerify } from './connect';
 export { shapeFrom, bindFor, readCatalog, type TableShape, type VerifyColumn, type CatalogRow } from './table-shape';
 export { rowHashExpr, keyBound, rangeWhere, checksumSql, nthKeySql, type KeyTuple, type Clause } from './sql';
+export { checkTombstones, type TombstoneCheck } from './tombstones';

@@ -2,8 +2,7 @@
 // at once while faults are injected, stop the writers, wait until verify finds the databases
 // identical (the settle time), then read from Kafka how many changes crossed and that none looped.
 import { findRecord, type StackConfig } from '../stack';
-import { waitUntilConverged, type VerifyReport } from '../verify';
-import { checkTombstones, type TombstoneCheck } from './tombstone-check';
+import { checkTombstones, waitUntilConverged, type TombstoneCheck, type VerifyReport } from '../verify';
 import { countCrossings, recordsBetween, topicOffsets, type Crossings, type Offsets } from './crossings';
 import { poisonKey, type Fault, type FaultContext } from './faults';
 import { formatWorkload, runWorkload, seedWorkload, type WorkloadStats } from './runner';
@@ -41,7 +40,7 @@ export interface ConvergenceResult {
   report: VerifyReport;
   /**
    * Tandem's own tandem_tombstones, compared once the application tables converged; differences
-   * a newer row on both sides makes irrelevant are told apart (see tombstone-check.ts).
+   * a newer row on both sides makes irrelevant are told apart (see lib/verify/tombstones.ts).
    */
   tombstones: TombstoneCheck;
   crossings: Crossings;

@@ -7,4 +7,3 @@ export { topicOffsets, countCrossings, recordsBetween, type Offsets, type Crossi
 export { TopologyProcess } from './topology-process';
 export { faultsByName, sigkillTopology, poisonRecord, addColumnOnA, restart, poisonKey, poisonTopic, addedColumn, type Fault, type FaultContext } from './faults';
 export { runConvergence, summarize, type ConvergenceOptions, type ConvergenceResult, type FaultResult } from './convergence';
-export { checkTombstones, type TombstoneCheck } from './tombstone-check';

@@ -2,7 +2,7 @@
 // bidirectional topology as a child process): a seeded random workload on both masters at once,
 // with the topology SIGKILLed mid-run and a poison record injected into a source topic. After the
 // writers stop, verify must find zero differences (tombstones: none that a newer row does not
-// make irrelevant, see lib/workload/tombstone-check.ts), no change may have crossed twice, and the
+// make irrelevant, see lib/verify/tombstones.ts), no change may have crossed twice, and the
 // poison record must be in the dead-letter topic. Replay a failure with TANDEM_SEED=<seed>.
 import t from 'tap';
 import { loadStackConfig } from '../../lib/stack';

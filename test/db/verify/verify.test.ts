@@ -4,7 +4,7 @@
 import t from 'tap';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { startMariaDb, type MariaDb } from '../../../lib/stack/mariadb';
-import { formatReport, verifyDatabases, type VerifyReport } from '../../../lib/verify';
+import { checkTombstones, formatReport, verifyDatabases, type VerifyReport } from '../../../lib/verify';
 
 const SCHEMA = [
   `CREATE TABLE items (
@@ -151,4 +151,24 @@ t.test('b denser than a in a range: chunks split on b, every extra row found', a
   t.equal(r.tables[1].rowsB, 1200);
   t.ok(r.tables[1].chunks >= 12, `chunks of at most 100 rows on either side (${r.tables[1].chunks})`);
   t.equal(r.diffs.length, 10, 'only the first 10 shown');
+});
+
+t.test('tombstones: a difference a newer identical row makes irrelevant is dominated, others are not', async (t) => {
+  const ddl = 'CREATE TABLE tandem_tombstones (tbl VARCHAR(64) NOT NULL, pk VARCHAR(512) NOT NULL, deleted_at DATETIME(6) NOT NULL, origin INT UNSIGNED NOT NULL, PRIMARY KEY (tbl, pk))';
+  await ca.query(ddl);
+  await cb.query(ddl);
+  t.teardown(async () => {
+    await ca.query('DROP TABLE tandem_tombstones');
+    await cb.query('DROP TABLE tandem_tombstones');
+  });
+  await ca.query(`INSERT INTO tandem_tombstones VALUES ('pairs', '[3, "2024-01-04"]', '2023-12-31 23:59:59.999999', 21), ('pairs', '[99, "2024-01-01"]', '2023-12-31 00:00:00', 21)`);
+  await cb.query(`INSERT INTO tandem_tombstones VALUES ('pairs', '[3, "2024-01-04"]', '2023-06-01 00:00:00', 22)`);
+  const r = await checkTombstones(a.url, b.url, [{ name: 'pairs', primaryKey: ['room', 'day'] }]);
+  t.equal(r.report.differences, 2);
+  t.equal(r.dominated, 1, 'pairs (3, 2024-01-04) exists on both sides, updated 2024-01-01, newer than both deletes');
+  t.same(r.notDominated.map((d) => [d.kind, d.key.pk]), [['missing-in-b', '[99, "2024-01-01"]']], 'no row newer than the delete: it could still decide a late change');
+  await cb.query("UPDATE tandem_tombstones SET deleted_at = '2024-01-01 00:00:00.000001' WHERE pk = '[3, \"2024-01-04\"]'");
+  const later = await checkTombstones(a.url, b.url, [{ name: 'pairs', primaryKey: ['room', 'day'] }]);
+  t.equal(later.dominated, 0, 'a delete newer than the row is never dominated');
+  t.equal(later.notDominated.length, 2);
 });

@@ -5,7 +5,8 @@
 // write of the same row, so the target never records the older tombstone.
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { parseTables, type TableSpec } from '../config';
-import { compareDatabases, connectForVerify, type RowDiff, type VerifyReport } from '../verify';
+import { compareDatabases, type RowDiff, type VerifyReport } from './compare';
+import { connectForVerify } from './connect';
 
 export interface TombstoneCheck {
   report: VerifyReport;
@@ -21,6 +22,7 @@ async function rowVersion(db: Connection, spec: TableSpec, key: unknown[]): Prom
   return rows[0] ? String(rows[0].updated_at) : undefined;
 }
 
+/** `tables` tells the key columns of the tables tombstones name (default: the demo chat tables). */
 export async function checkTombstones(a: string, b: string, tables: TableSpec[] = parseTables('rooms,members:room_id+user_id,messages') as TableSpec[]): Promise<TombstoneCheck> {
   const ca = await connectForVerify(a, 'a');
   const cb = await connectForVerify(b, 'b');
@@ -30,6 +32,7 @@ export async function checkTombstones(a: string, b: string, tables: TableSpec[] 
     const notDominated: RowDiff[] = [];
     for (const d of report.diffs) {
       const spec = tables.find((t) => t.name === d.key.tbl);
+      // A table outside the list cannot be checked: its difference counts as not dominated.
       const deletedAt = [d.a?.deleted_at, d.b?.deleted_at].filter((v): v is string => typeof v === 'string').sort().pop() ?? '';
       let ok = false;
       if (spec) {
