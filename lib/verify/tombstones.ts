@@ -1,12 +1,13 @@
 // Tandem's tandem_tombstones compared after the application tables converged. A differing
-// tombstone is harmless ("dominated") when the row it names exists on both sides, identical, with
-// an updated_at newer than either side's deleted_at: no change that could still arrive is decided
+// tombstone is harmless ("dominated") when the row it names exists on both sides with the same
+// updated_at, newer than either side's deleted_at (the rows themselves are compared by verify): no change that could still arrive is decided
 // by it. That happens when lastWriterWins drops a delete that lost, inside one batch, to a newer
 // write of the same row, so the target never records the older tombstone.
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { parseTables, type TableSpec } from '../config';
 import { compareDatabases, type RowDiff, type VerifyReport } from './compare';
 import { connectForVerify } from './connect';
+import { quote } from './sql';
 
 export interface TombstoneCheck {
   report: VerifyReport;
@@ -17,8 +18,8 @@ export interface TombstoneCheck {
 }
 
 async function rowVersion(db: Connection, spec: TableSpec, key: unknown[]): Promise<string | undefined> {
-  const where = spec.primaryKey.map((c) => `\`${c}\` = ?`).join(' AND ');
-  const [rows] = await db.query<RowDataPacket[]>(`SELECT updated_at FROM \`${spec.name}\` WHERE ${where}`, key.map((v) => String(v)));
+  const where = spec.primaryKey.map((c) => `${quote(c)} = ?`).join(' AND ');
+  const [rows] = await db.query<RowDataPacket[]>(`SELECT updated_at FROM ${quote(spec.name)} WHERE ${where}`, key.map((v) => String(v)));
   return rows[0] ? String(rows[0].updated_at) : undefined;
 }
 
