@@ -23,6 +23,8 @@ interface Part {
 const PARTS: Part[] = [
   { name: 'sink', title: '1. Sink ceiling', script: 'bench/sink.ts', args: [], env: {}, make: 'make bench-sink' },
   { name: 'topology', title: '2. Topology throughput (Tandem one-way vs Debezium JDBC sink) and 4. resources', script: 'bench/topology.ts', args: [], env: {}, make: 'make bench-topology' },
+  // The same drain with Tandem's batches as large as the JDBC sink's best batch.size: fewer commits per row.
+  { name: 'topology-batch5000', title: '2b. Topology with TANDEM_BATCH_ROWS=5000 (the JDBC sink\'s best batch.size)', script: 'bench/topology.ts', args: [], env: { TANDEM_BATCH_ROWS: '5000', BENCH_JDBC_BATCHES: '5000', BENCH_TOPOLOGY_RUNS: '1' }, make: 'make bench-topology' },
   { name: 'lag', title: '3. Replication lag, 5. native replication and 4. resources', script: 'bench/lag.ts', args: [], env: {}, make: 'make bench-lag' },
   // Diagnosis of Tandem's own lag: the same measurement with batches of 100 records instead of 1000.
   { name: 'lag-batch100', title: '3b. Lag diagnosis: TANDEM_BATCH_ROWS=100 at 2k rows/s', script: 'bench/lag.ts', args: [], env: { TANDEM_BATCH_ROWS: '100', BENCH_LAG_RATES: '2000' }, make: 'make bench-lag' },
@@ -127,6 +129,14 @@ function findings(all: Outcome[]): string[] {
         `for the JDBC sink (${(dbzCpu / tandemCpu).toFixed(1)}x more). Tandem's process ran at ${(coreShare * 100).toFixed(0)}% of one core while the load average was ${part?.loadStart ?? '?'} on ` +
         `${cpus().length} cores: every process got a fraction of a core, so the rates follow CPU per row and Tandem's lead stays near its CPU-per-row advantage. ` +
         'The largest single costs in Tandem\'s own process are in the profile table of section 6; the database side of the sink is in docs/sink.md (Performance).',
+    );
+  }
+  const big = find(all, 'topology', () => true, 'topology-batch5000');
+  if (topo && big) {
+    out.push(
+      `- **Batch size** (2b): with \`TANDEM_BATCH_ROWS=5000\` Tandem drained ${String(big.tandem_rows_per_s)} rows/s against the JDBC sink's ${String(big.debezium_jdbc_rows_per_s)} (ratio ${String(big.ratio)}, ` +
+        `correct: ${String(big.correct)}), with the default 1000: ${String(topo.tandem_rows_per_s)} (ratio ${String(topo.ratio)}). Each Tandem batch is applied in one transaction and the next batch of a ` +
+        'lane waits for it, so per-commit costs (round trip, redo log and binlog sync) are paid once per batch.',
     );
   }
   const rss = all.flatMap((o) => o.json).filter((j) => j.bench === 'resources');

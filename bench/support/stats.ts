@@ -7,7 +7,12 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank];
 }
 
-export const median = (values: readonly number[]): number => percentile(values, 50);
+/** The middle value; the mean of the two middle values for an even count. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 export interface Spread {
   runs: number;
