@@ -24,6 +24,7 @@ const TICK_MS = 10;
 const POLL_MS = 5;
 const ROOM_ID = 990_000_001;
 const TOPIC = 'a.chat.messages';
+const TABLES_OF_A = ['rooms', 'members', 'messages', 'tandem_tombstones'].map((t) => `a.chat.${t}`);
 
 /** Epoch ms (with µs as the fraction) of a DATETIME(6) text read in a UTC session. */
 const utcMs = (text: string): number => Number(LocalDateTime.parse(text).epochMicros) / 1000;
@@ -164,6 +165,16 @@ async function main(): Promise<void> {
       const [r] = await b.query<RowDataPacket[]>('SELECT name FROM rooms WHERE id = ?', [ROOM_ID]);
       return r[0]?.name === marker;
     }, 600_000);
+    // The marker can overtake other topics' history (one lane, interleaved topics): also wait until
+    // Tandem's group has committed up to the end of every topic of a as it is now.
+    const history = await OffsetProbe.connect(brokers, group);
+    try {
+      const all = await history.partitions(TABLES_OF_A);
+      const ends = await history.endOffsets(all);
+      await waitUntil(`Tandem's group ${group} to commit the end of a's topics`, async () => (await history.lag(all, ends)) === 0, 600_000, 250);
+    } finally {
+      await history.close();
+    }
     replica = await startReplica(aUrl, stack.cfg.ports.dbA);
     const r = await utcSession(replica.url);
     const sampler = new UsageSampler(tandem.pid);
