@@ -84,6 +84,7 @@ export class UsageSampler {
   constructor(private readonly pid: number, everyMs = 250) {
     this.startCpuS = usageOf(pid)?.cpuS ?? 0;
     this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref(); // never what keeps a failed bench alive
   }
 
   sample(): void {
