@@ -29,8 +29,9 @@ function beats(a: Candidate, b: Candidate): boolean {
 
 /**
  * The resolve stage: within a batch, collapses changes to one row to the winner of
- * last-writer-wins (docs/loop-prevention.md §2; a delete's time is its `deletedAt`). Counts
- * `conflictsResolved` for every loser dropped. An optimisation and a counter: the sink's guard
+ * last-writer-wins (docs/loop-prevention.md §2; a delete's time is its `deletedAt`), plus the
+ * key's newest delete when an upsert beats it (so its tombstone is recorded). Counts
+ * `conflictsResolved` for every collision. An optimisation and a counter: the sink's guard
  * decides against what the target holds.
  */
 export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
@@ -40,6 +41,10 @@ export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
     describe: () => `per key, greatest (${column} | deletedAt), then origin id, then binlog position`,
     process(events, ctx) {
       const winners = new Map<string, Candidate>();
+      // The newest delete of each key, kept beside a newer upsert that beats it: the target must
+      // still record its tombstone, or the two sides' tombstone tables differ (the sink's guard
+      // then keeps the newer row and only remembers the delete).
+      const deletes = new Map<string, Candidate>();
       events.forEach((event, index) => {
         const version = versionOf(event, column);
         if (!version) {
@@ -56,8 +61,12 @@ export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
         const current = winners.get(id);
         if (current) ctx.count('conflictsResolved');
         if (!current || beats(candidate, current)) winners.set(id, candidate);
+        const newestDelete = deletes.get(id);
+        if (event.op === 'd' && (!newestDelete || beats(candidate, newestDelete))) deletes.set(id, candidate);
       });
-      return [...winners.values()].sort((x, y) => x.index - y.index).map((c) => c.event);
+      const out = [...winners.values()];
+      for (const [id, del] of deletes) if (winners.get(id) !== del) out.push(del);
+      return out.sort((x, y) => x.index - y.index).map((c) => c.event);
     },
   };
 }

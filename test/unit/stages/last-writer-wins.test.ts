@@ -40,7 +40,9 @@ t.test('a delete takes part with its deletedAt and wins ties against an update',
   const sameTime = del(1, '2026-01-01 00:00:05');
   t.same((await runStage(lww, [sameTime, up])).out, [sameTime], 'delete at the same time wins');
   const olderDelete = del(1, '2026-01-01 00:00:04.999999');
-  t.same((await runStage(lww, [olderDelete, up])).out, [up], 'a newer update beats an older delete (re-insert)');
+  t.same((await runStage(lww, [olderDelete, up])).out, [olderDelete, up], 'a newer update beats an older delete (re-insert); the delete still travels, for its tombstone');
+  const oldest = del(1, '2026-01-01 00:00:01');
+  t.same((await runStage(lww, [oldest, olderDelete, up])).out, [olderDelete, up], 'only the newest of the beaten deletes travels');
   const newerDelete = del(1, '2026-01-01 00:00:06');
   const ran = await runStage(lww, [up, newerDelete]);
   t.same(ran.out, [newerDelete]);
