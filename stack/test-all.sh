@@ -54,9 +54,11 @@ trap 'problems+=("interrupted"); exit 130' INT TERM
 phase unit make --no-print-directory test-unit
 phase db make --no-print-directory test-db
 
-# Leftovers of an aborted earlier run in the test state dir go first; then ports: the defaults
-# where free, else free ones from the OS, exported with the matching TANDEM_* client settings.
+# Leftovers of an earlier run in the test state dir go first (processes, then data: every run
+# starts from empty topics and databases, so no test reads another run's records); then ports:
+# the defaults where free, else free ones from the OS, exported with the matching TANDEM_* settings.
 "$TSX" lib/stack/cli.ts down >/dev/null 2>&1
+rm -rf -- "${TANDEM_STATE_DIR:?}"
 eval "$("$TSX" lib/stack/cli.ts env --free-ports)" || { problems+=("choosing ports"); failed=$((failed + 1)); exit 1; }
 echo "=== stack-up: Kafka ${TANDEM_BROKERS}, registry ${TANDEM_REGISTRY_URL}, Connect ${TANDEM_CONNECT_URL}, a ${TANDEM_DB_A_URL}, b ${TANDEM_DB_B_URL}"
 stack_started=1
