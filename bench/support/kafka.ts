@@ -100,6 +100,15 @@ export class OffsetProbe {
     return lag;
   }
 
+  /** Commits `offsets` for the probe's group (which must have no active member): where it will start. */
+  commit(offsets: ReadonlyMap<string, number>): void {
+    const list = [...offsets].map(([k, offset]) => {
+      const at = k.lastIndexOf('/');
+      return { topic: k.slice(0, at), partition: Number(k.slice(at + 1)), offset };
+    });
+    if (list.length > 0) this.consumer.commitSync(list);
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.consumer.disconnect(() => resolve()));
   }
