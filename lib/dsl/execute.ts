@@ -1,4 +1,4 @@
-import type { ChangeEvent, DeadLetter, SinkWriteResult } from '../model';
+import type { ChangeEvent, ConflictRecord, DeadLetter, SinkWriteResult } from '../model';
 import { TandemError } from '../errors';
 import type { NodeCounters, StageContext } from './stage';
 import type { ProcessorNode, SinkNode, Topology, TopologyNode } from './topology';
@@ -8,6 +8,8 @@ export interface BatchOutcome {
   source: string;
   /** Everything refused on the way, by stages and sinks, in the order it happened. */
   deadLetters: DeadLetter[];
+  /** Every collision a stage resolved, in the order it happened (for the audit output). */
+  audits: ConflictRecord[];
   /** Per node name; every node of the topology is present, with zeros if the batch did not reach it. */
   counters: Record<string, NodeCounters>;
   totals: { in: number; echoesSuppressed: number; conflictsResolved: number; deadLettered: number; applied: number; skipped: number };
@@ -26,6 +28,7 @@ function isPoison(err: unknown): err is TandemError {
 
 class BatchRun {
   readonly deadLetters: DeadLetter[] = [];
+  readonly audits: ConflictRecord[] = [];
   readonly counters: Record<string, NodeCounters> = {};
 
   constructor(
@@ -94,9 +97,10 @@ class BatchRun {
     return out;
   }
 
-  /** One try: counters and dead letters are kept only if the stage returns. */
+  /** One try: counters, dead letters and audit records are kept only if the stage returns. */
   private async attempt(node: ProcessorNode, events: readonly ChangeEvent[]): Promise<ChangeEvent[]> {
     const letters: DeadLetter[] = [];
+    const audits: ConflictRecord[] = [];
     const extra: Record<string, number> = {};
     const ctx: StageContext = {
       node: node.name,
@@ -104,12 +108,14 @@ class BatchRun {
       count: (counter, n = 1) => {
         extra[counter] = (extra[counter] ?? 0) + n;
       },
+      audit: (record) => audits.push({ stage: node.name, ...record }),
     };
     const out = await node.stage.process(events, ctx);
     const counters = this.counters[node.name];
     for (const [k, v] of Object.entries(extra)) counters[k] = (counters[k] ?? 0) + v;
     counters.deadLettered += letters.length;
     this.deadLetters.push(...letters);
+    this.audits.push(...audits);
     return out;
   }
 
@@ -138,10 +144,11 @@ export async function runBatch(topology: Topology, source: string, events: reado
   if (node.type !== 'source') throw new RangeError(`runBatch: ${source} is a ${node.type} node, not a source`);
   const run = new BatchRun(topology, options);
   await run.visit(node, events);
-  const { counters, deadLetters } = run;
+  const { counters, deadLetters, audits } = run;
   return {
     source,
     deadLetters,
+    audits,
     counters,
     totals: {
       in: events.length,

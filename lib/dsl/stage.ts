@@ -1,4 +1,4 @@
-import type { ChangeEvent } from '../model';
+import type { ChangeEvent, ConflictRecord } from '../model';
 
 /** Counters every node keeps; stages add their own (`echoesSuppressed`, `conflictsResolved`...). */
 export interface NodeCounters {
@@ -15,6 +15,8 @@ export interface StageContext {
   /** Sends one event to the dead-letter output with a reason; it goes no further. */
   deadLetter(event: ChangeEvent, reason: string): void;
   count(counter: string, n?: number): void;
+  /** Records a collision this stage resolved (who won, what lost); `stage` is filled in with the node's name. */
+  audit(record: Omit<ConflictRecord, 'stage'>): void;
 }
 
 /**

@@ -2,3 +2,4 @@ export * from './values';
 export * from './change-event';
 export * from './sink';
 export * from './kafka-record';
+export * from './conflict-record';

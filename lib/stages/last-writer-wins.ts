@@ -31,7 +31,9 @@ function beats(a: Candidate, b: Candidate): boolean {
  * The resolve stage: within a batch, collapses changes to one row to the winner of
  * last-writer-wins (docs/loop-prevention.md §2; a delete's time is its `deletedAt`), plus the
  * key's newest delete when an upsert beats it (so its tombstone is recorded). Counts
- * `conflictsResolved` for every collision. An optimisation and a counter: the sink's guard
+ * `conflictsResolved` for every collision and audits each change that is not its key's final
+ * winner, beside that winner (a beaten delete that still travels included: its row image lost).
+ * An optimisation and a counter: the sink's guard
  * decides against what the target holds.
  */
 export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
@@ -45,6 +47,7 @@ export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
       // still record its tombstone, or the two sides' tombstone tables differ (the sink's guard
       // then keeps the newer row and only remembers the delete).
       const deletes = new Map<string, Candidate>();
+      const ordered: { id: string; candidate: Candidate }[] = [];
       events.forEach((event, index) => {
         const version = versionOf(event, column);
         if (!version) {
@@ -58,12 +61,19 @@ export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
         }
         const id = rowId(event.source.table, event.key);
         const candidate = { event, version, index };
+        ordered.push({ id, candidate });
         const current = winners.get(id);
         if (current) ctx.count('conflictsResolved');
         if (!current || beats(candidate, current)) winners.set(id, candidate);
         const newestDelete = deletes.get(id);
         if (event.op === 'd' && (!newestDelete || beats(candidate, newestDelete))) deletes.set(id, candidate);
       });
+      for (const { id, candidate } of ordered) {
+        const winner = winners.get(id);
+        if (winner && winner !== candidate) {
+          ctx.audit({ table: candidate.event.source.table, key: candidate.event.key, winner: winner.event, loser: candidate.event });
+        }
+      }
       const out = [...winners.values()];
       for (const [id, del] of deletes) if (winners.get(id) !== del) out.push(del);
       return out.sort((x, y) => x.index - y.index).map((c) => c.event);

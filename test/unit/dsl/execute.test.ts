@@ -110,3 +110,30 @@ t.test('an empty result stops early: sinks are not called with nothing', async (
   t.equal(writes, 0);
   t.same(out.counters.s, { in: 0, out: 0, deadLettered: 0 });
 });
+
+t.test('audit records from stages are collected into the outcome, named by node; a failed attempt keeps none', async (t) => {
+  const sink = captureSink('out');
+  const firstWins: Stage = {
+    kind: 'first-wins',
+    process(events, ctx) {
+      if (events.some((e) => e.after?.id === 9)) throw poison('nine is poison');
+      const [winner, ...rest] = events;
+      for (const loser of rest) ctx.audit({ table: loser.source.table, key: loser.key, winner, loser });
+      return winner ? [winner] : [];
+    },
+  };
+  const b = new TopologyBuilder('audit');
+  b.stream('t', { name: 'src' }).process(firstWins, { name: 'resolve' }).to(sink);
+  const plain = await runBatch(b.build(), 'src', [ev(1), ev(2), ev(3)]);
+  t.same(
+    plain.audits.map((a) => [a.stage, a.table, a.key, a.winner.after?.id, a.loser.after?.id]),
+    [
+      ['resolve', 'messages', { id: 2 }, 1, 2],
+      ['resolve', 'messages', { id: 3 }, 1, 3],
+    ],
+  );
+  // The whole-batch attempt throws; the per-event retries have nothing to resolve.
+  const retried = await runBatch(b.build(), 'src', [ev(1), ev(9)]);
+  t.same(retried.audits, []);
+  t.equal(retried.deadLetters.length, 1);
+});

@@ -76,3 +76,36 @@ t.test('another version column can be named', async (t) => {
   const b = changeEvent({ table: 'rooms', after: { id: 1, changed_at: at('2026-01-01 00:00:01'), updated_at: at('2026-01-01 00:00:09') } });
   t.same((await runStage(stage, [b, a])).out, [a]);
 });
+
+t.test('audits every change that is not its key final winner, beside that winner', async (t) => {
+  const first = update(1, 'first', '2026-01-01 00:00:01');
+  const last = update(1, 'last', '2026-01-01 00:00:03');
+  const middle = update(1, 'middle', '2026-01-01 00:00:02');
+  const alone = update(2, 'alone', '2026-01-01 00:00:01');
+  const ran = await runStage(lww, [first, last, alone, middle]);
+  t.same(ran.out, [last, alone]);
+  t.equal(ran.audits.length, ran.counters.conflictsResolved, 'one audit record per collision counted');
+  t.same(
+    ran.audits.map((a) => [a.stage, a.table, a.key, a.winner.after?.body, a.loser.after?.body]),
+    [
+      ['test-node', 'messages', { id: 1 }, 'last', 'first'],
+      ['test-node', 'messages', { id: 1 }, 'last', 'middle'],
+    ],
+  );
+});
+
+t.test('a delete beaten by a newer upsert still travels, and is audited as the loser', async (t) => {
+  const olderDelete = del(1, '2026-01-01 00:00:04');
+  const up = update(1, 'back', '2026-01-01 00:00:05');
+  const ran = await runStage(lww, [olderDelete, up]);
+  t.same(ran.out, [olderDelete, up]);
+  t.equal(ran.audits.length, 1);
+  t.equal(ran.audits[0].winner, up);
+  t.equal(ran.audits[0].loser, olderDelete);
+  t.equal(ran.audits[0].loser.deletedAt?.toJSON(), '2026-01-01 00:00:04');
+});
+
+t.test('no collision, no audit record', async (t) => {
+  const ran = await runStage(lww, [update(1, 'a', '2026-01-01 00:00:01'), update(2, 'b', '2026-01-01 00:00:01')]);
+  t.same(ran.audits, []);
+});
