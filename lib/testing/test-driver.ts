@@ -2,7 +2,7 @@ import { loadConfig, type TandemConfig } from '../config';
 import { DebeziumDecoder, DebeziumEncoder } from '../debezium';
 import { runBatch, type NodeCounters, type Topology, type TopologyDefinition } from '../dsl';
 import { TandemError } from '../errors';
-import { LocalDateTime, type ChangeEvent, type DeadLetter, type Headers, type KafkaRecord, type SinkWriteResult } from '../model';
+import { LocalDateTime, type ChangeEvent, type ConflictRecord, type DeadLetter, type Headers, type KafkaRecord, type SinkWriteResult } from '../model';
 import { InMemorySchemaRegistry } from '../registry';
 import { InMemoryDatabase } from './in-memory-database';
 
@@ -71,6 +71,8 @@ export class TopologyTestDriver {
   readonly schemaRegistry = new InMemorySchemaRegistry();
   readonly encoder = new DebeziumEncoder({ registry: this.schemaRegistry });
   readonly deadLetters: DeadLetter[] = [];
+  /** Every collision a stage resolved (what won, what lost), over every batch, in order. */
+  readonly audits: ConflictRecord[] = [];
   /** Summed over every batch, per node name. */
   readonly counters: Record<string, NodeCounters> = {};
 
@@ -223,6 +225,7 @@ export class TopologyTestDriver {
       },
     });
     this.deadLetters.push(...outcome.deadLetters);
+    this.audits.push(...outcome.audits);
     for (const [name, counters] of Object.entries(outcome.counters)) {
       const sum = this.counters[name];
       for (const [k, v] of Object.entries(counters)) sum[k] = (sum[k] ?? 0) + v;

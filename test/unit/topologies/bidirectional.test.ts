@@ -235,3 +235,20 @@ t.test('describe() shows both directions', async (t) => {
   t.match(text, /Sink: b-to-a\.mysql-a \(in-memory database a \(test driver\)\)/);
   t.equal(text.split('\n').filter((l) => /^    \S/.test(l)).length, 12, 'six nodes per direction');
 });
+
+t.test('conflicts the stage resolves are exposed as audit records with both versions', async (t) => {
+  const { driver, a, b } = await seeded();
+  a.update('rooms', { id: 1, name: 'a-first', updated_at: at('2026-01-01 00:00:02') });
+  a.update('rooms', { id: 1, name: 'a-second', updated_at: at('2026-01-01 00:00:03') });
+  b.update('rooms', { id: 1, name: 'from-b', updated_at: at('2026-01-01 00:00:04') });
+  await driver.settle();
+  t.same(a.rows('rooms'), [room(1, 'from-b', '2026-01-01 00:00:04')]);
+  t.same(b.snapshot(), a.snapshot());
+  t.same(
+    driver.audits.map((x) => [x.stage, x.table, x.key, x.winner.after?.name, x.loser.after?.name, x.loser.source.serverId]),
+    [['a-to-b.last-writer-wins', 'rooms', { id: 1 }, 'a-second', 'a-first', 1]],
+    'the two updates on A met in one batch; the first lost',
+  );
+  t.equal(driver.counters['a-to-b.last-writer-wins'].conflictsResolved, 1);
+  assertNoEcho(t, driver);
+});
