@@ -21,6 +21,8 @@ export interface TandemConfig {
   batchRows: number;
   lingerMs: number;
   dlqTopic: string;
+  /** Where conflict audit records go (TANDEM_AUDIT_TOPIC); unset: no audit output. */
+  auditTopic?: string;
   /** The session server_id of every Tandem write; the origin filter drops events carrying it. */
   serverId: number;
   /** Tandem's own table in each database, whose change stream carries deletes. */
@@ -98,6 +100,11 @@ const tables: Parser<TableSpec[]> = (raw) => {
 
 const identifier = text(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka name (letters, digits, . _ -)');
 
+/** A setting that may be left unset (no default): absent or empty parses to undefined. */
+function optional<T>(parse: Parser<T>): Parser<T | undefined> {
+  return (raw) => (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') ? { value: undefined } : parse(raw));
+}
+
 const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   brokers: { env: 'TANDEM_BROKERS', parse: brokers },
   registryUrl: { env: 'TANDEM_REGISTRY_URL', parse: httpUrl },
@@ -108,6 +115,7 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   batchRows: { env: 'TANDEM_BATCH_ROWS', parse: integer(1, 1_000_000, 'a positive integer') },
   lingerMs: { env: 'TANDEM_LINGER_MS', parse: integer(0, 3_600_000, 'an integer of milliseconds >= 0') },
   dlqTopic: { env: 'TANDEM_DLQ_TOPIC', parse: identifier },
+  auditTopic: { env: 'TANDEM_AUDIT_TOPIC', parse: optional(identifier) },
   serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
 };
 
@@ -165,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
       fromEnv !== undefined && fromEnv !== '' ? [fromEnv, setting.env] : key in file ? [file[key], `${key} in ${env.TANDEM_CONFIG}`] : [defaultSettings[setting.env], setting.env];
     const parsed = setting.parse(raw);
     if ('error' in parsed) errors.push(`${origin} ${parsed.error}`);
-    else values[key] = parsed.value;
+    else if (parsed.value !== undefined) values[key] = parsed.value;
   }
   if (errors.length > 0) {
     throw fatal(`invalid configuration:\n  ${errors.join('\n  ')}`, { stage: 'config', hint: 'fix the settings named above (environment or TANDEM_CONFIG file)' });

@@ -14,6 +14,7 @@ export class DslPipeline implements Pipeline {
     const out = await runBatch(this.topology, source, events);
     return {
       deadLetters: out.deadLetters,
+      audits: out.audits,
       counters: {
         recordsOut: out.totals.applied,
         skipped: out.totals.skipped,

@@ -6,3 +6,4 @@ export * from './kafka-config';
 export * from './dead-letter-message';
 export * from './dsl-pipeline';
 export * from './shutdown';
+export * from './audit-message';

@@ -70,7 +70,8 @@ export async function launch(o: LaunchOptions): Promise<number> {
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
   const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'));
   const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'));
-  const runtime = new Runtime({ consumer, deadLetters, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows });
+  const audits = config.auditTopic ? deadLetters.auditTo(config.auditTopic) : undefined;
+  const runtime = new Runtime({ consumer, deadLetters, audits, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows });
 
   const status = new StatusLine({
     sample: () => ({ counters: counters.snapshot(), atMs: Date.now() }),

@@ -1,6 +1,6 @@
 // What the runtime needs from Kafka, the decoder and the topology, as small interfaces: the
 // loop is tested with in-memory fakes, and node-rdkafka / lib/dsl are adapted to them elsewhere.
-import type { ChangeEvent, DeadLetter, Headers, KafkaRecord } from '../model';
+import type { ChangeEvent, ConflictRecord, DeadLetter, Headers, KafkaRecord } from '../model';
 import type { CommitOffset } from './offset-tracker';
 
 export interface TopicPartition {
@@ -56,6 +56,8 @@ export interface PipelineOutcome {
   deadLetters: DeadLetter[];
   /** Named counters to add (recordsOut, echoesSuppressed, conflictsResolved, ...). */
   counters: Partial<Record<string, number>>;
+  /** Conflicts the stages resolved, for the optional audit topic. */
+  audits?: ConflictRecord[];
 }
 
 /** The topology as the runtime drives it: one stage chain per source node, ending in sinks. */
@@ -70,4 +72,10 @@ export interface DeadLetterPort {
   /** Resolves once every letter is acknowledged by the broker. */
   publish(letters: readonly DeadLetter[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The optional conflict audit output (TANDEM_AUDIT_TOPIC). */
+export interface AuditPort {
+  /** Resolves once every record is acknowledged by the broker. */
+  publish(records: readonly ConflictRecord[]): Promise<void>;
 }

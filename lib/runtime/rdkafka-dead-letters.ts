@@ -1,13 +1,15 @@
 // Dead letters go to one Kafka topic; a batch's offsets are committed only after the broker
-// acknowledged each of its dead letters (delivery reports), so none is lost in a crash.
+// acknowledged each of its dead letters (delivery reports), so none is lost in a crash. The
+// optional conflict audit topic goes through the same producer, on the same terms.
 import { Producer, type DeliveryReport, type LibrdKafkaError, type MessageHeader } from 'node-rdkafka';
 import { defaultRetryPolicy, retriable, withRetry, type RetryPolicy } from '../errors';
-import type { DeadLetter } from '../model';
+import type { ConflictRecord, DeadLetter } from '../model';
 import type { Logger } from '../observe';
+import { auditMessage } from './audit-message';
 import { deadLetterMessage } from './dead-letter-message';
 import type { KafkaSettings } from './kafka-config';
 import { classifyKafkaError } from './rdkafka-consumer';
-import type { DeadLetterPort } from './ports';
+import type { AuditPort, DeadLetterPort } from './ports';
 
 export class RdkafkaDeadLetters implements DeadLetterPort {
   private nextId = 0;
@@ -19,7 +21,7 @@ export class RdkafkaDeadLetters implements DeadLetterPort {
       const w = this.waiting.get(id);
       if (!w) return;
       this.waiting.delete(id);
-      if (err) w.reject(classifyKafkaError(err, `writing a dead letter to ${this.topic}`));
+      if (err) w.reject(classifyKafkaError(err, `writing to ${report.topic}`));
       else w.resolve();
     });
   }
@@ -39,20 +41,34 @@ export class RdkafkaDeadLetters implements DeadLetterPort {
   }
 
   async publish(letters: readonly DeadLetter[]): Promise<void> {
-    await Promise.all(letters.map((l) => this.send(l)));
+    await Promise.all(letters.map((l) => this.sendLetter(l)));
   }
 
-  private send(letter: DeadLetter): Promise<void> {
+  /** The audit topic's output, through this producer: conflict records as JSON (audit-message.ts). */
+  auditTo(topic: string): AuditPort {
+    return {
+      publish: async (records: readonly ConflictRecord[]) => {
+        const now = Date.now();
+        await Promise.all(records.map((r) => this.send(topic, auditMessage(r, now), 'a conflict audit record', 'audit')));
+      },
+    };
+  }
+
+  private sendLetter(letter: DeadLetter): Promise<void> {
     const msg = deadLetterMessage(letter);
     const headers: MessageHeader[] = Object.entries(msg.headers).map(([k, v]) => ({ [k]: v }));
+    return this.send(this.topic, { key: msg.key, value: msg.value, headers }, 'a dead letter', 'dead-letter');
+  }
+
+  private send(topic: string, msg: { key: Buffer | null; value: Buffer | null; headers?: MessageHeader[] }, what: string, stage: string): Promise<void> {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       try {
-        this.producer.produce(this.topic, null, msg.value, msg.key, Date.now(), id, headers);
+        this.producer.produce(topic, null, msg.value, msg.key, Date.now(), id, msg.headers);
       } catch (err) {
         this.waiting.delete(id);
-        reject(retriable(`queueing a dead letter for ${this.topic}: ${err instanceof Error ? err.message : String(err)}`, { stage: 'dead-letter' }, err));
+        reject(retriable(`queueing ${what} for ${topic}: ${err instanceof Error ? err.message : String(err)}`, { stage }, err));
       }
     });
   }

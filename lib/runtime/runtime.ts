@@ -6,11 +6,13 @@ import { TandemError, defaultRetryPolicy, kindOf, withRetry, type RetryPolicy } 
 import { Counters, type LagByDirection, type Logger } from '../observe';
 import { OffsetTracker, partitionKey } from './offset-tracker';
 import { TopicRouter } from './topic-router';
-import type { ConsumedRecord, ConsumerPort, DeadLetterPort, Pipeline, RecordDecoder, TopicPartition } from './ports';
+import type { AuditPort, ConsumedRecord, ConsumerPort, DeadLetterPort, Pipeline, PipelineOutcome, RecordDecoder, TopicPartition } from './ports';
 
 export interface RuntimeOptions {
   consumer: ConsumerPort;
   deadLetters: DeadLetterPort;
+  /** Where resolved conflicts go (TANDEM_AUDIT_TOPIC); absent: they are only counted. */
+  audits?: AuditPort;
   pipeline: Pipeline;
   decoder: RecordDecoder;
   logger: Logger;
@@ -135,12 +137,16 @@ export class Runtime {
       .then(async () => {
         if (this.failure) return;
         const { events, deadLetters } = await decoded;
-        const outcome = source !== null && events.length > 0 ? await this.apply(source, events) : { deadLetters: [], counters: {} };
+        const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events) : { deadLetters: [], counters: {} };
         const letters = [...deadLetters, ...outcome.deadLetters.map((l) => withOriginalBytes(l, records))];
         if (letters.length > 0) {
           await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('dead-letter producer'));
           for (const l of letters) this.log.warn('dead-lettered', { stage: l.stage, reason: l.reason, topic: l.kafka?.topic, partition: l.kafka?.partition, offset: l.kafka?.offset });
         }
+        // Like dead letters, audit records are acknowledged before the batch's offsets can be committed.
+        const audits = this.o.audits;
+        const conflicts = outcome.audits ?? [];
+        if (audits && conflicts.length > 0) await withRetry(this.policy, () => audits.publish(conflicts), this.retryHooks('audit producer'));
         this.counters.addAll(outcome.counters);
         this.counters.add('deadLettered', letters.length);
         for (const f of finishes) f();

@@ -98,3 +98,10 @@ t.test('table lists', async (t) => {
   t.equal(redactUrl('mysql://:pw@h/chat'), 'mysql://:***@h/chat', 'a password without a user name is masked');
   t.equal(redactUrl('not a url'), '<unparsable URL>');
 });
+
+t.test('TANDEM_AUDIT_TOPIC: unset by default (no audit output), validated like the other topic names', async (t) => {
+  t.equal(loadConfig({}).auditTopic, undefined);
+  t.notOk('auditTopic' in loadConfig({ TANDEM_AUDIT_TOPIC: '' }), 'empty is unset');
+  t.equal(loadConfig({ TANDEM_AUDIT_TOPIC: ' tandem.audit ' }).auditTopic, 'tandem.audit');
+  t.throws(() => loadConfig({ TANDEM_AUDIT_TOPIC: 'bad topic!' }), /TANDEM_AUDIT_TOPIC must be a Kafka name \(letters, digits, \. _ -\), got "bad topic!"/);
+});

@@ -1,8 +1,9 @@
 // In-memory stand-ins for Kafka, the decoder, the pipeline and the dead-letter topic.
-import type { ChangeEvent, DeadLetter } from '../../../lib/model';
+import type { ChangeEvent, ConflictRecord, DeadLetter } from '../../../lib/model';
 import { poison } from '../../../lib/errors';
 import type { CommitOffset } from '../../../lib/runtime/offset-tracker';
 import type {
+  AuditPort,
   ConsumedRecord,
   ConsumerPort,
   DeadLetterPort,
@@ -117,13 +118,17 @@ export class FakePipeline implements Pipeline {
       await this.gate;
       if (this.failWith) throw this.failWith;
       const deadLetters: DeadLetter[] = [];
+      const audits: ConflictRecord[] = [];
       const list = (this.applied[source] ??= []);
       for (const e of events) {
         const v = String(e.after?.v);
         if (v === 'NOROUTE') deadLetters.push({ stage: 'route', reason: 'no route for table t', event: e });
         else list.push(v);
+        // "LOST" lost a conflict to the event before it in the batch.
+        const i = events.indexOf(e);
+        if (v === 'LOST' && i > 0) audits.push({ stage: `${source}.lww`, table: 't', key: e.key, winner: events[i - 1], loser: e });
       }
-      return { deadLetters, counters: { recordsOut: events.length - deadLetters.length, echoesSuppressed: 0 } };
+      return { deadLetters, counters: { recordsOut: events.length - deadLetters.length, echoesSuppressed: 0 }, ...(audits.length > 0 ? { audits } : {}) };
     } finally {
       this.inFlight--;
     }
@@ -139,4 +144,13 @@ export class FakeDeadLetters implements DeadLetterPort {
     this.letters.push(...ls);
   }
   async close(): Promise<void> {}
+}
+
+/** The audit topic: what was published, and what the consumer had committed at that moment. */
+export class FakeAudits implements AuditPort {
+  published: { records: ConflictRecord[]; committedBefore: Record<string, string> }[] = [];
+  constructor(private readonly consumer: FakeConsumer) {}
+  async publish(records: readonly ConflictRecord[]): Promise<void> {
+    this.published.push({ records: [...records], committedBefore: this.consumer.committed() });
+  }
 }

@@ -1,20 +1,21 @@
 import t from 'tap';
 import { testRetryPolicy, retriable } from '../../../lib/errors';
 import { Runtime } from '../../../lib/runtime/runtime';
-import { FakeConsumer, FakeDeadLetters, FakePipeline, fakeDecoder, quietLogger, record } from './fakes';
+import { FakeAudits, FakeConsumer, FakeDeadLetters, FakePipeline, fakeDecoder, quietLogger, record } from './fakes';
 
 const sources = [
   { name: 'a-to-b', topics: [/a\.chat\..*/] },
   { name: 'b-to-a', topics: ['b.chat.t'] },
 ];
 
-function setup(opts: { batchRows?: number; maxInFlight?: number; consumer?: FakeConsumer } = {}) {
+function setup(opts: { batchRows?: number; maxInFlight?: number; consumer?: FakeConsumer; audit?: boolean } = {}) {
   const consumer = opts.consumer ?? new FakeConsumer();
   const pipeline = new FakePipeline(sources);
   const dlq = new FakeDeadLetters();
+  const audits = new FakeAudits(consumer);
   const make = () =>
-    new Runtime({ consumer, deadLetters: dlq, pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, retryPolicy: testRetryPolicy });
-  return { consumer, pipeline, dlq, make };
+    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, retryPolicy: testRetryPolicy });
+  return { consumer, pipeline, dlq, audits, make };
 }
 
 /** Stops the runtime the first time the fake log is fully consumed. */
@@ -164,4 +165,32 @@ t.test('revoke waits for in-flight batches, commits them, and drops records of r
   await rt.run();
   t.same(pipeline.applied['a-to-b'], ['a0', 'a1', 'a2', 'a3'], 'record of a revoked partition not applied here');
   t.same(consumer.committed(), { 'a.chat.t:0': '4' });
+});
+
+t.test('with an audit topic, each batch\'s conflict records are published before its offsets are committed', async (t) => {
+  const { consumer, audits, make } = setup({ audit: true });
+  ['w0', 'LOST', 'w2', 'w3', 'w4', 'LOST'].forEach((v, i) => consumer.add(record('a.chat.t', 0, i, v)));
+  const rt = make();
+  stopWhenIdle(consumer, rt);
+  await rt.run();
+  t.same(
+    audits.published.map((p) => [p.records.map((r) => [r.stage, r.winner.after?.v, r.loser.after?.v, r.loser.kafka?.offset]), p.committedBefore]),
+    [
+      [[['a-to-b.lww', 'w0', 'LOST', '1']], {}],
+      [[['a-to-b.lww', 'w4', 'LOST', '5']], { 'a.chat.t:0': '3' }],
+    ],
+    'batch 0-2 audited before anything was committed, batch 3-5 before its own offsets',
+  );
+  t.same(consumer.committed(), { 'a.chat.t:0': '6' });
+});
+
+t.test('without an audit topic, conflicts are not published anywhere', async (t) => {
+  const { consumer, audits, dlq, make } = setup();
+  ['w0', 'LOST', 'w2'].forEach((v, i) => consumer.add(record('a.chat.t', 0, i, v)));
+  const rt = make();
+  stopWhenIdle(consumer, rt);
+  await rt.run();
+  t.same(audits.published, []);
+  t.same(dlq.letters, []);
+  t.same(consumer.committed(), { 'a.chat.t:0': '3' });
 });
