@@ -1,7 +1,7 @@
 import t from 'tap';
 import { testRetryPolicy, retriable } from '../../../lib/errors';
 import { Runtime } from '../../../lib/runtime/runtime';
-import { FakeAudits, FakeConsumer, FakeDeadLetters, FakePipeline, fakeDecoder, quietLogger, record } from './fakes';
+import { FakeAudits, FakeConsumer, FakeDeadLetters, FakePipeline, fakeDecoder, quietLogger, record } from './fixtures/fakes';
 
 const sources = [
   { name: 'a-to-b', topics: [/a\.chat\..*/] },
