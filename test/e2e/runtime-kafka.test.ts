@@ -9,7 +9,7 @@ import { RdkafkaConsumer } from '../../lib/runtime/rdkafka-consumer';
 import { RdkafkaDeadLetters } from '../../lib/runtime/rdkafka-dead-letters';
 import type { ChangeEvent } from '../../lib/model';
 import type { Pipeline, PipelineOutcome } from '../../lib/runtime/ports';
-import { fakeDecoder, quietLogger } from '../unit/runtime/fakes';
+import { fakeDecoder, quietLogger } from '../unit/runtime/fixtures/fakes';
 import { createLogger } from '../../lib/observe';
 
 const brokers = process.env.TANDEM_BROKERS ?? '127.0.0.1:9092';
