@@ -160,6 +160,13 @@ function findings(all: Outcome[]): string[] {
         'Tried during development: `TANDEM_RDKAFKA_ENABLE_PARTITION_EOF=true` alone, one 10 s run at 2k rows/s: Tandem p99 not lower on the loaded machine (the runtime does not act on EOF events).',
     );
   }
+  if (all.some((o) => o.text.includes('done by the target\'s state'))) {
+    out.push(
+      '- **Committed offsets after a rebalance** (seen in 6): when the second instance joins, commits refused by the broker ("generation id is not valid", "rebalance in progress") ' +
+        'are retried only with the partition\'s next batch, so a partition that gets no more records keeps a stale committed offset: the group\'s lag never reaches 0 although the rows are written ' +
+        '(at-least-once still holds: a next owner re-applies them as no-ops). The bench then ends the drain on the target\'s state. For the runtime: retry a refused commit after the rebalance.',
+    );
+  }
   const scaling = find(all, 'scaling');
   if (scaling) {
     out.push(
