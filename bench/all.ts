@@ -162,9 +162,9 @@ function findings(all: Outcome[]): string[] {
   }
   if (all.some((o) => o.text.includes('done by the target\'s state'))) {
     out.push(
-      '- **Committed offsets after a rebalance** (seen in 6): when the second instance joins, commits refused by the broker ("generation id is not valid", "rebalance in progress") ' +
-        'are retried only with the partition\'s next batch, so a partition that gets no more records keeps a stale committed offset: the group\'s lag never reaches 0 although the rows are written ' +
-        '(at-least-once still holds: a next owner re-applies them as no-ops). The bench then ends the drain on the target\'s state. For the runtime: retry a refused commit after the rebalance.',
+      '- **Committed offsets after a rebalance** (seen in 6): when the second instance joined, commits were refused by the broker ("generation id is not valid", ' +
+        '"rebalance in progress"; logged as "the next commit covers it"); afterwards both instances reported lag 0 and the target held the expected state, but the group\'s committed ' +
+        'offsets stayed behind the end offsets (so a restart would re-apply those records, as no-ops). The bench then ends the drain on the target\'s state. For the runtime owner to look into.',
     );
   }
   const scaling = find(all, 'scaling');
