@@ -2,7 +2,7 @@
 // addresses): live sync both ways, LWW on concurrent updates, and no loss after a SIGKILL.
 import t from 'tap';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor, type RuntimeProcess } from './support/runtime';
+import { one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor, type RuntimeProcess } from './fixtures/runtime';
 
 const env = runtimeEnv();
 const start = (): RuntimeProcess => startRuntime(env);

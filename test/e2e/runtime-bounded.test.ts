@@ -3,8 +3,8 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import { offsetReader } from './support/kafka';
-import { all, brokers, createTestTable, DEFAULT_TABLES, deadLettersFor, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, urlA, urlB, waitFor } from './support/runtime';
+import { offsetReader } from './fixtures/kafka';
+import { all, brokers, createTestTable, DEFAULT_TABLES, deadLettersFor, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, urlA, urlB, waitFor } from './fixtures/runtime';
 
 const TABLE = `quiet_${randomBytes(4).toString('hex')}`;
 const INSERTS_ON_A = 40;

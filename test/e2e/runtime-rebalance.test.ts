@@ -3,8 +3,8 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { createTopics } from './support/kafka';
-import { all, brokers, createTestTable, DEFAULT_TABLES, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, urlA, urlB, waitFor, type RuntimeProcess } from './support/runtime';
+import { createTopics } from './fixtures/kafka';
+import { all, brokers, createTestTable, DEFAULT_TABLES, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, urlA, urlB, waitFor, type RuntimeProcess } from './fixtures/runtime';
 
 const TABLE = `split_${randomBytes(4).toString('hex')}`;
 const PARTITIONS = 4;

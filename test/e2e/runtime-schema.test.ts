@@ -3,7 +3,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { all, createTestTable, showLogsOnFailure, DEFAULT_TABLES, deadLettersFor, one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor } from './support/runtime';
+import { all, createTestTable, showLogsOnFailure, DEFAULT_TABLES, deadLettersFor, one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor } from './fixtures/runtime';
 
 const TABLE = `evolve_${randomBytes(4).toString('hex')}`;
 
