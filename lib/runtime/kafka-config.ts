@@ -68,6 +68,10 @@ export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
     // Debezium creates a table's topic on its first change (e.g. the tombstone topic on the first
     // delete): notice it in seconds, not librdkafka's default five minutes.
     'topic.metadata.refresh.interval.ms': 5000,
+    // node-rdkafka's consume(n) keeps polling until it has n records; after a partition EOF it
+    // polls with a 1 ms timeout instead. So a batch closes once Tandem has caught up, rather than
+    // waiting to fill under a steady trickle (about 0.5 s at 2k rows/s with batches of 1000).
+    'enable.partition.eof': true,
     'metadata.broker.list': input.brokers,
     'group.id': input.groupId,
     ...passthrough,
@@ -78,7 +82,7 @@ export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
 export function producerSettings(input: { brokers: string; clientId?: string; env?: NodeJS.ProcessEnv }): KafkaSettings {
   const passthrough = kafkaPassthrough(input.env ?? process.env);
   // Consumer-only keys would make the producer refuse to start.
-  const consumerOnly = /^(group\.|partition\.assignment|auto\.offset|enable\.auto|queued\.|fetch\.|session\.timeout|max\.poll|heartbeat\.|isolation\.level|group\.instance)/;
+  const consumerOnly = /^(group\.|partition\.assignment|auto\.offset|enable\.auto|enable\.partition\.eof|queued\.|fetch\.|session\.timeout|max\.poll|heartbeat\.|isolation\.level|group\.instance)/;
   const shared: KafkaSettings = {};
   for (const [k, v] of Object.entries(passthrough)) if (!consumerOnly.test(k)) shared[k] = v;
   return {
