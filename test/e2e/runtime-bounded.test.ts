@@ -2,9 +2,8 @@
 // topic holds exactly the events the writes explain: every change crosses once, its echo dies.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { createConnection } from 'mysql2/promise';
 import { offsetReader } from './fixtures/kafka';
-import { all, brokers, createTestTable, DEFAULT_TABLES, deadLettersFor, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, urlA, urlB, waitFor } from './fixtures/runtime';
+import { all, brokers, connectBoth, createTestTable, DEFAULT_TABLES, deadLettersFor, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, waitFor } from './fixtures/runtime';
 
 const TABLE = `quiet_${randomBytes(4).toString('hex')}`;
 const INSERTS_ON_A = 40;
@@ -13,15 +12,9 @@ const UPDATES_ON_B = 15;
 const QUIET_MS = 10_000;
 
 t.test('change events stay bounded over a quiet period after the writes', async (t) => {
-  const a = await createConnection(urlA);
-  const b = await createConnection(urlB);
+  const { a, b } = await connectBoth(t, TABLE);
   const kafka = await offsetReader(brokers);
-  t.teardown(async () => {
-    for (const db of [a, b]) await db.query(`DROP TABLE IF EXISTS ${TABLE}`).catch(() => undefined);
-    await a.end();
-    await b.end();
-    await kafka.close();
-  });
+  t.teardown(() => kafka.close());
   await createTestTable([a, b], TABLE);
   const proc = startRuntime(runtimeEnv({ TANDEM_TABLES: `${DEFAULT_TABLES},${TABLE}` }));
   t.teardown(() => stopRuntime(proc, 'SIGKILL'));

@@ -2,9 +2,9 @@
 // and no row is lost when the second joins mid-stream or when one of them stops.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { createConnection, type Connection } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { createTopics } from './fixtures/kafka';
-import { all, brokers, createTestTable, DEFAULT_TABLES, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, urlA, urlB, waitFor, type RuntimeProcess } from './fixtures/runtime';
+import { all, brokers, connectBoth, createTestTable, DEFAULT_TABLES, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, waitFor, type RuntimeProcess } from './fixtures/runtime';
 
 const TABLE = `split_${randomBytes(4).toString('hex')}`;
 const PARTITIONS = 4;
@@ -19,13 +19,7 @@ async function insert(db: Connection, from: number, count: number, body: string)
 const owned = (...procs: RuntimeProcess[]) => ALL_PARTITIONS.filter((p) => procs.some((proc) => proc.owned.has(p)));
 
 t.test('two instances in one group split the partitions; no row lost across rebalances', async (t) => {
-  const a = await createConnection(urlA);
-  const b = await createConnection(urlB);
-  t.teardown(async () => {
-    for (const db of [a, b]) await db.query(`DROP TABLE IF EXISTS ${TABLE}`).catch(() => undefined);
-    await a.end();
-    await b.end();
-  });
+  const { a, b } = await connectBoth(t, TABLE);
   // The topics exist with several partitions before Debezium writes to them.
   await createTopics(brokers, TOPICS, PARTITIONS);
   await createTestTable([a, b], TABLE);

@@ -2,8 +2,8 @@
 // with the same definition, rows carry its values both ways, and nothing loops back.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { createConnection, type Connection } from 'mysql2/promise';
-import { all, createTestTable, showLogsOnFailure, DEFAULT_TABLES, deadLettersFor, one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor } from './fixtures/runtime';
+import type { Connection } from 'mysql2/promise';
+import { all, connectBoth, createTestTable, showLogsOnFailure, DEFAULT_TABLES, deadLettersFor, one, runtimeEnv, startRuntime, stopRuntime, waitFor } from './fixtures/runtime';
 
 const TABLE = `evolve_${randomBytes(4).toString('hex')}`;
 
@@ -12,13 +12,7 @@ const columnsOf = (db: Connection) =>
 const rowsOf = (db: Connection) => all(db, `SELECT id, body, label, score, updated_at FROM ${TABLE} ORDER BY id`);
 
 t.test('ALTER TABLE ... ADD COLUMN on a reaches b while the topology runs', async (t) => {
-  const a = await createConnection(urlA);
-  const b = await createConnection(urlB);
-  t.teardown(async () => {
-    for (const db of [a, b]) await db.query(`DROP TABLE IF EXISTS ${TABLE}`).catch(() => undefined);
-    await a.end();
-    await b.end();
-  });
+  const { a, b } = await connectBoth(t, TABLE);
   await createTestTable([a, b], TABLE);
   const proc = startRuntime(runtimeEnv({ TANDEM_TABLES: `${DEFAULT_TABLES},${TABLE}` }));
   t.teardown(() => stopRuntime(proc, 'SIGKILL'));
