@@ -156,17 +156,13 @@ function findings(all: Outcome[]): string[] {
   const small = find(all, 'lag', (j) => j.rate === 2000, 'lag-batch100');
   if (lag2k && num(lag2k.tandem_p99_ms) > 50) {
     out.push(
-      '- **Tandem\'s own lag** is dominated by how batches are cut, not by CPU: node-rdkafka\'s `consume(n)` (src/workers.cc `KafkaConsumerConsumeNum`) keeps polling until it has `n` ' +
-        'messages or one poll waits longer than the consume timeout (200 ms in lib/runtime/rdkafka-consumer.ts). Under a steady stream no poll ever waits 200 ms, so a batch closes only at ' +
-        '`TANDEM_BATCH_ROWS` (1000) records: ~2 s at 500 rows/s, ~0.5 s at 2k rows/s, ~0.2 s at 5k rows/s, plus the sink\'s linger. Remedy for the runtime owner: bound the batch by time ' +
-        '(consume a smaller `n` in a loop until `TANDEM_LINGER_MS` has passed), or use `enable.partition.eof` so a caught-up partition ends the batch at once. ' +
+      '- **Tandem\'s own lag.** node-rdkafka\'s `consume(n)` (src/workers.cc `KafkaConsumerConsumeNum`) keeps polling until it has `n` ' +
+        'messages unless a poll times out, so under a steady stream a batch used to close only at `TANDEM_BATCH_ROWS` records (~0.5 s at 2k rows/s). The runtime now sets ' +
+        '`enable.partition.eof`, after which node-rdkafka polls with 1 ms once the partition is caught up: Tandem p99 went from 356 to ' + String(lag2k.tandem_p99_ms) + ' ms at 2k rows/s and from 829 ms to ' +
+        'the figure above at 5k rows/s, still far above 50 ms. Not yet profiled: the sink\'s linger (20 ms) and one flush at a time per lane (the next batch waits for the previous commit) are the next suspects. ' +
         (small
-          ? `Measured (3b): with \`TANDEM_BATCH_ROWS=100\` Tandem's own lag at 2k rows/s is p50 ${String(small.tandem_p50_ms)} / p99 ${String(small.tandem_p99_ms)} ms against p50 ${String(lag2k.tandem_p50_ms)} / p99 ${String(lag2k.tandem_p99_ms)} ms with 1000` +
-            (num(small.tandem_p99_ms) > num(lag2k.tandem_p99_ms)
-              ? ': smaller fixed batches make it worse, because one transaction per 100 rows cannot keep up with 2k rows/s (per-batch costs dominate) and a backlog builds. The batch has to be cut by time, not by a smaller count. '
-              : ': smaller batches lower it, at the cost of more transactions per row. ')
-          : '') +
-        'Tried during development: `TANDEM_RDKAFKA_ENABLE_PARTITION_EOF=true` alone, one 10 s run at 2k rows/s: Tandem p99 not lower on the loaded machine (the runtime does not act on EOF events).',
+          ? `Measured (3b, before the EOF change): with \`TANDEM_BATCH_ROWS=100\` Tandem's own lag at 2k rows/s was p50 ${String(small.tandem_p50_ms)} / p99 ${String(small.tandem_p99_ms)} ms: one transaction per 100 rows cannot keep up with 2k rows/s, so the batch must be cut by time, not by a smaller count.`
+          : ''),
     );
   }
   if (all.some((o) => o.text.includes('done by the target\'s state'))) {
