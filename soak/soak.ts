@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadStackConfig } from '../lib/stack';
 import { formatReport } from '../lib/verify';
-import { addColumnOnA, addedColumn, newSeed, poisonRecord, restart, runConvergence, sigkillTopology, summarize, type ConvergenceResult } from '../lib/workload';
+import { addColumnOnA, addedColumn, newSeed, pipelineEnv, poisonRecord, restart, runConvergence, sigkillTopology, summarize, type ConvergenceResult } from '../lib/workload';
 
 const env = process.env;
 const seed = env.TANDEM_SEED ? Number(env.TANDEM_SEED) : newSeed();
@@ -81,12 +81,7 @@ async function main(): Promise<number> {
     writers: 2,
     faults,
     stack: loadStackConfig(),
-    env: {
-      brokers: env.TANDEM_BROKERS ?? '127.0.0.1:9092',
-      registryUrl: env.TANDEM_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
-      dbA: env.TANDEM_DB_A_URL ?? 'mysql://tandem:tandem@127.0.0.1:3307/chat',
-      dbB: env.TANDEM_DB_B_URL ?? 'mysql://tandem:tandem@127.0.0.1:3308/chat',
-    },
+    env: pipelineEnv(env),
     settleTimeoutMs: Number(env.SOAK_SETTLE_S ?? 600) * 1000,
     log,
   });

@@ -1,6 +1,7 @@
 // One convergence run through the whole pipeline: seed, start the topology, write on both masters
 // at once while faults are injected, stop the writers, wait until verify finds the databases
 // identical (the settle time), then read from Kafka how many changes crossed and that none looped.
+import { defaultSettings } from '../config';
 import { findRecord, type StackConfig } from '../stack';
 import { checkTombstones, waitUntilConverged, type TombstoneCheck, type VerifyReport } from '../verify';
 import { countCrossings, recordsBetween, topicOffsets, type Crossings, type Offsets } from './crossings';
@@ -16,10 +17,26 @@ export interface ConvergenceOptions {
   writers?: number;
   faults: Fault[];
   stack: StackConfig;
-  env: { brokers: string; registryUrl: string; dbA: string; dbB: string; serverId?: number; dlqTopic?: string };
+  env: PipelineEnv;
   tables?: string[];
   settleTimeoutMs?: number;
   log?: (line: string) => void;
+}
+
+/** Where the pipeline under test lives. */
+export interface PipelineEnv {
+  brokers: string;
+  registryUrl: string;
+  dbA: string;
+  dbB: string;
+  serverId?: number;
+  dlqTopic?: string;
+}
+
+/** The pipeline's addresses from TANDEM_* variables, falling back to Tandem's own defaults. */
+export function pipelineEnv(env: NodeJS.ProcessEnv = process.env): PipelineEnv {
+  const pick = (name: string) => env[name] || defaultSettings[name];
+  return { brokers: pick('TANDEM_BROKERS'), registryUrl: pick('TANDEM_REGISTRY_URL'), dbA: pick('TANDEM_DB_A_URL'), dbB: pick('TANDEM_DB_B_URL') };
 }
 
 export interface FaultResult {

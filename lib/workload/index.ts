@@ -6,4 +6,4 @@ export { runWorkload, seedWorkload, formatWorkload, defaultKeys, type WorkloadOp
 export { topicOffsets, countCrossings, recordsBetween, type Offsets, type Crossings, type SideCount } from './crossings';
 export { TopologyProcess } from './topology-process';
 export { faultsByName, sigkillTopology, poisonRecord, addColumnOnA, restart, poisonKey, poisonTopic, addedColumn, type Fault, type FaultContext } from './faults';
-export { runConvergence, summarize, type ConvergenceOptions, type ConvergenceResult, type FaultResult } from './convergence';
+export { runConvergence, summarize, pipelineEnv, type PipelineEnv, type ConvergenceOptions, type ConvergenceResult, type FaultResult } from './convergence';

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { loadStackConfig } from '../../lib/stack';
 import { formatReport } from '../../lib/verify';
-import { newSeed, poisonRecord, runConvergence, sigkillTopology, summarize } from '../../lib/workload';
+import { newSeed, pipelineEnv, poisonRecord, runConvergence, sigkillTopology, summarize } from '../../lib/workload';
 
 const seed = process.env.TANDEM_SEED ? Number(process.env.TANDEM_SEED) : newSeed();
 const operations = Number(process.env.TANDEM_CONVERGENCE_OPS ?? 5000);
@@ -22,12 +22,7 @@ t.test(`convergence: ${operations} random operations on both masters, SIGKILL + 
     writers: 2,
     faults: [sigkillTopology, poisonRecord],
     stack: loadStackConfig(),
-    env: {
-      brokers: env.TANDEM_BROKERS ?? '127.0.0.1:9092',
-      registryUrl: env.TANDEM_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
-      dbA: env.TANDEM_DB_A_URL ?? 'mysql://tandem:tandem@127.0.0.1:3307/chat',
-      dbB: env.TANDEM_DB_B_URL ?? 'mysql://tandem:tandem@127.0.0.1:3308/chat',
-    },
+    env: pipelineEnv(env),
     settleTimeoutMs: 180_000,
     log: (line) => t.comment(line),
   });
