@@ -7,7 +7,6 @@
 // query() and execute() and of batches of 500, 1000 and 2000 rows; one connection, like the sink's
 // flushes (one flush at a time). The same loop on a copy without triggers is printed too.
 import { createConnection, type Connection } from 'mysql2/promise';
-import { testRetryPolicy } from '../lib/errors';
 import { LocalDateTime, Decimal, type ChangeEvent } from '../lib/model';
 import { createLogger } from '../lib/observe';
 import { installOriginSupport, mysqlSink } from '../lib/sink';
@@ -84,7 +83,7 @@ function plainLoop(conn: Connection, table: string, version: number, mode: 'quer
 }
 
 async function sinkLoop(url: string, table: string, version: number): Promise<Contender> {
-  const sink = mysqlSink({ url, tables: { [table]: { primaryKey: ['id'] } }, maxRows: BATCH, lingerMs: 20, poolSize: 1, retry: testRetryPolicy, logger: createLogger({ level: 'warn' }) });
+  const sink = mysqlSink({ url, tables: { [table]: { primaryKey: ['id'] } }, maxRows: BATCH, lingerMs: 20, poolSize: 1, logger: createLogger({ level: 'warn' }) });
   // Events are built outside the timed part: the runtime hands the sink decoded events.
   const batches: ChangeEvent[][] = [];
   for (let from = 0; from < ROWS; from += BATCH) batches.push(eventsFor(table, from, Math.min(ROWS, from + BATCH), version));

@@ -25,6 +25,8 @@ export interface TandemConfig {
   auditTopic?: string;
   /** The session server_id of every Tandem write; the origin filter drops events carrying it. */
   serverId: number;
+  /** The session gtid_domain_id of every Tandem write on MariaDB: a GTID stream of Tandem's own. */
+  gtidDomainId: number;
   /** Tandem's own table in each database, whose change stream carries deletes. */
   tombstoneTable: string;
 }
@@ -117,6 +119,7 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   dlqTopic: { env: 'TANDEM_DLQ_TOPIC', parse: identifier },
   auditTopic: { env: 'TANDEM_AUDIT_TOPIC', parse: optional(identifier) },
   serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
+  gtidDomainId: { env: 'TANDEM_GTID_DOMAIN_ID', parse: integer(0, 4_294_967_295, 'a GTID domain id between 0 and 4294967295') },
 };
 
 /** The defaults, as the text a user would set (so they go through the same parsers). */
@@ -132,6 +135,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_LINGER_MS: '20',
   TANDEM_DLQ_TOPIC: 'tandem.dlq',
   TANDEM_SERVER_ID: '4100',
+  TANDEM_GTID_DOMAIN_ID: '4100',
 };
 
 export const TOMBSTONE_TABLE = 'tandem_tombstones';

@@ -1,6 +1,7 @@
 import { TandemError, isProgrammerError } from './tandem-error';
 
 export interface RetryPolicy {
+  /** Retries after the first attempt; `Infinity`: until it succeeds or the caller stops. */
   retries: number;
   initialMs: number;
   maxMs: number;
@@ -9,7 +10,12 @@ export interface RetryPolicy {
   jitter: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { retries: 8, initialMs: 100, maxMs: 10_000, factor: 2, jitter: 0.2 };
+/**
+ * What a sync service does when a part it needs is down: wait, for as long as it takes, with a
+ * capped backoff (so it resumes within `maxMs` of the part's return). Only errors no wait can fix
+ * (kind `fatal` or `poison`) end the wait.
+ */
+export const defaultRetryPolicy: RetryPolicy = { retries: Infinity, initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.2 };
 
 /** Fast timings for tests: same behaviour, milliseconds instead of seconds. */
 export const testRetryPolicy: RetryPolicy = { retries: 5, initialMs: 5, maxMs: 50, factor: 2, jitter: 0 };
@@ -22,8 +28,21 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 export interface RetryHooks {
   /** Called before each wait: log a clear line naming what is retried. */
   onRetry?: (err: TandemError, attempt: number, delayMs: number) => void;
+  /** Called once `fn` succeeded after at least one retry: what it waited for is back. */
+  onRecovered?: (attempts: number, waitedMs: number) => void;
   /** Stops retrying early (shutdown). */
   signal?: AbortSignal;
+}
+
+/**
+ * A wait ended by a stop request, not by the part: the work it was for is left undone (and its
+ * offsets uncommitted), which is not a failure of the run.
+ */
+export class RetryStopped extends TandemError {
+  constructor(readonly last: TandemError) {
+    super('fatal', `stopped while waiting: ${last.message}`, last.context, { cause: last });
+    this.name = 'RetryStopped';
+  }
 }
 
 /** Waits `ms`, or less if `signal` aborts first: a stop request never waits out a backoff. */
@@ -46,20 +65,22 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * so it must not be dead-lettered).
  */
 export async function withRetry<T>(policy: RetryPolicy, fn: (attempt: number) => Promise<T>, hooks: RetryHooks = {}): Promise<T> {
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fn(attempt);
+      const value = await fn(attempt);
+      if (attempt > 0) hooks.onRecovered?.(attempt + 1, Date.now() - started);
+      return value;
     } catch (err) {
       if (isProgrammerError(err) || !(err instanceof TandemError) || err.kind !== 'retriable') throw err;
-      if (attempt >= policy.retries || hooks.signal?.aborted) {
+      if (hooks.signal?.aborted) throw new RetryStopped(err);
+      if (attempt >= policy.retries) {
         throw new TandemError('fatal', `gave up after ${attempt + 1} attempts: ${err.message}`, err.context, { cause: err });
       }
       const delay = backoffMs(policy, attempt);
       hooks.onRetry?.(err, attempt + 1, delay);
       await sleep(delay, hooks.signal);
-      if (hooks.signal?.aborted) {
-        throw new TandemError('fatal', `stopped while retrying: ${err.message}`, err.context, { cause: err });
-      }
+      if (hooks.signal?.aborted) throw new RetryStopped(err);
     }
   }
 }

@@ -1,3 +1,4 @@
 export * from './logger';
 export * from './counters';
 export * from './status-line';
+export * from './outages';

@@ -52,6 +52,7 @@ export async function launch(o: LaunchOptions): Promise<number> {
         url: db.url,
         tables: Object.fromEntries(config.tables.map((t) => [t.name, { primaryKey: t.primaryKey }])),
         serverId: config.serverId,
+        gtidDomainId: config.gtidDomainId,
         maxRows: options.batchRows ?? config.batchRows,
         lingerMs: options.lingerMs ?? config.lingerMs,
         logger: log.child(name),

@@ -2,8 +2,8 @@
 // chain and its sinks, dead-letter what cannot be applied, and only then commit, per partition,
 // the highest contiguous offset that is finished. At-least-once; the LWW sink makes replays no-ops.
 import type { ChangeEvent, DeadLetter } from '../model';
-import { TandemError, defaultRetryPolicy, kindOf, withRetry, type RetryPolicy } from '../errors';
-import { Counters, type LagByDirection, type Logger } from '../observe';
+import { RetryStopped, TandemError, defaultRetryPolicy, kindOf, withRetry, type RetryPolicy } from '../errors';
+import { Counters, Outages, type LagByDirection, type Logger, type Outage } from '../observe';
 import { OffsetTracker, partitionKey } from './offset-tracker';
 import { TopicRouter } from './topic-router';
 import type { AuditPort, ConsumedRecord, ConsumerPort, DeadLetterPort, Pipeline, PipelineOutcome, RecordDecoder, TopicPartition } from './ports';
@@ -21,14 +21,21 @@ export interface RuntimeOptions {
   batchRows: number;
   /** Records consumed but not yet committed, per source node, above which its partitions pause. */
   maxInFlight?: number;
+  /** How long to wait for a part that is down; default: as long as it takes (defaultRetryPolicy). */
   retryPolicy?: RetryPolicy;
+  /** Shared with the Kafka clients, so every wait is reported the same way. */
+  outages?: Outages;
 }
 
 interface Lane {
   tail: Promise<void>;
   pending: number;
   paused: boolean;
+  /** A stop request ended one of its batches' wait: that batch and the lane's later ones stay undone. */
+  abandoned: boolean;
 }
+
+const newLane = (): Lane => ({ tail: Promise.resolve(), pending: 0, paused: false, abandoned: false });
 
 export class Runtime {
   readonly counters: Counters;
@@ -39,7 +46,12 @@ export class Runtime {
   private readonly maxInFlight: number;
   private readonly policy: RetryPolicy;
   private readonly log: Logger;
+  private readonly outages: Outages;
   private stopping = false;
+  /** Set once the final commit is done (or failed): a revoke while disconnecting commits nothing more. */
+  private closing = false;
+  /** Records left undone because a stop request ended their wait. */
+  private undone = 0;
   private failure: TandemError | undefined;
   private revoking: Promise<void> = Promise.resolve();
   private commitChain: Promise<void> = Promise.resolve();
@@ -51,23 +63,30 @@ export class Runtime {
     this.maxInFlight = o.maxInFlight ?? o.batchRows * 4;
     this.policy = o.retryPolicy ?? defaultRetryPolicy;
     this.log = o.logger;
-    for (const s of o.pipeline.sources) this.lanes.set(s.name, { tail: Promise.resolve(), pending: 0, paused: false });
+    this.outages = o.outages ?? new Outages({ log: o.logger });
+    for (const s of o.pipeline.sources) this.lanes.set(s.name, newLane());
     o.consumer.setRebalanceHandler({
       onAssign: (parts) => this.onAssign(parts),
       onRevoke: (parts) => this.onRevoke(parts),
     });
   }
 
-  /** Asks the loop to stop: no more fetching; what is in flight is finished and committed. */
+  /**
+   * Asks the loop to stop: no more fetching; what is in flight is finished and committed. A batch
+   * waiting for a part that is down does not wait on: it is left undone, uncommitted, and read
+   * again on the next start.
+   */
   stop(): void {
     if (!this.stopping) this.log.info('stopping: finishing in-flight batches, then committing');
     this.stopping = true;
+    this.abort.abort();
   }
 
   /** Consumes until `stop()` or a fatal error; resolves after the final commit, rejects with the fatal error. */
   async run(): Promise<void> {
     this.o.consumer.subscribe(this.router.subscriptions());
     this.log.info('subscribed', { topics: this.router.subscriptions().map(String) });
+    let committed: string | undefined;
     try {
       while (!this.stopping && !this.failure) {
         await this.revoking;
@@ -75,15 +94,29 @@ export class Runtime {
         if (records.length > 0) this.dispatch(records);
       }
       await this.drain();
-      if (!this.failure) await this.commit(true);
+      if (!this.failure) committed = await this.finalCommit();
     } finally {
+      this.closing = true;
       this.abort.abort();
       await this.o.pipeline.close().catch((err: unknown) => this.log.error('closing the sinks failed', { err }));
       await this.o.deadLetters.close().catch((err: unknown) => this.log.error('closing the dead-letter producer failed', { err }));
       await this.o.consumer.disconnect().catch((err: unknown) => this.log.error('disconnecting the consumer failed', { err }));
     }
     if (this.failure) throw this.failure;
-    this.log.info('stopped cleanly; offsets committed');
+    const undone = this.undone > 0 ? `; ${this.undone} records not applied (their wait was cut short) are read again on the next start` : '';
+    if (committed === undefined) this.log.warn(`stopped; the final offset commit failed, so records since the last commit are re-applied on the next start (no-ops)${undone}`);
+    else this.log.info(`stopped cleanly; ${committed}${undone}`);
+  }
+
+  /** Commits every finished position; says what it committed, or undefined when the commit failed. */
+  private async finalCommit(): Promise<string | undefined> {
+    try {
+      const n = await this.commit(true);
+      return n === 0 ? 'nothing new to commit' : `offsets of ${n} partitions committed`;
+    } catch (err) {
+      this.log.error('final offset commit failed', { error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
   }
 
   /** Records consumed and not committed, per source node, plus what the broker holds beyond them. */
@@ -125,7 +158,7 @@ export class Runtime {
     const laneName = source ?? '(unrouted)';
     let lane = this.lanes.get(laneName);
     if (!lane) {
-      lane = { tail: Promise.resolve(), pending: 0, paused: false };
+      lane = newLane();
       this.lanes.set(laneName, lane);
     }
     const finishes = this.beginRanges(records);
@@ -135,26 +168,34 @@ export class Runtime {
     const current = lane;
     lane.tail = lane.tail
       .then(async () => {
-        if (this.failure) return;
+        if (this.failure || current.abandoned) return;
         const { events, deadLetters } = await decoded;
         const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events) : { deadLetters: [], counters: {} };
         const letters = [...deadLetters, ...outcome.deadLetters.map((l) => withOriginalBytes(l, records))];
         if (letters.length > 0) {
-          await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('dead-letter producer'));
+          await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('Kafka (dead-letter topic)'));
           for (const l of letters) this.log.warn('dead-lettered', { stage: l.stage, reason: l.reason, topic: l.kafka?.topic, partition: l.kafka?.partition, offset: l.kafka?.offset });
         }
         // Like dead letters, audit records are acknowledged before the batch's offsets can be committed.
         const audits = this.o.audits;
         const conflicts = outcome.audits ?? [];
-        if (audits && conflicts.length > 0) await withRetry(this.policy, () => audits.publish(conflicts), this.retryHooks('audit producer'));
+        if (audits && conflicts.length > 0) await withRetry(this.policy, () => audits.publish(conflicts), this.retryHooks('Kafka (audit topic)'));
         this.counters.addAll(outcome.counters);
         this.counters.add('deadLettered', letters.length);
         for (const f of finishes) f();
         current.pending -= records.length;
         this.flowControl();
-        this.commitChain = this.commitChain.then(() => this.commit(false));
+        this.commitChain = this.commitChain.then(async () => void (await this.commit(false)));
       })
-      .catch((err: unknown) => this.fail(err, laneName));
+      .catch((err: unknown) => {
+        if (err instanceof RetryStopped && this.stopping) {
+          if (!current.abandoned) this.log.info(`stop requested while ${laneName} waited; its batch is left for the next start`, { waitingFor: err.context.stage, error: err.last.message });
+          current.abandoned = true;
+          this.undone += records.length;
+          return;
+        }
+        this.fail(err, laneName);
+      });
     this.flowControl();
   }
 
@@ -202,12 +243,14 @@ export class Runtime {
     return withRetry(this.policy, () => this.o.pipeline.runBatch(source, events), this.retryHooks(`sink of ${source}`));
   }
 
+  /** The one way the runtime waits for a part that is down (logged by `Outages`). */
   private retryHooks(what: string) {
-    return {
-      signal: this.abort.signal,
-      onRetry: (err: TandemError, attempt: number, delayMs: number) =>
-        this.log.warn(`${what} failed, retrying`, { attempt, delayMs, error: err.message }),
-    };
+    return this.outages.hooks(what, this.abort.signal);
+  }
+
+  /** The parts this runtime is waiting for now (status line, health). */
+  waitingFor(): Outage[] {
+    return this.outages.current();
   }
 
   private fail(err: unknown, lane: string): void {
@@ -251,10 +294,11 @@ export class Runtime {
     await this.commitChain;
   }
 
-  private async commit(sync: boolean, filter?: (topic: string, partition: number) => boolean): Promise<void> {
-    if (this.failure) return;
+  /** Commits what is finished; resolves with the number of partitions committed. */
+  private async commit(sync: boolean, filter?: (topic: string, partition: number) => boolean): Promise<number> {
+    if (this.failure) return 0;
     const offsets = this.tracker.takeCommittable(filter, sync);
-    if (offsets.length === 0) return;
+    if (offsets.length === 0) return 0;
     try {
       await this.o.consumer.commit(offsets, sync);
       this.log.debug('committed', { offsets: offsets.map((o) => `${o.topic}[${o.partition}]@${o.offset}`) });
@@ -263,6 +307,7 @@ export class Runtime {
       this.log.warn('offset commit failed; will retry with the next commit', { error: err instanceof Error ? err.message : String(err) });
       if (sync) throw err;
     }
+    return offsets.length;
   }
 
   private onAssign(parts: TopicPartition[]): void {
@@ -281,6 +326,11 @@ export class Runtime {
     const keys = new Set(parts.map((p) => partitionKey(p.topic, p.partition)));
     const done = (async () => {
       await this.drain();
+      // Closing: run() made the final commit already; the consumer is going away.
+      if (this.closing) {
+        this.tracker.forget(parts);
+        return;
+      }
       try {
         await this.commit(true, (t, p) => keys.has(partitionKey(t, p)));
       } catch (err) {

@@ -4,7 +4,7 @@ import { createPool, type Pool, type PoolConnection, type RowDataPacket } from '
 import { redactUrl } from '../config';
 import { fatal } from '../errors';
 import { toTandemError } from './classify';
-import { dialectFor, type Dialect } from './dialect';
+import { dialectFor, type Dialect, type SessionIdentity } from './dialect';
 
 // The one redaction (lib/config); re-exported because the sink's callers name it here.
 export { redactUrl };
@@ -49,17 +49,20 @@ export interface Sessions {
   dialect(): Promise<Dialect>;
 }
 
-export function tandemSessions(pool: Pool, serverId: number): Sessions {
+export function tandemSessions(pool: Pool, identity: SessionIdentity): Sessions {
   const ready = new WeakSet<object>();
   let dialect: Promise<Dialect> | undefined;
   const detect = (): Promise<Dialect> => {
-    dialect ??= pool.query<RowDataPacket[]>('SELECT VERSION() AS v').then(
-      ([rows]) => dialectFor(String(rows[0].v)),
-      (err: unknown) => {
-        dialect = undefined;
-        throw toTandemError(err, 'reading the server version');
-      },
-    );
+    dialect ??= (async () => {
+      const [rows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS v');
+      const d = dialectFor(String(rows[0].v));
+      const [ids] = await pool.query<RowDataPacket[]>(d.serverIdentity());
+      refuseSharedIdentity(identity, { serverId: Number(ids[0].server_id), gtidDomainId: ids[0].gtid_domain_id === undefined ? undefined : Number(ids[0].gtid_domain_id) });
+      return d;
+    })().catch((err: unknown) => {
+      dialect = undefined;
+      throw toTandemError(err, 'reading the server version and identity');
+    });
     return dialect;
   };
   return {
@@ -74,15 +77,35 @@ export function tandemSessions(pool: Pool, serverId: number): Sessions {
       }
       if (ready.has(conn.connection)) return conn;
       try {
-        for (const stmt of d.sessionSetup(serverId)) await conn.query(stmt.sql, stmt.values);
+        for (const stmt of d.sessionSetup(identity)) await conn.query(stmt.sql, stmt.values);
       } catch (err) {
         conn.destroy();
-        const e = toTandemError(err, 'setting up the Tandem session (SET SESSION server_id ...)');
-        if (e.kind === 'fatal') e.context.hint = 'the sink user needs SUPER (or BINLOG ADMIN) to set its session server_id';
+        const e = toTandemError(err, 'setting up the Tandem session (SET SESSION server_id, gtid_domain_id ...)');
+        if (e.kind === 'fatal') e.context.hint = 'the sink user needs SUPER (or BINLOG ADMIN) to set its session server_id and gtid_domain_id';
         throw e;
       }
       ready.add(conn.connection);
       return conn;
     },
   };
+}
+
+/**
+ * Tandem's writes are told apart by their server id and kept in a GTID domain of their own; the
+ * server's own ids must differ, or every application write would look like Tandem's (and be
+ * dropped as an echo), or Tandem's writes would share the application's GTID stream.
+ */
+export function refuseSharedIdentity(tandem: SessionIdentity, server: { serverId: number; gtidDomainId?: number }): void {
+  if (server.serverId === tandem.serverId) {
+    throw fatal(`the server's own server_id is ${server.serverId}, the same as Tandem's (TANDEM_SERVER_ID): every application write would be taken for Tandem's and dropped`, {
+      stage: 'mysql-sink',
+      hint: 'set TANDEM_SERVER_ID to a value that no server and no connector (database.server.id) uses',
+    });
+  }
+  if (server.gtidDomainId !== undefined && server.gtidDomainId === tandem.gtidDomainId) {
+    throw fatal(`the server's gtid_domain_id is ${server.gtidDomainId}, the same as Tandem's (TANDEM_GTID_DOMAIN_ID): Tandem's writes would share the application's GTID stream`, {
+      stage: 'mysql-sink',
+      hint: "set TANDEM_GTID_DOMAIN_ID to a domain no server writes in (MariaDB's rule: one GTID domain per independent writer)",
+    });
+  }
 }

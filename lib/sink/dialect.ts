@@ -44,10 +44,22 @@ export function toSqlValue(value: ColumnValue, column = '?'): SqlValue {
   throw poison(`column ${column}: array values cannot be written to MySQL/MariaDB`);
 }
 
+/**
+ * Who a Tandem session writes as. On MariaDB both stamp every binlog event of Tandem's writes:
+ * the server id is what the origin filter recognises, and the GTID domain keeps Tandem's writes
+ * in a GTID stream of their own (docs/loop-prevention.md, "GTID domain").
+ */
+export interface SessionIdentity {
+  serverId: number;
+  gtidDomainId: number;
+}
+
 export interface Dialect {
   readonly name: 'mariadb' | 'mysql8';
   /** Statements every sink connection runs once, before its first write. */
-  sessionSetup(serverId: number): { sql: string; values: SqlValue[] }[];
+  sessionSetup(identity: SessionIdentity): { sql: string; values: SqlValue[] }[];
+  /** One row: the server's own `server_id` and (MariaDB) `gtid_domain_id`. */
+  serverIdentity(): string;
   /** Guarded multi-row upsert of `rows` rows (columns in `meta.insertColumns` order). */
   upsert(meta: TableMeta, rows: number): string;
   /**
@@ -244,7 +256,7 @@ function deleteGuarded(meta: TableMeta, rows: number): string {
   );
 }
 
-function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombstones' | 'sessionSetup' | 'createTriggers'> {
+function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombstones' | 'sessionSetup' | 'serverIdentity' | 'createTriggers'> {
   return {
     name,
     lockTombstones: (meta, rows) => (keysAsJson(meta) ? tombstoneLockJson(meta) : tombstoneLock(rows, pkOf(meta, boundKey(meta)))),
@@ -270,8 +282,12 @@ function tombstoneValuesRow(meta: TableMeta): string {
 export const mariadbDialect: Dialect = {
   ...common('mariadb'),
   oneTrip: mariadbOneTrip,
-  sessionSetup: (serverId) => [
-    { sql: 'SET SESSION server_id = ?', values: [serverId] },
+  serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id, @@GLOBAL.gtid_domain_id AS gtid_domain_id',
+  sessionSetup: ({ serverId, gtidDomainId }) => [
+    // A domain of its own: MariaDB's @@gtid_binlog_pos keeps one GTID per domain, and Debezium
+    // refuses to resume from a GTID that is not there (one domain shared with the application
+    // makes every connector restart after a Tandem write fail).
+    { sql: 'SET SESSION server_id = ?, SESSION gtid_domain_id = ?', values: [serverId, gtidDomainId] },
     { sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] },
   ],
   upsert(meta, rows) {
@@ -297,7 +313,9 @@ export const mariadbDialect: Dialect = {
 const ROW_ALIAS = 'tandem_new';
 export const mysql8Dialect: Dialect = {
   ...common('mysql8'),
-  // MySQL has no session server_id: origin rests on the no-op backstop (docs/loop-prevention.md §1).
+  serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id',
+  // MySQL has no session server_id nor GTID domain: origin rests on the no-op backstop
+  // (docs/loop-prevention.md §1).
   sessionSetup: () => [{ sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] }],
   upsert(meta, rows) {
     const cols = meta.insertColumns;

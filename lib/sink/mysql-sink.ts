@@ -3,7 +3,7 @@
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { ChangeEvent, DeadLetter, Sink, SinkWriteResult } from '../model';
 import { LocalDateTime } from '../model';
-import { defaultRetryPolicy, fatal, withRetry, type RetryPolicy } from '../errors';
+import { TandemError, fatal } from '../errors';
 import { createLogger, type Logger } from '../observe';
 import { applyDeletes, applyInOneTrip, applyUpserts, SINK_STAGE, type ApplyCounts, type PlannedChunk } from './apply';
 import { Batcher, type Chunk } from './batcher';
@@ -27,12 +27,13 @@ export interface MysqlSinkOptions {
   tables: Record<string, SinkTableOptions>;
   /** Session server_id of every write (TANDEM_SERVER_ID). Default 4100. */
   serverId?: number;
+  /** Session gtid_domain_id of every write on MariaDB (TANDEM_GTID_DOMAIN_ID). Default 4100. */
+  gtidDomainId?: number;
   maxRows?: number;
   lingerMs?: number;
   poolSize?: number;
   /** Tombstones older than this are purged. Default 7 days. */
   tombstoneRetentionMs?: number;
-  retry?: RetryPolicy;
   /** Called with every dead letter as it is found (they are also in write()'s result). */
   onDeadLetter?: (dl: DeadLetter) => void;
   name?: string;
@@ -51,7 +52,6 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const lingerMs = options.lingerMs ?? 20;
   const serverId = options.serverId ?? 4100;
   const retentionMs = options.tombstoneRetentionMs ?? 7 * DAY_MS;
-  const policy = options.retry ?? defaultRetryPolicy;
   const name = options.name ?? 'mysql-sink';
   const log = options.logger ?? createLogger({ component: name });
   if (!options.url && !options.pool) throw fatal('mysqlSink needs `url` or `pool`', { stage: SINK_STAGE });
@@ -64,7 +64,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const ownsPool = !options.pool;
   const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? 2);
   const where = options.url ? redactUrl(options.url) : 'a given pool';
-  const sessions = tandemSessions(pool, serverId);
+  const sessions = tandemSessions(pool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 });
   const metas = new Map<string, Promise<TableMeta>>();
   let lastPurge = 0;
 
@@ -198,14 +198,25 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     }
   }
 
+  // One attempt per flush. A retriable error (deadlock, lost connection, server down) rejects the
+  // writes with kind `retriable`, named after this sink: the caller owns the one retry loop
+  // (the runtime waits with lib/errors withRetry for as long as the database is down).
   const batcher = new Batcher(maxRows, lingerMs, async (chunks) => {
-    const rows = chunks.reduce((n, c) => n + c.events.length, 0);
-    const results = await withRetry(policy, () => flushOnce(chunks), {
-      onRetry: (err, attempt, delayMs) => log.warn('retrying a batch', { rows, attempt, delayMs, error: err.message, target: where }),
-    });
+    let results: SinkWriteResult[];
+    try {
+      results = await flushOnce(chunks);
+    } catch (err) {
+      throw named(err);
+    }
     if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
     return results;
   });
+
+  /** The error as this sink's: its name is the part an operator waits for, its target in the text. */
+  function named(err: unknown): TandemError {
+    const e = toTandemError(err, 'writing a batch');
+    return new TandemError(e.kind, `${name} (${where}): ${e.message}`, { ...e.context, stage: name }, { cause: e.cause ?? err });
+  }
 
   let closed = false;
   return {

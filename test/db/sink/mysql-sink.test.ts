@@ -1,5 +1,4 @@
 import t from 'tap';
-import { testRetryPolicy } from '../../../lib/errors';
 import { installOriginSupport, mysqlSink } from '../../../lib/sink';
 import type { Sink } from '../../../lib/model';
 import { binlogPosition, del, rowEventsSince, rows, testDb, ts, uniqueTable, upsert, type TestDb } from '../fixtures/db';
@@ -24,7 +23,7 @@ async function table(prefix: string, body = 'VARCHAR(100) NOT NULL'): Promise<st
 }
 
 function sinkFor(name: string, extra: Partial<Parameters<typeof mysqlSink>[0]> = {}): Sink {
-  const s = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, retry: testRetryPolicy, lingerMs: 5, tombstoneRetentionMs: CENTURY_MS, ...extra });
+  const s = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, lingerMs: 5, tombstoneRetentionMs: CENTURY_MS, ...extra });
   sinks.push(s);
   return s;
 }
@@ -218,7 +217,6 @@ t.test('composite, temporal, unsigned and binary keys: tombstones match the trig
   const sink = mysqlSink({
     url: db.url,
     tables: { [comp]: { primaryKey: ['room', 'at', 'nick'] }, [bin]: { primaryKey: ['k'] } },
-    retry: testRetryPolicy,
     lingerMs: 1,
     tombstoneRetentionMs: CENTURY_MS,
   });

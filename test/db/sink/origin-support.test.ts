@@ -1,6 +1,5 @@
 import t from 'tap';
 import type { ResultSetHeader } from 'mysql2/promise';
-import { testRetryPolicy } from '../../../lib/errors';
 import type { Sink } from '../../../lib/model';
 import { installOriginSupport, mysqlSink, uninstallOriginSupport } from '../../../lib/sink';
 import { binlogPosition, rowEventsSince, rows, testDb, ts, uniqueTable, upsert, waitFor, type TestDb } from '../fixtures/db';
@@ -20,7 +19,7 @@ async function syncedTable(prefix: string): Promise<{ name: string; sink: Sink }
   const name = uniqueTable(prefix);
   await db.admin.query(`CREATE TABLE chat.${name} (id INT PRIMARY KEY, body VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL)`);
   await installOriginSupport(db.url, [name]);
-  const sink = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, retry: testRetryPolicy, lingerMs: 1, tombstoneRetentionMs: CENTURY_MS });
+  const sink = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, lingerMs: 1, tombstoneRetentionMs: CENTURY_MS });
   sinks.push(sink);
   return { name, sink };
 }

@@ -2,7 +2,6 @@
 // default; INT, VARCHAR(n), DECIMAL(p,s), DATETIME(6)), and refuses other schema changes per
 // record schema as dead letters while the rest of the batch goes on.
 import t from 'tap';
-import { testRetryPolicy } from '../../../lib/errors';
 import { Decimal, type ChangeEvent, type ColumnSchema, type Row, type Sink } from '../../../lib/model';
 import { installOriginSupport, mysqlSink } from '../../../lib/sink';
 import { rows, testDb, ts, uniqueTable, upsert, type TestDb } from '../fixtures/db';
@@ -51,7 +50,7 @@ async function table(prefix: string, extra = ''): Promise<string> {
 }
 
 function sinkFor(name: string): Sink {
-  const s = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, retry: testRetryPolicy, lingerMs: 5, tombstoneRetentionMs: 100 * 365 * 86_400_000 });
+  const s = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, lingerMs: 5, tombstoneRetentionMs: 100 * 365 * 86_400_000 });
   sinks.push(s);
   return s;
 }

@@ -42,5 +42,5 @@ t.test('an abort ends the backoff wait and stops retrying', async (t) => {
   const err = await pending;
   t.equal(calls, 1, 'no attempt after the aborted wait');
   t.equal((err as TandemError).kind, 'fatal');
-  t.match((err as TandemError).message, /stopped while retrying: broker down/);
+  t.match((err as TandemError).message, /stopped while waiting: broker down/);
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { testRetryPolicy, retriable } from '../../../lib/errors';
+import { createLogger } from '../../../lib/observe';
 import { Runtime } from '../../../lib/runtime/runtime';
 import { FakeAudits, FakeConsumer, FakeDeadLetters, FakePipeline, fakeDecoder, quietLogger, record } from './fixtures/fakes';
 
@@ -104,7 +105,8 @@ t.test('retriable sink errors are retried in place, the batch applied once it su
     return original(s, e);
   };
   const rt = make();
-  stopWhenIdle(consumer, rt);
+  // A stop request would cut the wait short: stop once the record is committed.
+  consumer.onIdle = () => consumer.committed()['b.chat.t:0'] === '1' && rt.stop();
   await rt.run();
   t.equal(calls, 3);
   t.same(pipeline.applied['b-to-a'], ['x']);
@@ -193,4 +195,35 @@ t.test('without an audit topic, conflicts are not published anywhere', async (t)
   t.same(audits.published, []);
   t.same(dlq.letters, []);
   t.same(consumer.committed(), { 'a.chat.t:0': '3' });
+});
+
+t.test('a stop request cuts a wait short: that batch stays uncommitted, what finished before it is committed', async (t) => {
+  const { consumer, pipeline } = setup({ batchRows: 2 });
+  for (let i = 0; i < 4; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  const original = pipeline.runBatch.bind(pipeline);
+  let failing = false;
+  pipeline.runBatch = async (s, e) => {
+    if (failing) throw retriable('mysql-b down', { stage: 'mysql-b' });
+    const out = await original(s, e);
+    failing = true; // the database goes away after the first batch
+    return out;
+  };
+  const lines: string[] = [];
+  const rt = new Runtime({
+    consumer,
+    deadLetters: new FakeDeadLetters(),
+    pipeline,
+    decoder: fakeDecoder,
+    logger: createLogger({ json: true, write: (l) => lines.push(l) }),
+    batchRows: 2,
+    retryPolicy: { retries: Infinity, initialMs: 1, maxMs: 5, factor: 2, jitter: 0 },
+  });
+  consumer.onIdle = () => {
+    if (rt.waitingFor().length > 0) rt.stop();
+  };
+  await rt.run();
+  t.same(pipeline.applied['a-to-b'], ['a0', 'a1']);
+  t.same(consumer.committed(), { 'a.chat.t:0': '2' }, 'the first batch is committed, the one cut short is not');
+  const last = JSON.parse(lines[lines.length - 1]) as { msg: string };
+  t.match(last.msg, /stopped cleanly; offsets of 1 partitions committed; 2 records not applied/);
 });

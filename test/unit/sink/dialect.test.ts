@@ -44,7 +44,7 @@ t.test('MariaDB upsert: VALUES(), verdict taken once, version assigned last', as
       `${HASH_IN_MARIA} > MD5(JSON_ARRAY(\`body\`, HEX(\`img\`)))))), VALUES(\`body\`), \`body\`), ` +
       '`img` = IF(@tandem_w, VALUES(`img`), `img`), `updated_at` = IF(@tandem_w, VALUES(`updated_at`), `updated_at`)',
   );
-  t.same(mariadbDialect.sessionSetup(4100)[0], { sql: 'SET SESSION server_id = ?', values: [4100] });
+  t.same(mariadbDialect.sessionSetup({ serverId: 4100, gtidDomainId: 7 })[0], { sql: 'SET SESSION server_id = ?, SESSION gtid_domain_id = ?', values: [4100, 7] });
 });
 
 t.test('MySQL 8 upsert: row alias instead of VALUES(), no session server_id', async (t) => {
@@ -61,7 +61,7 @@ t.test('MySQL 8 upsert: row alias instead of VALUES(), no session server_id', as
       'ON DUPLICATE KEY UPDATE origin = IF(tandem_new.deleted_at > `tandem_tombstones`.deleted_at, tandem_new.origin, `tandem_tombstones`.origin), ' +
       'deleted_at = GREATEST(`tandem_tombstones`.deleted_at, tandem_new.deleted_at)',
   );
-  t.notMatch(mysql8Dialect.sessionSetup(4100).map((s) => s.sql).join(';'), /server_id/);
+  t.notMatch(mysql8Dialect.sessionSetup({ serverId: 4100, gtidDomainId: 7 }).map((s) => s.sql).join(';'), /server_id/);
   const ddl = mysql8Dialect.createTriggers(meta);
   t.equal(ddl.length, 6, 'MySQL has no CREATE OR REPLACE TRIGGER: drop then create');
   t.match(ddl[3], /^CREATE TRIGGER `tandem_msg_bi` BEFORE INSERT ON `msg` FOR EACH ROW BEGIN/);

@@ -1,0 +1,82 @@
+// What Tandem is waiting for right now (a database, the registry, Kafka), said the way an operator
+// wants it: one line when the wait starts, one a minute while it lasts, one when the part is back.
+// Keyed by the part, so many batches waiting for the same database make one story, not many.
+import type { RetryHooks, TandemError } from '../errors';
+import type { Logger } from './logger';
+
+export interface Outage {
+  /** The part waited for, e.g. `mysql-b` or `schema registry`. */
+  what: string;
+  sinceMs: number;
+  attempts: number;
+  lastError: string;
+}
+
+export interface OutagesOptions {
+  log: Logger;
+  /** How often a wait that goes on is logged again. Default one minute. */
+  everyMs?: number;
+  now?: () => number;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+export class Outages {
+  private readonly open = new Map<string, Outage & { loggedMs: number }>();
+  private readonly everyMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: OutagesOptions) {
+    this.everyMs = o.everyMs ?? 60_000;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** A failed attempt to reach `what` (retried). */
+  failed(what: string, error: string, hint?: string): void {
+    const now = this.now();
+    const cur = this.open.get(what);
+    if (!cur) {
+      this.open.set(what, { what, sinceMs: now, attempts: 1, lastError: error, loggedMs: now });
+      this.o.log.warn(`waiting for ${what}: ${error}`, { waitingFor: what, ...(hint ? { hint } : {}), retry: 'with backoff until it answers; offsets are held' });
+      return;
+    }
+    cur.attempts++;
+    cur.lastError = error;
+    if (now - cur.loggedMs >= this.everyMs) {
+      cur.loggedMs = now;
+      this.o.log.warn(`still waiting for ${what} (${formatDuration(now - cur.sinceMs)}, ${cur.attempts} attempts): ${error}`, { waitingFor: what, waitedMs: now - cur.sinceMs });
+    }
+  }
+
+  /** `what` answered again. */
+  recovered(what: string): void {
+    const cur = this.open.get(what);
+    if (!cur) return;
+    this.open.delete(what);
+    const waited = this.now() - cur.sinceMs;
+    this.o.log.info(`${what} is back after ${formatDuration(waited)}; resuming`, { waitingFor: what, waitedMs: waited, attempts: cur.attempts });
+  }
+
+  /** Retry hooks for `withRetry`: the error's own stage names the part, else `fallback`. */
+  hooks(fallback: string, signal?: AbortSignal): RetryHooks {
+    let what = fallback;
+    return {
+      signal,
+      onRetry: (err: TandemError) => {
+        what = err.context.stage ?? fallback;
+        this.failed(what, err.message, err.context.hint);
+      },
+      onRecovered: () => this.recovered(what),
+    };
+  }
+
+  /** What is being waited for now, oldest first. */
+  current(): Outage[] {
+    return [...this.open.values()].map(({ loggedMs: _, ...o }) => o).sort((a, b) => a.sinceMs - b.sinceMs);
+  }
+}
