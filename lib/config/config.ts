@@ -23,6 +23,11 @@ export interface TandemConfig {
   dlqTopic: string;
   /** Where conflict audit records go (TANDEM_AUDIT_TOPIC); unset: no audit output. */
   auditTopic?: string;
+  /**
+   * Kafka Connect's REST API (TANDEM_CONNECT_URL), to watch the source connectors; the local
+   * stack's by default when the brokers are the local stack's too; unset: not watched.
+   */
+  connectUrl?: string;
   /** The session server_id of every Tandem write; the origin filter drops events carrying it. */
   serverId: number;
   /** The session gtid_domain_id of every Tandem write on MariaDB: a GTID stream of Tandem's own. */
@@ -118,6 +123,7 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   lingerMs: { env: 'TANDEM_LINGER_MS', parse: integer(0, 3_600_000, 'an integer of milliseconds >= 0') },
   dlqTopic: { env: 'TANDEM_DLQ_TOPIC', parse: identifier },
   auditTopic: { env: 'TANDEM_AUDIT_TOPIC', parse: optional(identifier) },
+  connectUrl: { env: 'TANDEM_CONNECT_URL', parse: optional(httpUrl) },
   serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
   gtidDomainId: { env: 'TANDEM_GTID_DOMAIN_ID', parse: integer(0, 4_294_967_295, 'a GTID domain id between 0 and 4294967295') },
 };
@@ -139,6 +145,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
 };
 
 export const TOMBSTONE_TABLE = 'tandem_tombstones';
+const LOCAL_CONNECT_URL = 'http://127.0.0.1:8083';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let body: string;
@@ -183,7 +190,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
     throw fatal(`invalid configuration:\n  ${errors.join('\n  ')}`, { stage: 'config', hint: 'fix the settings named above (environment or TANDEM_CONFIG file)' });
   }
   const { dbAUrl, dbBUrl, ...rest } = values as Settings;
-  return { ...rest, databases: [dbAUrl, dbBUrl], tombstoneTable: TOMBSTONE_TABLE };
+  // The local stack's Connect goes with the local stack's brokers (the defaults).
+  const localBrokers = rest.brokers === defaultSettings.TANDEM_BROKERS && !env.TANDEM_BROKERS && !('brokers' in file);
+  const connectUrl = rest.connectUrl ?? (localBrokers && env.TANDEM_CONNECT_URL === undefined ? LOCAL_CONNECT_URL : undefined);
+  return { ...rest, ...(connectUrl ? { connectUrl } : {}), databases: [dbAUrl, dbBUrl], tombstoneTable: TOMBSTONE_TABLE };
 }
 
 /** The database with this id, or a fatal error naming the ones configured. */

@@ -14,8 +14,8 @@ function perSecond(delta: number, ms: number): string {
   return rate >= 100 ? Math.round(rate).toString() : rate.toFixed(1);
 }
 
-/** One line: rates since the previous sample, totals for the rare events, lag per direction. */
-export function formatStatus(prev: StatusSample, cur: StatusSample, lag: LagByDirection): string {
+/** One line: rates since the previous sample, totals for the rare events, lag per direction, then notes. */
+export function formatStatus(prev: StatusSample, cur: StatusSample, lag: LagByDirection, notes: readonly string[] = []): string {
   const ms = cur.atMs - prev.atMs;
   const c = cur.counters;
   const lagText = Object.keys(lag).length
@@ -27,13 +27,16 @@ export function formatStatus(prev: StatusSample, cur: StatusSample, lag: LagByDi
   return (
     `in ${perSecond(c.recordsIn - prev.counters.recordsIn, ms)}/s ` +
     `out ${perSecond(c.recordsOut - prev.counters.recordsOut, ms)}/s | ` +
-    `echoes ${c.echoesSuppressed} conflicts ${c.conflictsResolved} dead ${c.deadLettered} | lag ${lagText}`
+    `echoes ${c.echoesSuppressed} conflicts ${c.conflictsResolved} dead ${c.deadLettered} | lag ${lagText}` +
+    notes.map((n) => ` | ${n}`).join('')
   );
 }
 
 export interface StatusLineOptions {
   sample: () => StatusSample;
   lag: () => LagByDirection;
+  /** Short texts appended to the line: what Tandem waits for, the source connectors' state. */
+  notes?: () => string[];
   /** Terminal: redraw one line in place. Otherwise the caller logs each line. */
   tty: boolean;
   write: (text: string) => void;
@@ -57,7 +60,7 @@ export class StatusLine {
 
   tick(): string {
     const cur = this.options.sample();
-    const line = formatStatus(this.prev, cur, this.options.lag());
+    const line = formatStatus(this.prev, cur, this.options.lag(), this.options.notes?.() ?? []);
     this.prev = cur;
     if (this.options.tty) {
       this.options.write(`\r\x1b[2K${line}`);

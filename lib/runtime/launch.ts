@@ -3,9 +3,11 @@
 // status line, and maps the outcome to an exit code.
 import type { TandemConfig } from '../config';
 import type { DatabaseSinkOptions, TopologyDefinition } from '../dsl';
-import { kindOf, TandemError, fatal } from '../errors';
+import { defaultRetryPolicy, kindOf, TandemError, fatal } from '../errors';
 import type { Sink } from '../model';
-import { Counters, StatusLine, type Logger } from '../observe';
+import { ConnectClient, failureOf } from '../connect';
+import { Counters, Outages, StatusLine, formatDuration, type Logger } from '../observe';
+import { ConnectorWatch } from './connector-watch';
 import { DebeziumDecoder } from '../debezium';
 import { ConfluentSchemaRegistrySource } from '../registry';
 import { installOriginSupport, mysqlSink } from '../sink';
@@ -36,6 +38,11 @@ function databaseOf(config: TandemConfig, dbId: string) {
     });
   }
   return db;
+}
+
+/** The database ids (= Debezium topic prefixes) a source's topics belong to. */
+function prefixesOf(config: TandemConfig, topics: readonly (string | RegExp)[]): string[] {
+  return config.databases.filter((d) => topics.some((t) => (typeof t === 'string' ? t.startsWith(`${d.id}.`) : t.test(`${d.id}.${d.database}.x`)))).map((d) => d.id);
 }
 
 export async function launch(o: LaunchOptions): Promise<number> {
@@ -69,16 +76,36 @@ export async function launch(o: LaunchOptions): Promise<number> {
   }
   const pipeline = new DslPipeline(topology);
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
-  const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'));
-  const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'));
+  const outages = new Outages({ log: log.child('runtime') });
+  const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'), defaultRetryPolicy, outages);
+  const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'), defaultRetryPolicy, outages);
   const audits = config.auditTopic ? deadLetters.auditTo(config.auditTopic) : undefined;
-  const runtime = new Runtime({ consumer, deadLetters, audits, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows });
+  const runtime = new Runtime({ consumer, deadLetters, audits, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows, outages });
 
+  const connectors = config.connectUrl
+    ? new ConnectorWatch({ client: new ConnectClient(config.connectUrl), prefixes: [...new Set(pipeline.sources.flatMap((s) => prefixesOf(config, s.topics)))], log: log.child('connectors') })
+    : undefined;
+  if (connectors) connectors.start();
+  else log.info('TANDEM_CONNECT_URL is not set: the source connectors are not watched');
+  const notes = () => [
+    ...runtime.waitingFor().map((w) => `waiting for ${w.what} ${formatDuration(Date.now() - w.sinceMs)}`),
+    ...(connectors ? [connectors.summary()] : []),
+  ];
   const status = new StatusLine({
     sample: () => ({ counters: counters.snapshot(), atMs: Date.now() }),
     lag: () => runtime.lag(),
+    notes,
     tty: o.tty,
-    write: o.tty ? (text) => process.stderr.write(text) : (text) => log.info('status', { status: text, ...counters.snapshot(), lag: runtime.lag() }),
+    write: o.tty
+      ? (text) => process.stderr.write(text)
+      : (text) =>
+          log.info('status', {
+            status: text,
+            ...counters.snapshot(),
+            lag: runtime.lag(),
+            waitingFor: runtime.waitingFor().map((w) => w.what),
+            ...(connectors ? { connectors: Object.fromEntries(connectors.states().map((c) => [c.name, failureOf(c) ? 'FAILED' : c.state])) } : {}),
+          }),
     intervalMs: o.tty ? 1000 : (o.statusEveryMs ?? 10_000),
   });
   status.start();
@@ -102,6 +129,7 @@ export async function launch(o: LaunchOptions): Promise<number> {
     log.error('stopped on a fatal error', { error: e.message, hint: e.context.hint });
     return 1;
   } finally {
+    connectors?.stop();
     status.stop();
     uninstall();
   }

@@ -35,6 +35,8 @@ export interface ConsumerPort {
   /** Last known high watermark (next offset to be written), for lag; null when unknown. */
   highWatermark(topic: string, partition: number): bigint | null;
   setRebalanceHandler(handler: RebalanceHandler): void;
+  /** An asynchronous commit failed after `commit` returned: these positions must be committed again. */
+  onCommitFailed?(handler: (offsets: readonly CommitOffset[]) => void): void;
   disconnect(): Promise<void>;
 }
 

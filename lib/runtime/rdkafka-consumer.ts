@@ -1,9 +1,9 @@
 // node-rdkafka's KafkaConsumer behind ConsumerPort. Rebalances are handled by hand so that
 // partitions are given up only after their finished records are committed.
-import { KafkaConsumer, type ConsumerTopicConfig, type LibrdKafkaError, type Message, type TopicPartition as RdTopicPartition } from 'node-rdkafka';
+import { KafkaConsumer, type ConsumerTopicConfig, type LibrdKafkaError, type Message, type TopicPartition as RdTopicPartition, type TopicPartitionOffset } from 'node-rdkafka';
 import { TandemError, defaultRetryPolicy, fatal, retriable, withRetry, type RetryPolicy } from '../errors';
 import type { Headers } from '../model';
-import type { Logger } from '../observe';
+import type { Logger, Outages } from '../observe';
 import type { KafkaSettings } from './kafka-config';
 import type { CommitOffset } from './offset-tracker';
 import type { ConsumedRecord, ConsumerPort, RebalanceHandler, TopicPartition } from './ports';
@@ -29,15 +29,21 @@ function keyOf(msg: Message): Buffer | null {
   return typeof msg.key === 'string' ? Buffer.from(msg.key) : msg.key;
 }
 
+/** librdkafka's codes for "the brokers cannot be reached" (transport, all down, name resolution). */
+const UNREACHABLE = new Set([-195, -187, -193, -185]);
+export const KAFKA_PART = 'Kafka';
+
 export class RdkafkaConsumer implements ConsumerPort {
   private handler: RebalanceHandler | undefined;
+  private commitFailed: ((offsets: readonly CommitOffset[]) => void) | undefined;
   private readonly reported = new Set<string>();
   private consumer: KafkaConsumer;
+  private probe: NodeJS.Timeout | undefined;
 
   /** From the configured strategy: rebalanceProtocol() says NONE until the first assignment. */
   private readonly cooperative: boolean;
 
-  private constructor(settings: KafkaSettings, private readonly log: Logger) {
+  private constructor(settings: KafkaSettings, private readonly log: Logger, private readonly outages?: Outages) {
     this.cooperative = String(settings['partition.assignment.strategy'] ?? '').includes('cooperative');
     // node-rdkafka's topic config replaces librdkafka's default one, so topic-level keys set in
     // the global config would be ignored: they go in the topic config.
@@ -46,15 +52,23 @@ export class RdkafkaConsumer implements ConsumerPort {
       {
         ...global,
         rebalance_cb: (err: LibrdKafkaError, assignment: RdTopicPartition[]) => this.rebalance(err, assignment),
-        offset_commit_cb: (err: LibrdKafkaError | undefined) => {
-          if (err) this.log.warn('offset commit failed; the next commit covers it', { error: err.message });
+        offset_commit_cb: (err: LibrdKafkaError | undefined, parts: TopicPartitionOffset[] | undefined) => {
+          if (!err) return;
+          this.log.warn('offset commit failed; it is made again with the next commit', { error: err.message });
+          const failed = (parts ?? []).filter((p) => p.offset >= 0);
+          this.commitFailed?.(failed.map((p) => ({ topic: p.topic, partition: p.partition, offset: BigInt(p.offset) })));
         },
       },
       reset === undefined ? {} : { 'auto.offset.reset': String(reset) as ConsumerTopicConfig['auto.offset.reset'] },
     );
     let lastLogged = 0;
     this.consumer.on('event.error', (err: LibrdKafkaError) => {
-      // Transport errors repeat while a broker is down: one clear line every few seconds.
+      // librdkafka reconnects by itself; while no broker answers, Tandem waits with its offsets held.
+      if (UNREACHABLE.has(err.code) && this.outages) {
+        this.outages.failed(KAFKA_PART, `${err.message} (code ${err.code})`, 'librdkafka reconnects by itself; check that the brokers are up');
+        this.watchForRecovery();
+        return;
+      }
       const now = Date.now();
       if (now - lastLogged > 5000) {
         lastLogged = now;
@@ -64,18 +78,37 @@ export class RdkafkaConsumer implements ConsumerPort {
     this.consumer.setDefaultConsumeTimeout(200);
   }
 
-  /** Connects, retrying with backoff while the broker is unreachable. */
-  static async connect(settings: KafkaSettings, log: Logger, policy: RetryPolicy = defaultRetryPolicy): Promise<RdkafkaConsumer> {
-    const port = new RdkafkaConsumer(settings, log);
+  /** Connects, waiting (with `outages` saying so) for as long as the brokers are unreachable. */
+  static async connect(settings: KafkaSettings, log: Logger, policy: RetryPolicy = defaultRetryPolicy, outages?: Outages): Promise<RdkafkaConsumer> {
+    const port = new RdkafkaConsumer(settings, log, outages);
     await withRetry(
       policy,
       () =>
         new Promise<void>((resolve, reject) => {
           port.consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(classifyKafkaError(err, `connecting to Kafka at ${String(settings['metadata.broker.list'])}`)) : resolve()));
         }),
-      { onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable, retrying', { attempt, delayMs, error: err.message }) },
+      outages ? outages.hooks(KAFKA_PART) : { onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable, retrying', { attempt, delayMs, error: err.message }) },
     );
     return port;
+  }
+
+  /** While Kafka is unreachable, asks for metadata every 2 s: the first answer ends the wait. */
+  private watchForRecovery(): void {
+    if (this.probe) return;
+    this.probe = setInterval(() => {
+      if (!this.consumer.isConnected()) return;
+      this.consumer.getMetadata({ timeout: 2000 }, (err) => {
+        if (err || !this.probe) return;
+        clearInterval(this.probe);
+        this.probe = undefined;
+        this.outages?.recovered(KAFKA_PART);
+      });
+    }, 2000);
+    this.probe.unref();
+  }
+
+  onCommitFailed(handler: (offsets: readonly CommitOffset[]) => void): void {
+    this.commitFailed = handler;
   }
 
   setRebalanceHandler(handler: RebalanceHandler): void {
@@ -167,6 +200,8 @@ export class RdkafkaConsumer implements ConsumerPort {
   }
 
   disconnect(): Promise<void> {
+    if (this.probe) clearInterval(this.probe);
+    this.probe = undefined;
     return new Promise((resolve) => {
       if (!this.consumer.isConnected()) return resolve();
       this.consumer.disconnect(() => resolve());

@@ -4,11 +4,11 @@
 import { Producer, type DeliveryReport, type LibrdKafkaError, type MessageHeader } from 'node-rdkafka';
 import { defaultRetryPolicy, retriable, withRetry, type RetryPolicy } from '../errors';
 import type { ConflictRecord, DeadLetter } from '../model';
-import type { Logger } from '../observe';
+import type { Logger, Outages } from '../observe';
 import { auditMessage } from './audit-message';
 import { deadLetterMessage } from './dead-letter-message';
 import type { KafkaSettings } from './kafka-config';
-import { classifyKafkaError } from './rdkafka-consumer';
+import { KAFKA_PART, classifyKafkaError } from './rdkafka-consumer';
 import type { AuditPort, DeadLetterPort } from './ports';
 
 export class RdkafkaDeadLetters implements DeadLetterPort {
@@ -26,7 +26,7 @@ export class RdkafkaDeadLetters implements DeadLetterPort {
     });
   }
 
-  static async connect(settings: KafkaSettings, topic: string, log: Logger, policy: RetryPolicy = defaultRetryPolicy): Promise<RdkafkaDeadLetters> {
+  static async connect(settings: KafkaSettings, topic: string, log: Logger, policy: RetryPolicy = defaultRetryPolicy, outages?: Outages): Promise<RdkafkaDeadLetters> {
     const producer = new Producer(settings);
     await withRetry(
       policy,
@@ -34,7 +34,7 @@ export class RdkafkaDeadLetters implements DeadLetterPort {
         new Promise<void>((resolve, reject) => {
           producer.connect({ timeout: 10_000 }, (err) => (err ? reject(classifyKafkaError(err, 'connecting the dead-letter producer')) : resolve()));
         }),
-      { onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable (dead-letter producer), retrying', { attempt, delayMs, error: err.message }) },
+      outages ? outages.hooks(KAFKA_PART) : { onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable (dead-letter producer), retrying', { attempt, delayMs, error: err.message }) },
     );
     producer.setPollInterval(50);
     return new RdkafkaDeadLetters(producer, topic);

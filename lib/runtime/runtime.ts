@@ -69,6 +69,8 @@ export class Runtime {
       onAssign: (parts) => this.onAssign(parts),
       onRevoke: (parts) => this.onRevoke(parts),
     });
+    // An asynchronous commit that failed later (Kafka away): the next commit makes it again.
+    o.consumer.onCommitFailed?.((offsets) => this.tracker.uncommit(offsets));
   }
 
   /**

@@ -1,7 +1,9 @@
 // Entry of `make stack-up | stack-down | stack-status`: `tsx lib/stack/cli.ts up|down|status|env`.
 import { clientEnv, loadStackConfig } from './config';
 import { ComponentError } from './component';
-import { freePortEnv, rssKiB, stackDown, stackStatus, stackUp } from './stack';
+import { describeState, isRunning } from '../connect';
+import { connectorFailureHint } from './connect';
+import { connectorStates, freePortEnv, rssKiB, stackDown, stackStatus, stackUp } from './stack';
 
 const usage = `usage: tsx lib/stack/cli.ts <command>
   up                 start (or keep) Kafka, the registry, Connect + connectors, MariaDB a and b
@@ -28,7 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'status': {
-      const lines = await stackStatus(loadStackConfig());
+      const cfg = loadStackConfig();
+      const lines = await stackStatus(cfg);
       let total = 0;
       for (const l of lines) {
         const rss = l.pids.reduce((sum, pid) => sum + rssKiB(pid), 0);
@@ -37,7 +40,13 @@ async function main(argv: string[]): Promise<number> {
         log(`${l.name.padEnd(9)} ${l.up ? 'up  ' : 'down'}  ${l.address}${extra}`);
       }
       if (flags.includes('--rss')) log(`total rss ${(total / 1024).toFixed(0)} MiB`);
-      return lines.every((l) => l.up) ? 0 : 3;
+      // The source connectors: a FAILED one stops a direction without stopping any process.
+      const connect = lines.find((l) => l.name === 'connect');
+      const connectors = connect?.up ? await connectorStates(cfg) : [];
+      for (const c of connectors) log(`connector ${describeState(c)}`);
+      const failed = connectors.filter((c) => !isRunning(c));
+      if (failed.length > 0) log(connectorFailureHint);
+      return lines.every((l) => l.up) && failed.length === 0 && (!connect?.up || connectors.length === 2) ? 0 : 3;
     }
     case 'env': {
       const ports = flags.includes('--free-ports') ? await freePortEnv(process.env) : {};

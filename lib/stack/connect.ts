@@ -2,6 +2,7 @@
 // and the two source connectors (topic prefixes a and b) registered over its REST API.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConnectClient, failureOf, isRunning } from '../connect';
 import type { Component } from './component';
 import { ComponentError } from './component';
 import type { StackConfig } from './config';
@@ -32,18 +33,6 @@ export function workerProperties(cfg: StackConfig, art: StackArtifacts): string 
   ].join('\n');
 }
 
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as unknown;
-}
-
-function pluginClasses(body: unknown): string[] {
-  if (!Array.isArray(body)) return [];
-  return body.flatMap((p: unknown) => (typeof p === 'object' && p !== null && 'class' in p && typeof p.class === 'string' ? [p.class] : []));
-}
-
 export function connectComponent(cfg: StackConfig, art: StackArtifacts): Component {
   const base = `http://${cfg.host}:${cfg.ports.connect}`;
   return javaService(cfg, {
@@ -55,7 +44,7 @@ export function connectComponent(cfg: StackConfig, art: StackArtifacts): Compone
     prepare: (dir) => writeFileSync(join(dir, 'worker.properties'), workerProperties(cfg, art)),
     args: (dir) => ['-cp', `${art.kafkaLib}/*`, 'org.apache.kafka.connect.cli.ConnectDistributed', join(dir, 'worker.properties')],
     probe: async () => {
-      const classes = pluginClasses(await getJson(`${base}/connector-plugins`));
+      const classes = await new ConnectClient(base, 5000).pluginClasses();
       return requiredPlugins.every((c) => classes.includes(c));
     },
   });
@@ -92,6 +81,8 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     'include.schema.changes': 'true',
     'schema.history.internal.kafka.bootstrap.servers': `${cfg.host}:${cfg.ports.kafka}`,
     'schema.history.internal.kafka.topic': `schemahistory.${db}`,
+    // After the database restarts, the binlog reader reconnects within 2 s instead of the 60 s default.
+    'connect.keep.alive.interval.ms': '2000',
     'decimal.handling.mode': 'precise',
     'time.precision.mode': 'adaptive_time_microseconds',
     'bigint.unsigned.handling.mode': 'precise',
@@ -103,38 +94,43 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
   };
 }
 
-interface ConnectorStatus {
-  connector?: { state?: string; trace?: string };
-  tasks?: Array<{ id?: number; state?: string; trace?: string }>;
-}
+export const sourceConnectorName = (db: 'a' | 'b') => `tandem-source-${db}`;
 
-/** PUTs the source connector for `db` (create or update) and waits until it and its task run. */
+/**
+ * PUTs the source connector for `db` (create or update), restarts it if it is FAILED, and waits
+ * until it and its task run. A connector that fails again is an error naming its cause.
+ */
 export async function registerSourceConnector(cfg: StackConfig, db: 'a' | 'b', logFile: string, timeoutMs = 90_000): Promise<string> {
-  const name = `tandem-source-${db}`;
-  const base = `http://${cfg.host}:${cfg.ports.connect}`;
+  const name = sourceConnectorName(db);
+  const client = new ConnectClient(`http://${cfg.host}:${cfg.ports.connect}`, 30_000);
   const component = `connector ${name}`;
-  const res = await fetch(`${base}/connectors/${name}/config`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(sourceConnectorConfig(cfg, db)),
-    signal: AbortSignal.timeout(30_000),
-  });
-  if (!res.ok) throw new ComponentError(component, `PUT ${base}/connectors/${name}/config: HTTP ${res.status} ${(await res.text()).slice(0, 800)}`, logFile);
-  await res.arrayBuffer().catch(() => undefined);
+  try {
+    await client.put(name, sourceConnectorConfig(cfg, db));
+    // A PUT of an unchanged config restarts nothing: a task that FAILED earlier stays FAILED.
+    // (A connector just created has no status yet: 404.)
+    const st = await client.status(name).catch(() => undefined);
+    if (st && failureOf(st) !== undefined) await client.restart(name, true);
+  } catch (err) {
+    throw new ComponentError(component, err instanceof Error ? err.message : String(err), logFile);
+  }
   let failure: string | undefined;
   try {
     await waitFor(
       `${name} and its task to be RUNNING`,
       async () => {
-        const st = (await getJson(`${base}/connectors/${name}/status`)) as ConnectorStatus;
-        const failed = [st.connector, ...(st.tasks ?? [])].find((s) => s?.state === 'FAILED');
-        if (failed) failure = `it is FAILED: ${(failed.trace ?? '').split('\n').slice(0, 8).join('\n')}`;
-        return st.connector?.state === 'RUNNING' && (st.tasks ?? []).length > 0 && (st.tasks ?? []).every((t) => t.state === 'RUNNING');
+        const st = await client.status(name);
+        const why = failureOf(st);
+        if (why !== undefined) failure = `it is FAILED: ${why}`;
+        return isRunning(st);
       },
       { timeoutMs, intervalMs: 500, abort: () => failure },
     );
   } catch (err) {
-    throw new ComponentError(component, err instanceof Error ? err.message : String(err), logFile);
+    throw new ComponentError(component, `${err instanceof Error ? err.message : String(err)}\n  ${connectorFailureHint}`, logFile);
   }
   return name;
 }
+
+/** What to do about a source connector that keeps failing (also logged by `tandem run`). */
+export const connectorFailureHint =
+  "what to do: read the connector's error above and docs/runtime.md (\"A source connector failed\"); after fixing the cause, `make stack-up` restarts it";

@@ -2,7 +2,7 @@
 // what `tsx lib/stack/cli.ts up|down|status|env` uses, for scripts, benches and tests.
 export { loadStackConfig, clientEnv, portVars, type StackConfig, type StackPorts } from './config';
 export { loadVersions, type StackVersions } from './versions';
-export { stackUp, stackDown, stackStatus, stackComponents, freePortEnv, rssKiB, restartComponent, ensureConnectorsRunning, type StatusLine, type StackComponents, type ComponentName } from './stack';
+export { stackUp, stackDown, stackStatus, stackComponents, freePortEnv, rssKiB, restartComponent, ensureConnectorsRunning, connectorStates, type StatusLine, type StackComponents, type ComponentName } from './stack';
 export { ComponentError, type Component } from './component';
 export { ensureArtifacts, type StackArtifacts } from './fetch';
 export { sourceConnectorConfig, registerSourceConnector } from './connect';

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { ComponentError, type Component } from './component';
 import { clientEnv, portVars, type StackConfig, type StackPorts } from './config';
-import { registerSourceConnector, connectComponent } from './connect';
+import { ConnectClient, type ConnectorState } from '../connect';
+import { registerSourceConnector, connectComponent, sourceConnectorName } from './connect';
 import { dbComponent } from './databases';
 import { artifactDirs, ensureArtifacts, type StackArtifacts } from './fetch';
 import { kafkaComponent } from './kafka';
@@ -135,29 +136,36 @@ export async function freePortEnv(base: NodeJS.ProcessEnv): Promise<Record<strin
 export type ComponentName = 'db-a' | 'db-b' | 'kafka' | 'registry' | 'connect';
 
 /**
- * Stops one component of this stack (by PID, as `down` does) and starts it again, then makes sure
- * both source connectors run (a failed task is restarted): the fault the convergence soak injects.
- * `kill: true` sends SIGKILL instead of a graceful stop.
+ * Stops one component of this stack (by PID, as `down` does; `kill: true` sends SIGKILL instead of
+ * a graceful stop), keeps it down for `downMs`, and starts it again. Connectors are NOT restarted
+ * here: whether they come back by themselves is what a fault test looks at. Resolves with how long
+ * the component was down.
  */
-export async function restartComponent(cfg: StackConfig, name: ComponentName, log: Log, o: { kill?: boolean } = {}): Promise<void> {
+export async function restartComponent(cfg: StackConfig, name: ComponentName, log: Log, o: { kill?: boolean; downMs?: number } = {}): Promise<number> {
   const s = stackComponents(cfg);
   const c = s.all.find((x) => x.name === name);
   if (!c) throw new Error(`no stack component ${name} (one of ${s.all.map((x) => x.name).join(', ')})`);
+  const t0 = Date.now();
   if (o.kill) for (const pid of c.pids()) process.kill(pid, 'SIGKILL');
-  log(`  ${name.padEnd(9)} ${await c.down()}`);
+  log(`  ${name.padEnd(9)} ${o.kill ? 'SIGKILLed, ' : ''}${await c.down()}`);
+  if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
   await c.up();
-  log(`  ${name.padEnd(9)} up again`);
-  await ensureConnectorsRunning(cfg, c.logFile);
+  const downFor = Date.now() - t0;
+  log(`  ${name.padEnd(9)} up again (down ${(downFor / 1000).toFixed(1)}s)`);
+  return downFor;
 }
 
 /** Restarts failed source connectors or tasks and waits until both run. */
 export async function ensureConnectorsRunning(cfg: StackConfig, logFile: string): Promise<void> {
-  const base = `http://${cfg.host}:${cfg.ports.connect}`;
-  for (const db of ['a', 'b'] as const) {
-    const name = `tandem-source-${db}`;
-    await fetch(`${base}/connectors/${name}/restart?includeTasks=true&onlyFailed=true`, { method: 'POST', signal: AbortSignal.timeout(30_000) })
-      .then((r) => r.arrayBuffer())
-      .catch(() => undefined);
-    await registerSourceConnector(cfg, db, logFile, 180_000);
+  for (const db of ['a', 'b'] as const) await registerSourceConnector(cfg, db, logFile, 180_000);
+}
+
+/** The source connectors' states (empty when Connect does not answer). */
+export async function connectorStates(cfg: StackConfig): Promise<ConnectorState[]> {
+  const names = new Set([sourceConnectorName('a'), sourceConnectorName('b')]);
+  try {
+    return (await new ConnectClient(`http://${cfg.host}:${cfg.ports.connect}`, 5000).connectors()).filter((c) => names.has(c.name));
+  } catch {
+    return [];
   }
 }

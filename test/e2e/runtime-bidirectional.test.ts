@@ -2,9 +2,10 @@
 // addresses): live sync both ways, LWW on concurrent updates, and no loss after a SIGKILL.
 import t from 'tap';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor, type RuntimeProcess } from './fixtures/runtime';
+import { groupPositions } from './fixtures/kafka';
+import { brokers, one, runtimeEnv, startRuntime, stopRuntime, urlA, urlB, waitFor, type RuntimeProcess } from './fixtures/runtime';
 
-const env = runtimeEnv();
+const env = runtimeEnv({ TANDEM_STATUS_EVERY_MS: '500' });
 const start = (): RuntimeProcess => startRuntime(env);
 const stop = stopRuntime;
 
@@ -65,8 +66,23 @@ t.test('bidirectional topology as a child process', async (t) => {
     t.equal(String(sb?.h), String(sa?.h), 'same content on both sides');
   });
 
-  await t.test('graceful stop on SIGTERM exits 0', async (t) => {
+  await t.test('graceful stop on SIGTERM: commits before disconnecting, says so only when it did, exits 0', async (t) => {
     await waitFor('the runtime to be running', () => child.running);
+    // Caught up and quiet (the echoes of its own writes consumed too), so every record is finished.
+    let quietSince = Date.now();
+    await waitFor('no lag for 3 s', () => {
+      const last = [...child.logs].reverse().find((l) => l.msg === 'status');
+      const lag = last?.lag as Record<string, number> | undefined;
+      if (!lag || Object.values(lag).some((n) => n > 0)) quietSince = Date.now();
+      return Date.now() - quietSince > 3000;
+    }, 120_000);
     t.equal(await stop(child, 'SIGTERM'), 0);
+    const said = child.logs.map((l) => String(l.msg));
+    t.notOk(said.some((m) => /commit.*failed/.test(m)), `no failed commit on the way out (${said.filter((m) => /commit/.test(m)).join(' / ')})`);
+    t.match(said[said.length - 1], /^stopped cleanly; offsets of \d+ partitions committed$/);
+    const owned = (topic: string, partition: number) => child.owned.has(`${topic}[${partition}]`);
+    const positions = (await groupPositions(brokers, String(env.TANDEM_GROUP_ID), (topic) => [...child.owned].some((p) => p.startsWith(`${topic}[`)))).filter((p) => owned(p.topic, p.partition));
+    t.ok(positions.length > 0, 'the group owned partitions');
+    t.same(positions.filter((p) => p.committed !== p.end), [], 'every owned partition is committed up to its end');
   });
 });

@@ -1,0 +1,92 @@
+// Watches the Debezium source connectors that feed the topology (those whose topic.prefix is one
+// of its databases) through Kafka Connect's REST API: a FAILED connector stops one direction
+// without stopping any process, so Tandem says so, loudly and with what to do, and shows it in
+// its status line until it runs again.
+import { describeState, failureOf, isRunning, type ConnectClient, type ConnectorState } from '../connect';
+import type { Logger } from '../observe';
+
+export interface ConnectorWatchOptions {
+  client: ConnectClient;
+  /** Database ids = Debezium topic prefixes whose connectors matter. */
+  prefixes: readonly string[];
+  log: Logger;
+  everyMs?: number;
+}
+
+export function restartHint(baseUrl: string, name: string): string {
+  return (
+    `fix the cause named in the error, then restart it: curl -X POST '${baseUrl}/connectors/${name}/restart?includeTasks=true&onlyFailed=true' ` +
+    '(the local stack: make stack-up); see docs/runtime.md "A source connector failed"'
+  );
+}
+
+export class ConnectorWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private last = new Map<string, ConnectorState>();
+  private reported = new Map<string, string>();
+  private unreachable: string | undefined;
+
+  constructor(private readonly o: ConnectorWatchOptions) {}
+
+  start(): void {
+    void this.check();
+    this.timer = setInterval(() => void this.check(), this.o.everyMs ?? 5000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Last seen state of each watched connector. */
+  states(): ConnectorState[] {
+    return [...this.last.values()];
+  }
+
+  /** `a=RUNNING b=FAILED`, or a word on why nothing is known. */
+  summary(): string {
+    if (this.unreachable) return 'connectors ?';
+    const byPrefix = this.o.prefixes.map((p) => {
+      const c = [...this.last.values()].find((x) => x.topicPrefix === p);
+      return `${p}=${c ? (isRunning(c) ? 'RUNNING' : failureOf(c) ? 'FAILED' : c.state) : 'none'}`;
+    });
+    return `connectors ${byPrefix.join(' ')}`;
+  }
+
+  async check(): Promise<void> {
+    let all: ConnectorState[];
+    try {
+      all = await this.o.client.connectors();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      if (this.unreachable === undefined) this.o.log.warn(`cannot read the source connectors' state from Kafka Connect at ${this.o.client.baseUrl}: ${why}`, { hint: 'is Kafka Connect up? TANDEM_CONNECT_URL names it' });
+      this.unreachable = why;
+      return;
+    }
+    if (this.unreachable !== undefined) this.o.log.info(`Kafka Connect at ${this.o.client.baseUrl} answers again`);
+    this.unreachable = undefined;
+    const watched = all.filter((c) => c.topicPrefix !== undefined && this.o.prefixes.includes(c.topicPrefix));
+    for (const p of this.o.prefixes) {
+      if (!watched.some((c) => c.topicPrefix === p) && this.reported.get(`none:${p}`) === undefined) {
+        this.reported.set(`none:${p}`, 'none');
+        this.o.log.warn(`no connector of Kafka Connect at ${this.o.client.baseUrl} writes the topics of database ${p} (topic.prefix=${p}); nothing from ${p} will arrive`);
+      }
+    }
+    this.last = new Map(watched.map((c) => [c.name, c]));
+    for (const c of watched) {
+      const failure = failureOf(c);
+      const was = this.reported.get(c.name);
+      if (failure !== undefined && was !== failure) {
+        this.reported.set(c.name, failure);
+        this.o.log.error(`source connector ${describeState(c)}; changes of database ${c.topicPrefix} do not reach Kafka until it runs again`, {
+          connector: c.name,
+          hint: restartHint(this.o.client.baseUrl, c.name),
+        });
+      } else if (failure === undefined && was !== undefined && isRunning(c)) {
+        this.reported.delete(c.name);
+        this.o.log.info(`source connector ${c.name} is RUNNING again`, { connector: c.name });
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import t from 'tap';
+import { describeState, failureOf, isRunning, stateFrom, type ConnectClient, type ConnectorState } from '../../../lib/connect';
+import { createLogger } from '../../../lib/observe';
+import { ConnectorWatch } from '../../../lib/runtime/connector-watch';
+
+const trace = [
+  'org.apache.kafka.connect.errors.ConnectException: An exception occurred in the change event producer.',
+  '\tat io.debezium.pipeline.ErrorHandler.setProducerThrowable(ErrorHandler.java:67)',
+  'Caused by: io.debezium.DebeziumException: The connector is trying to read change stream starting at X, but this is no longer available on the server.',
+  '\tat io.debezium.connector.common.BaseSourceTask.validateSchemaHistory(BaseSourceTask.java:160)',
+].join('\n');
+
+t.test('Connect status bodies: RUNNING needs every task running; a FAILED task names its root cause', async (t) => {
+  const running = stateFrom('tandem-source-a', { connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'RUNNING' }] }, { 'topic.prefix': 'a' });
+  t.ok(isRunning(running));
+  t.equal(running.topicPrefix, 'a');
+  t.equal(failureOf(running), undefined);
+  const failed = stateFrom('tandem-source-b', { connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'FAILED', trace }] });
+  t.notOk(isRunning(failed), 'a connector RUNNING with a FAILED task is not running');
+  t.equal(failureOf(failed), 'io.debezium.DebeziumException: The connector is trying to read change stream starting at X, but this is no longer available on the server.');
+  t.equal(describeState(failed), `tandem-source-b RUNNING (task 0 FAILED): ${failureOf(failed)}`);
+  t.notOk(isRunning(stateFrom('x', { connector: { state: 'RUNNING' }, tasks: [] })), 'no task is not running');
+  const long = stateFrom('x', { connector: { state: 'FAILED', trace: `E: ${'x'.repeat(2000)} end` } });
+  t.ok((failureOf(long) ?? '').length < 400, 'long messages are shortened');
+  t.match(failureOf(long), /end$/);
+});
+
+class FakeConnect {
+  states: ConnectorState[] = [];
+  down = false;
+  readonly baseUrl = 'http://connect:8083';
+  async connectors(): Promise<ConnectorState[]> {
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    return this.states;
+  }
+}
+
+t.test('the watch says once when a connector fails, with what to do, and once when it runs again', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const client = new FakeConnect();
+  const watch = new ConnectorWatch({ client: client as unknown as ConnectClient, prefixes: ['a', 'b'], log: createLogger({ json: true, write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) }) });
+  const ok = (name: string, prefix: string) => stateFrom(name, { connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'RUNNING' }] }, { 'topic.prefix': prefix });
+  const other = stateFrom('unrelated', { connector: { state: 'FAILED', trace: 'boom' } }, { 'topic.prefix': 'z' });
+  client.states = [ok('src-a', 'a'), ok('src-b', 'b'), other];
+  await watch.check();
+  t.equal(watch.summary(), 'connectors a=RUNNING b=RUNNING');
+  t.same(lines, [], 'nothing to say while both run; connectors of other databases are not watched');
+  client.states = [ok('src-a', 'a'), stateFrom('src-b', { connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'FAILED', trace }] }, { 'topic.prefix': 'b' })];
+  await watch.check();
+  await watch.check();
+  t.equal(watch.summary(), 'connectors a=RUNNING b=FAILED');
+  const errors = lines.filter((l) => l.level === 'error');
+  t.equal(errors.length, 1, 'said once');
+  t.match(errors[0].msg, /source connector src-b RUNNING \(task 0 FAILED\): .*no longer available.*changes of database b do not reach Kafka/);
+  t.match(errors[0].hint, /curl -X POST 'http:\/\/connect:8083\/connectors\/src-b\/restart\?includeTasks=true&onlyFailed=true'/);
+  client.states = [ok('src-a', 'a'), ok('src-b', 'b')];
+  await watch.check();
+  t.match(lines[lines.length - 1].msg, /source connector src-b is RUNNING again/);
+  client.down = true;
+  await watch.check();
+  await watch.check();
+  t.equal(watch.summary(), 'connectors ?');
+  t.equal(lines.filter((l) => /cannot read the source connectors/.test(String(l.msg))).length, 1, 'Connect unreachable is said once');
+  client.down = false;
+  client.states = [ok('src-a', 'a')];
+  await watch.check();
+  t.match(lines.map((l) => l.msg).join('\n'), /answers again[\s\S]*no connector of Kafka Connect at http:\/\/connect:8083 writes the topics of database b/);
+});
