@@ -62,13 +62,13 @@ export class Outages {
     this.o.log.info(`${what} is back after ${formatDuration(waited)}; resuming`, { waitingFor: what, waitedMs: waited, attempts: cur.attempts });
   }
 
-  /** Retry hooks for `withRetry`: the error's own stage names the part, else `fallback`. */
-  hooks(fallback: string, signal?: AbortSignal): RetryHooks {
-    let what = fallback;
+  /** Retry hooks for `withRetry`; `part` names what is waited for (or picks it from the error). */
+  hooks(part: string | ((err: TandemError) => string), signal?: AbortSignal): RetryHooks {
+    let what = typeof part === 'string' ? part : '';
     return {
       signal,
       onRetry: (err: TandemError) => {
-        what = err.context.stage ?? fallback;
+        what = typeof part === 'string' ? part : part(err);
         this.failed(what, err.message, err.context.hint);
       },
       onRecovered: () => this.recovered(what),

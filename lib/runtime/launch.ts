@@ -3,7 +3,7 @@
 // status line, and maps the outcome to an exit code.
 import type { TandemConfig } from '../config';
 import type { DatabaseSinkOptions, TopologyDefinition } from '../dsl';
-import { defaultRetryPolicy, kindOf, TandemError, fatal } from '../errors';
+import { defaultRetryPolicy, kindOf, TandemError, fatal, withRetry } from '../errors';
 import type { Sink } from '../model';
 import { ConnectClient, failureOf } from '../connect';
 import { Counters, Outages, StatusLine, formatDuration, type Logger } from '../observe';
@@ -68,15 +68,16 @@ export async function launch(o: LaunchOptions): Promise<number> {
       return sink;
     },
   });
-  // Loop prevention needs triggers and the tombstone table in every database Tandem writes to.
+  // Loop prevention needs triggers and the tombstone table in every database Tandem writes to. A
+  // database that is down at start is waited for, like one that goes down later.
+  const outages = new Outages({ log: log.child('runtime') });
   for (const dbId of used.keys()) {
     const db = databaseOf(config, dbId);
-    await installOriginSupport(db.url, config.tables.map((t) => t.name));
+    await withRetry(defaultRetryPolicy, () => installOriginSupport(db.url, config.tables.map((t) => t.name)), outages.hooks(`mysql-${dbId}`));
     log.info('origin support installed', { database: dbId });
   }
   const pipeline = new DslPipeline(topology);
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
-  const outages = new Outages({ log: log.child('runtime') });
   const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'), defaultRetryPolicy, outages);
   const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'), defaultRetryPolicy, outages);
   const audits = config.auditTopic ? deadLetters.auditTo(config.auditTopic) : undefined;

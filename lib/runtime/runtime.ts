@@ -242,11 +242,12 @@ export class Runtime {
   }
 
   private apply(source: string, events: ChangeEvent[]) {
-    return withRetry(this.policy, () => this.o.pipeline.runBatch(source, events), this.retryHooks(`sink of ${source}`));
+    // The sink names itself in its errors (mysql-b): that is the part waited for.
+    return withRetry(this.policy, () => this.o.pipeline.runBatch(source, events), this.retryHooks((err) => err.context.stage ?? `sink of ${source}`));
   }
 
   /** The one way the runtime waits for a part that is down (logged by `Outages`). */
-  private retryHooks(what: string) {
+  private retryHooks(what: string | ((err: TandemError) => string)) {
     return this.outages.hooks(what, this.abort.signal);
   }
 

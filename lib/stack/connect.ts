@@ -28,6 +28,10 @@ export function workerProperties(cfg: StackConfig, art: StackArtifacts): string 
     'offset.storage.replication.factor=1',
     'status.storage.replication.factor=1',
     'offset.flush.interval.ms=1000',
+    // The connectors' producers wait out a Kafka outage instead of failing the task after the
+    // defaults (2 min delivery timeout, 1 min blocked send): the change stream resumes by itself.
+    'producer.delivery.timeout.ms=2147483647',
+    'producer.max.block.ms=2147483647',
     `plugin.path=${art.pluginPath}`,
     '',
   ].join('\n');

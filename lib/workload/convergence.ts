@@ -2,9 +2,10 @@
 // at once while faults are injected, stop the writers, wait until verify finds the databases
 // identical (the settle time), then read from Kafka how many changes crossed and that none looped.
 import { defaultSettings } from '../config';
-import { findRecord, type StackConfig } from '../stack';
+import { ensureConnectorsRunning, findRecord, stackComponents, type StackConfig } from '../stack';
 import { checkTombstones, waitUntilConverged, type TombstoneCheck, type VerifyReport } from '../verify';
 import { countCrossings, recordsBetween, topicOffsets, type Crossings, type Offsets } from './crossings';
+import { checkAfterFault, faultCheckOk, type FaultCheck } from './fault-check';
 import { poisonKey, type Fault, type FaultContext } from './faults';
 import { formatWorkload, runWorkload, seedWorkload, type WorkloadStats } from './runner';
 import { TopologyProcess } from './topology-process';
@@ -12,7 +13,10 @@ import type { CounterSnapshot } from '../observe';
 
 export interface ConvergenceOptions {
   seed: number;
-  operations: number;
+  /** Stop the writers after this many operations; or, with `untilFaultsDone`, once every fault was checked. */
+  operations?: number;
+  /** The writers go on until every fault was injected and checked, then `tailMs` more. */
+  untilFaultsDone?: { firstAtMs: number; gapMs: number; tailMs: number };
   ratePerS: number;
   writers?: number;
   faults: Fault[];
@@ -43,8 +47,13 @@ export interface FaultResult {
   name: string;
   /** Milliseconds after the writers started. */
   atMs: number;
+  /** Injected, every part RUNNING again and rows crossed both ways afterwards. */
   ok: boolean;
   note: string;
+  /** How long the part was down (faults that take one down). */
+  downMs?: number;
+  /** The check after it (absent when the injection itself failed). */
+  check?: FaultCheck;
 }
 
 export interface ConvergenceResult {
@@ -125,25 +134,55 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
 
     const ctx: FaultContext = { runtime, stack: o.stack, brokers: o.env.brokers, dbA: o.env.dbA, dbB: o.env.dbB, seed: o.seed, log };
     const t0 = Date.now();
-    const expectedMs = (o.operations / o.ratePerS) * 1000;
     const faults: FaultResult[] = [];
-    const injecting = (async () => {
+    const stopWriters = new AbortController();
+    const dueAt = (i: number): number => {
+      // One after the other: the first after firstAtMs, each next gapMs after the previous one's check.
+      if (o.untilFaultsDone) return i === 0 ? t0 + o.untilFaultsDone.firstAtMs : Date.now() + o.untilFaultsDone.gapMs;
+      const expectedMs = ((o.operations ?? 0) / o.ratePerS) * 1000;
       // Spread over the middle of the run, one after the other.
+      return t0 + (expectedMs * (i + 1)) / (o.faults.length + 1);
+    };
+    const injecting = (async () => {
       for (let i = 0; i < o.faults.length; i++) {
-        const due = t0 + (expectedMs * (i + 1)) / (o.faults.length + 1);
+        const due = dueAt(i);
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
         const f = o.faults[i];
         const atMs = Date.now() - t0;
+        let result: FaultResult;
         try {
-          const note = await f.inject(ctx);
-          faults.push({ name: f.name, atMs, ok: true, note });
+          const injected = await f.inject(ctx);
+          // The pipeline must come back by itself: parts RUNNING, rows crossing both ways.
+          const check = await checkAfterFault({ stack: o.stack, dbA: o.env.dbA, dbB: o.env.dbB, timeoutMs: 240_000 });
+          result = { name: f.name, atMs, ok: faultCheckOk(check), note: injected.note, downMs: injected.downMs, check };
+          if (!check.allRunning) {
+            // Recorded as not ok; the connectors are restarted so the rest of the run still means something.
+            await ensureConnectorsRunning(o.stack, stackComponents(o.stack).connect.logFile).catch((err: unknown) => log(`restarting the connectors failed: ${String(err)}`));
+          }
         } catch (err) {
-          faults.push({ name: f.name, atMs, ok: false, note: err instanceof Error ? err.message : String(err) });
+          result = { name: f.name, atMs, ok: false, note: err instanceof Error ? err.message : String(err) };
         }
-        log(`fault ${f.name} at ${(atMs / 1000).toFixed(1)}s: ${faults[faults.length - 1].note}`);
+        faults.push(result);
+        const c = result.check;
+        log(
+          `fault ${f.name} at ${(atMs / 1000).toFixed(1)}s: ${result.note}` +
+            (result.downMs !== undefined ? `; down ${(result.downMs / 1000).toFixed(1)}s` : '') +
+            (c ? `; all running ${c.allRunning ? 'yes' : `NO (${c.parts})`}; rows crossed a->b ${c.crossedAToB ? 'yes' : 'NO'}, b->a ${c.crossedBToA ? 'yes' : 'NO'}` : ''),
+        );
+      }
+      if (o.untilFaultsDone) {
+        await new Promise((r) => setTimeout(r, o.untilFaultsDone?.tailMs ?? 0));
+        stopWriters.abort();
       }
     })();
-    const workload = await runWorkload({ a: o.env.dbA, b: o.env.dbB, seed: o.seed, operations: o.operations, ratePerS: o.ratePerS, writers: o.writers });
+    const workload = await runWorkload({
+      a: o.env.dbA,
+      b: o.env.dbB,
+      seed: o.seed,
+      ...(o.untilFaultsDone ? { durationMs: 24 * 3_600_000, signal: stopWriters.signal } : { operations: o.operations }),
+      ratePerS: o.ratePerS,
+      writers: o.writers,
+    });
     const stoppedAt = Date.now();
     log(formatWorkload(workload));
     await injecting;

@@ -15,26 +15,45 @@ export interface FaultContext {
   log: (line: string) => void;
 }
 
+/** What a fault did: a one-line note, and how long the part was down when it took one down. */
+export interface Injected {
+  note: string;
+  downMs?: number;
+}
+
 export interface Fault {
   name: string;
-  inject(ctx: FaultContext): Promise<string>;
+  inject(ctx: FaultContext): Promise<Injected>;
 }
 
 export const sigkillTopology: Fault = {
   name: 'sigkill-topology',
   async inject(ctx) {
     await ctx.runtime.killAndRestart();
-    return 'runtime SIGKILLed and started again';
+    return { note: 'runtime SIGKILLed and started again' };
   },
 };
 
-export function restart(component: ComponentName): Fault {
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/** A stack component stopped (SIGTERM, or SIGKILL with `kill`) and started again at once. */
+export function restart(component: ComponentName, o: { kill?: boolean } = {}): Fault {
   return {
-    name: `restart-${component}`,
+    name: `${o.kill ? 'kill' : 'restart'}-${component}`,
     async inject(ctx) {
-      const t0 = Date.now();
-      await restartComponent(ctx.stack, component, ctx.log);
-      return `${component} stopped and started again in ${((Date.now() - t0) / 1000).toFixed(1)}s`;
+      const downMs = await restartComponent(ctx.stack, component, ctx.log, o);
+      return { note: `${component} ${o.kill ? 'SIGKILLed' : 'stopped'} and started again`, downMs };
+    },
+  };
+}
+
+/** A stack component down for `ms` (longer than any retry budget) while the writers go on. */
+export function outage(component: ComponentName, ms: number): Fault {
+  return {
+    name: `outage-${component}-${Math.round(ms / 1000)}s`,
+    async inject(ctx) {
+      const downMs = await restartComponent(ctx.stack, component, ctx.log, { downMs: ms });
+      return { note: `${component} down for ${seconds(ms)} while the writers went on`, downMs };
     },
   };
 }
@@ -60,7 +79,7 @@ export const poisonRecord: Fault = {
     } finally {
       await new Promise<void>((res) => producer.disconnect(() => res()));
     }
-    return `garbage record with key ${poisonKey(ctx.seed)} produced to ${poisonTopic}`;
+    return { note: `garbage record with key ${poisonKey(ctx.seed)} produced to ${poisonTopic}` };
   },
 };
 
@@ -76,10 +95,10 @@ export const addColumnOnA: Fault = {
     } finally {
       await conn.end();
     }
-    return `messages.${addedColumn} INT NOT NULL DEFAULT 7 added on a`;
+    return { note: `messages.${addedColumn} INT NOT NULL DEFAULT 7 added on a` };
   },
 };
 
 export const faultsByName: Record<string, Fault> = Object.fromEntries(
-  [sigkillTopology, poisonRecord, addColumnOnA, restart('db-a'), restart('db-b'), restart('connect'), restart('kafka')].map((f) => [f.name, f]),
+  [sigkillTopology, poisonRecord, addColumnOnA, restart('db-a'), restart('db-b'), restart('connect'), restart('connect', { kill: true }), restart('kafka'), restart('registry')].map((f) => [f.name, f]),
 );

@@ -233,3 +233,19 @@ t.test('composite, temporal, unsigned and binary keys: tombstones match the trig
   const [c] = await rows(db.admin, `SELECT (SELECT COUNT(*) FROM chat.${comp}) + (SELECT COUNT(*) FROM chat.${bin}) AS n`);
   t.equal(Number(c.n), 0);
 });
+
+t.test("Tandem's writes carry its own server id and GTID domain; a server sharing either is refused", async (t) => {
+  const name = await table('identity');
+  const [server] = await rows(db.admin, 'SELECT @@server_id AS s, @@gtid_domain_id AS d');
+  const sink = sinkFor(name, { serverId: 4100, gtidDomainId: 4242 });
+  const from = await binlogPosition(db.admin);
+  await sink.write([upsert(name, row(1, 'x', '2024-01-01 00:00:01'))]);
+  t.same((await rowEventsSince(db.admin, from)).map((e) => e.serverId), [4100], 'the row event carries server id 4100');
+  const [pos] = await rows(db.admin, 'SELECT @@gtid_binlog_pos AS g');
+  t.match(String(pos.g), /(^|,)4242-4100-\d+(,|$)/, `the transaction is in domain 4242 (${pos.g}), next to the application's`);
+  const sameId = sinkFor(name, { serverId: Number(server.s) });
+  await t.rejects(sameId.write([upsert(name, row(2, 'y', '2024-01-01 00:00:01'))]), { kind: 'fatal', message: /server_id is \d+, the same as Tandem's \(TANDEM_SERVER_ID\)/ });
+  const sameDomain = sinkFor(name, { gtidDomainId: Number(server.d) });
+  await t.rejects(sameDomain.write([upsert(name, row(2, 'y', '2024-01-01 00:00:01'))]), { kind: 'fatal', message: /gtid_domain_id is \d+, the same as Tandem's \(TANDEM_GTID_DOMAIN_ID\)/ });
+  t.same((await contents(name)).map((r) => r.id), [1], 'nothing written by a refused sink');
+});

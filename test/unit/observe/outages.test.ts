@@ -38,7 +38,7 @@ t.test('concurrent waits for one part make one story; other parts have their own
   t.equal(lines.filter((l) => String(l.msg).startsWith('waiting for')).length, 2);
 });
 
-t.test('as retry hooks: the error names the part, success after a wait closes it', async (t) => {
+t.test('as retry hooks: the part (here picked from the error), success after a wait closes it', async (t) => {
   const { lines, outages } = setup();
   let calls = 0;
   const out = await withRetry(
@@ -47,7 +47,7 @@ t.test('as retry hooks: the error names the part, success after a wait closes it
       if (++calls < 4) throw retriable('connection lost', { stage: 'mysql-a' });
       return 'done';
     },
-    outages.hooks('sink of b-to-a'),
+    outages.hooks((err) => err.context.stage ?? 'sink of b-to-a'),
   );
   t.equal(out, 'done');
   t.same(lines.map((l) => l.msg), ['waiting for mysql-a: connection lost', 'mysql-a is back after 0s; resuming']);
