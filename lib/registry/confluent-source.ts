@@ -36,7 +36,9 @@ export class ConfluentSchemaRegistrySource implements SchemaRegistry {
       const data: unknown = response.data();
       text = typeof data === 'object' && data !== null ? (data as { schema?: unknown }).schema : undefined;
     } catch (err) {
-      throw classifyRegistryError(err, `fetching schema id ${id} from ${this.url}`, { notFound: 'poison' });
+      // An id the registry does not know is the registry's problem (wrong URL, data lost), not the
+      // record's: waiting loses nothing, dead-lettering would throw the whole stream away.
+      throw classifyRegistryError(err, `fetching schema id ${id} from ${this.url}`, { notFound: 'retriable' });
     }
     if (typeof text !== 'string') {
       throw new TandemError('fatal', `registry ${this.url} answered schema id ${id} without a schema text`, {

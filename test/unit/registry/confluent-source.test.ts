@@ -59,12 +59,13 @@ t.test('registers under a subject through the client library', async (t) => {
   t.same(JSON.parse((JSON.parse(registered[0].body) as { schema: string }).schema), schema);
 });
 
-t.test('classifies failures: unknown id poison, 5xx/timeout/unreachable retriable, 401 fatal', async (t) => {
+t.test('classifies failures: unknown id retriable (the registry is wrong, not the record), 5xx/timeout/unreachable retriable, 401 fatal', async (t) => {
   const { url } = await startRegistry(t);
   const source = new ConfluentSchemaRegistrySource(url, { timeoutMs: 200 });
   const unknown = await failure(source.getSchema(99));
-  t.equal(unknown.kind, 'poison');
+  t.equal(unknown.kind, 'retriable');
   t.match(unknown.message, /fetching schema id 99 .*\(404\)/);
+  t.match(unknown.context.hint, /wrong TANDEM_REGISTRY_URL, or the registry lost its data/);
   t.equal((await failure(source.getSchema(2))).kind, 'poison', 'a schema text that is not JSON');
   const down = await failure(source.getSchema(3));
   t.equal(down.kind, 'retriable');
