@@ -165,37 +165,75 @@ const triggerName = (table: string, suffix: 'bi' | 'bu' | 'bd') => `tandem_${tab
 /** Tandem's own session sets @tandem_apply = 1; the triggers act only outside it. */
 const OUTSIDE_TANDEM = 'COALESCE(@tandem_apply, 0) <> 1';
 
-function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: string; body: string }> {
-  const t = quoteId(TOMBSTONE_TABLE);
-  const tbl = sqlString(meta.name);
-  const v = quoteId(meta.version);
-  const newPk = pkOf(meta, (c) => `NEW.${quoteId(c)}`);
+/** Compared byte for byte: under a `_ci` collation 'a' = 'A' = 'a ', yet each is a change to replicate. */
+function sameValue(meta: TableMeta, column: string): string {
+  const c = quoteId(column);
+  const text = meta.columns.find((m) => m.name === column)?.text === true;
+  return text ? `CAST(NEW.${c} AS BINARY) <=> CAST(OLD.${c} AS BINARY)` : `NEW.${c} <=> OLD.${c}`;
+}
+
+/** The tombstone of the row the trigger sees as OLD: its time after the row's own version. */
+function tombstoneOld(meta: TableMeta): string {
   const oldPk = pkOf(meta, (c) => `OLD.${quoteId(c)}`);
-  const changed = meta.dataColumns.map((c) => `NOT (NEW.${quoteId(c)} <=> OLD.${quoteId(c)})`).join(' OR ') || 'FALSE';
+  return (
+    `INSERT INTO ${quoteId(TOMBSTONE_TABLE)} (tbl, pk, deleted_at, origin) VALUES ` +
+    `(${sqlString(meta.name)}, ${oldPk}, GREATEST(NOW(6), OLD.${quoteId(meta.version)} + INTERVAL 1 MICROSECOND), @@server_id) ` +
+    'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), ' +
+    'deleted_at = GREATEST(deleted_at, VALUES(deleted_at));'
+  );
+}
+
+/** A row (re)appearing under a key: its version moves past a tombstone of that key. */
+function pastTombstoneOfNew(meta: TableMeta): string {
+  const v = quoteId(meta.version);
+  return (
+    `SET d = (SELECT deleted_at FROM ${quoteId(TOMBSTONE_TABLE)} WHERE tbl = ${sqlString(meta.name)} AND pk = ${pkOf(meta, (c) => `NEW.${quoteId(c)}`)}); ` +
+    `IF d IS NOT NULL AND d >= NEW.${v} THEN SET NEW.${v} = d + INTERVAL 1 MICROSECOND; END IF; `
+  );
+}
+
+/**
+ * What ON DELETE CASCADE / SET NULL would do to the rows referencing OLD, done here first, as
+ * statements of the application's transaction: InnoDB's own cascades are not in the binlog (and
+ * fire no triggers), so without this the other side would keep the children. The children's own
+ * triggers then record their tombstones / move their versions.
+ */
+function explicitCascades(meta: TableMeta): string {
+  return (meta.referencedBy ?? [])
+    .filter((fk) => fk.table !== meta.name) // a trigger cannot change its own table: left to InnoDB
+    .map((fk) => {
+      const where = fk.columns.map((c, i) => `${quoteId(c)} = OLD.${quoteId(fk.refColumns[i])}`).join(' AND ');
+      if (fk.onDelete === 'CASCADE') return `DELETE FROM ${quoteId(fk.table)} WHERE ${where}; `;
+      const nulls = fk.columns.map((c) => `${quoteId(c)} = NULL`);
+      const version = fk.childVersion ? [`${quoteId(fk.childVersion)} = GREATEST(NOW(6), ${quoteId(fk.childVersion)} + INTERVAL 1 MICROSECOND)`] : [];
+      return `UPDATE ${quoteId(fk.table)} SET ${[...nulls, ...version].join(', ')} WHERE ${where}; `;
+    })
+    .join('');
+}
+
+function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: string; body: string }> {
+  const v = quoteId(meta.version);
+  const changed = meta.dataColumns.map((c) => `NOT (${sameValue(meta, c)})`).join(' OR ') || 'FALSE';
+  const keyChanged = meta.primaryKey.map((c) => `NOT (${sameValue(meta, c)})`).join(' OR ');
   return {
     bi: {
       event: 'BEFORE INSERT',
-      body:
-        `BEGIN DECLARE d DATETIME(6); IF ${OUTSIDE_TANDEM} THEN ` +
-        `SET d = (SELECT deleted_at FROM ${t} WHERE tbl = ${tbl} AND pk = ${newPk}); ` +
-        `IF d IS NOT NULL AND d >= NEW.${v} THEN SET NEW.${v} = d + INTERVAL 1 MICROSECOND; END IF; ` +
-        'END IF; END',
+      body: `BEGIN DECLARE d DATETIME(6); IF ${OUTSIDE_TANDEM} THEN ${pastTombstoneOfNew(meta)}END IF; END`,
     },
     bu: {
       event: 'BEFORE UPDATE',
       body:
+        `BEGIN DECLARE d DATETIME(6); IF ${OUTSIDE_TANDEM} THEN ` +
+        // A key change is a delete of the old key (Debezium's delete of it is not what carries
+        // deletes: docs/loop-prevention.md §3) and an insert of the new one.
+        `IF ${keyChanged} THEN ${tombstoneOld(meta)} ${pastTombstoneOfNew(meta)}END IF; ` +
         // Never back in time; at the same time only when data changed (a no-op stays a no-op).
-        `BEGIN IF ${OUTSIDE_TANDEM} AND (NEW.${v} < OLD.${v} OR (NEW.${v} = OLD.${v} AND (${changed}))) THEN ` +
-        `SET NEW.${v} = OLD.${v} + INTERVAL 1 MICROSECOND; END IF; END`,
+        `IF NEW.${v} < OLD.${v} OR (NEW.${v} = OLD.${v} AND (${changed} OR ${keyChanged})) THEN ` +
+        `SET NEW.${v} = OLD.${v} + INTERVAL 1 MICROSECOND; END IF; END IF; END`,
     },
     bd: {
       event: 'BEFORE DELETE',
-      body:
-        `BEGIN IF ${OUTSIDE_TANDEM} THEN ` +
-        `INSERT INTO ${t} (tbl, pk, deleted_at, origin) VALUES ` +
-        `(${tbl}, ${oldPk}, GREATEST(NOW(6), OLD.${v} + INTERVAL 1 MICROSECOND), @@server_id) ` +
-        'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), ' +
-        'deleted_at = GREATEST(deleted_at, VALUES(deleted_at)); END IF; END',
+      body: `BEGIN IF ${OUTSIDE_TANDEM} THEN ${explicitCascades(meta)}${tombstoneOld(meta)} END IF; END`,
     },
   };
 }

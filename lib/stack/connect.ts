@@ -66,6 +66,11 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     'apicurio.registry.as-confluent': 'true',
     'apicurio.registry.use-id': 'contentId',
     'apicurio.registry.headers.enabled': 'false',
+    // A registry outage must not fail the task: the converter re-registers each cached schema once
+    // its cache entry expires (30 s by default) and, with the registry down, throws. Entries now
+    // live a day, and an expired one whose refresh fails is used as it is (ids never change).
+    'apicurio.registry.check-period-ms': '86400000',
+    'apicurio.registry.fault-tolerant-refresh': 'true',
   };
   const converter = (side: 'key' | 'value') => ({
     [`${side}.converter`]: 'io.apicurio.registry.utils.converter.AvroConverter',
