@@ -54,6 +54,21 @@ export interface SessionIdentity {
   gtidDomainId: number;
 }
 
+/**
+ * Settings every Tandem connection pins, whatever the server's defaults (issue 11, case 6):
+ * - sql_mode without NO_BACKSLASH_ESCAPES and ANSI_QUOTES, which would change how mysql2's
+ *   client-side escaped values and Tandem's quoting are read; strict, so a value that does not
+ *   fit is an error (a dead letter), never a silent truncation; NO_AUTO_VALUE_ON_ZERO so a
+ *   replicated 0 in an AUTO_INCREMENT column stays 0. Zero dates stay allowed: a source that
+ *   holds one must be able to replicate it.
+ * - REPEATABLE READ: the guard's locking reads rely on next-key locks.
+ * - time zone UTC: TIMESTAMP values are written as the UTC instants Debezium sends.
+ */
+export const PINNED_SESSION: readonly { sql: string; values: SqlValue[] }[] = [
+  { sql: "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO', SESSION time_zone = '+00:00'", values: [] },
+  { sql: 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ', values: [] },
+];
+
 export interface Dialect {
   readonly name: 'mariadb' | 'mysql8';
   /** Statements every sink connection runs once, before its first write. */
@@ -326,7 +341,8 @@ export const mariadbDialect: Dialect = {
     // refuses to resume from a GTID that is not there (one domain shared with the application
     // makes every connector restart after a Tandem write fail).
     { sql: 'SET SESSION server_id = ?, SESSION gtid_domain_id = ?', values: [serverId, gtidDomainId] },
-    { sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] },
+    ...PINNED_SESSION,
+    { sql: 'SET @tandem_apply = 1, SESSION foreign_key_checks = 0', values: [] },
   ],
   upsert(meta, rows) {
     const cols = meta.insertColumns;
@@ -354,7 +370,7 @@ export const mysql8Dialect: Dialect = {
   serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id',
   // MySQL has no session server_id nor GTID domain: origin rests on the no-op backstop
   // (docs/loop-prevention.md §1).
-  sessionSetup: () => [{ sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] }],
+  sessionSetup: () => [...PINNED_SESSION, { sql: 'SET @tandem_apply = 1, SESSION foreign_key_checks = 0', values: [] }],
   upsert(meta, rows) {
     const cols = meta.insertColumns;
     const t = quoteId(meta.name);

@@ -62,7 +62,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     if (spec.primaryKey.length === 0) throw fatal(`sink table ${t} needs a primaryKey`, { stage: SINK_STAGE });
   }
   const ownsPool = !options.pool;
-  const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? 2);
+  const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? 2, { multipleStatements: true });
   const where = options.url ? redactUrl(options.url) : 'a given pool';
   const sessions = tandemSessions(pool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 });
   const metas = new Map<string, Promise<TableMeta>>();

@@ -42,7 +42,7 @@ function chunk(meta: TableMeta, upserts: [number, string, string][], deletes: [n
 const contents = async (name: string) => (await rows(db.admin, `SELECT id, body FROM chat.${name} ORDER BY id`)).map((r) => [r.id, r.body]);
 
 t.test('one round trip: several chunks, deletes and upserts, exact counts per chunk', async (t) => {
-  const pool = createSinkPool(db.url, 1);
+  const pool = createSinkPool(db.url, 1, { multipleStatements: true });
   t.teardown(() => pool.end());
   const conn = await pool.getConnection();
   t.teardown(() => conn.release());
@@ -63,7 +63,7 @@ t.test('one round trip: several chunks, deletes and upserts, exact counts per ch
 });
 
 t.test('a refusing tombstone or a poison row rolls the whole trip back', async (t) => {
-  const pool = createSinkPool(db.url, 1);
+  const pool = createSinkPool(db.url, 1, { multipleStatements: true });
   t.teardown(() => pool.end());
   const conn = await pool.getConnection();
   t.teardown(() => conn.release());
@@ -83,7 +83,7 @@ t.test('a refusing tombstone or a poison row rolls the whole trip back', async (
 });
 
 t.test('dialects without one-trip SQL take the statement-by-statement path', async (t) => {
-  const pool = createSinkPool(db.url, 1);
+  const pool = createSinkPool(db.url, 1, { multipleStatements: true });
   t.teardown(() => pool.end());
   const conn = await pool.getConnection();
   t.teardown(() => conn.release());

@@ -265,3 +265,17 @@ t.test('BIGINT keys beyond 2^53: insert, update and delete name the exact row', 
   const [tomb] = await rows(db.admin, 'SELECT pk FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
   t.equal(tomb.pk, `[${near + 1n}]`, 'the tombstone names the exact key');
 });
+
+t.test("the server's own sql_mode changes nothing: values arrive intact under NO_BACKSLASH_ESCAPES and ANSI_QUOTES, a bad value is refused", async (t) => {
+  const name = await table('sqlmode', 'VARCHAR(10) NOT NULL');
+  await db.admin.query("SET GLOBAL sql_mode = 'NO_BACKSLASH_ESCAPES,ANSI_QUOTES'");
+  t.teardown(() => db.admin.query('SET GLOBAL sql_mode = DEFAULT'));
+  const sink = sinkFor(name);
+  const tricky = `a\\'b"c\\`;
+  t.same(await sink.write([upsert(name, row(1, tricky, '2024-01-01 00:00:01'))]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.equal((await contents(name))[0]?.body, tricky, 'backslashes and quotes stored as they were sent');
+  const tooLong = await sink.write([upsert(name, row(2, 'much longer than ten', '2024-01-01 00:00:01')), upsert(name, row(3, 'fits', '2024-01-01 00:00:01'))]);
+  t.equal(tooLong.deadLetters.length, 1, 'strict: a value that does not fit is a dead letter, not a truncation');
+  t.match(tooLong.deadLetters[0].reason, /Data too long/);
+  t.same((await contents(name)).map((r) => r.body), [tricky, 'fits']);
+});
