@@ -12,6 +12,12 @@ import { waitFor } from './wait';
 
 export const dbServerIds = { a: { serverId: 11, gtidDomainId: 1 }, b: { serverId: 12, gtidDomainId: 2 } } as const;
 
+/**
+ * Disjoint AUTO_INCREMENT values, as native master-master setups run: a hands out 1, 3, 5...,
+ * b 2, 4, 6..., so two inserts at once on the two masters never take the same id.
+ */
+export const autoIncrement = { a: { increment: 2, offset: 1 }, b: { increment: 2, offset: 2 } } as const;
+
 /** Root-run SQL on every start: idempotent users, grants, database and schema. */
 export function initSql(): string[] {
   const schema = readFileSync(join(repoRoot, 'schemas', 'chat.sql'), 'utf8');
@@ -69,7 +75,15 @@ export function dbComponent(cfg: StackConfig, id: 'a' | 'b'): Component {
         if (stray !== undefined) await stopPid(stray, dataDir, 30_000);
         rmSync(readyFile, { force: true });
         mkdirSync(files.dir, { recursive: true });
-        const opts: KeeperOptions = { port, ...dbServerIds[id], dataDir, readyFile, initSql: initSql() };
+        const ai = autoIncrement[id];
+        const opts: KeeperOptions = {
+          port,
+          ...dbServerIds[id],
+          dataDir,
+          readyFile,
+          initSql: initSql(),
+          extraArgs: [`--auto-increment-increment=${ai.increment}`, `--auto-increment-offset=${ai.offset}`],
+        };
         startDaemon({
           command: process.execPath,
           args: ['--import', 'tsx', keeper, JSON.stringify(opts)],
