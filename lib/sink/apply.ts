@@ -3,16 +3,20 @@
 // open), so the rows are split in halves until the bad one is alone: it is dead-lettered and
 // the others are written in the same transaction.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { ConflictRecord } from '../model';
 import { LocalDateTime, type DeadLetter } from '../model';
 import { describeMysqlError, isConnectionError, kindOfMysqlError } from './classify';
 import { REFUSED_BY_TOMBSTONE, type Dialect, type SqlValue } from './dialect';
 import type { PreparedDelete, PreparedUpsert } from './prepare';
+import { upsertWithUniqueKeys } from './unique-keys';
 import type { TableMeta } from './table-meta';
 
 export interface ApplyCounts {
   applied: number;
   skipped: number;
   deadLetters: DeadLetter[];
+  /** Unique-key conflicts resolved while applying (unique-keys.ts). */
+  audits?: ConflictRecord[];
 }
 
 export const SINK_STAGE = 'mysql-sink';
@@ -105,19 +109,24 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
   counts.skipped += buried.size;
   const live = buried.size ? rows.filter((_, i) => !buried.has(i)) : rows;
   if (live.length === 0) return;
-  await splitOnPoison(
-    live,
-    async (part) => {
-      const values: SqlValue[] = [];
-      for (const r of part) for (const v of r.values) values.push(v);
-      const [res] = await conn.query<ResultSetHeader>(upsertSql(dialect, meta, part.length), values);
-      const changed = changedRows(res, part.length);
-      counts.applied += changed;
-      counts.skipped += part.length - changed;
-    },
-    counts,
-    `writing to ${meta.name}`,
-  );
+  const write = (part: PreparedUpsert[]) =>
+    splitOnPoison(
+      part,
+      async (p) => {
+        const values: SqlValue[] = [];
+        for (const r of p) for (const v of r.values) values.push(v);
+        const [res] = await conn.query<ResultSetHeader>(upsertSql(dialect, meta, p.length), values);
+        const changed = changedRows(res, p.length);
+        counts.applied += changed;
+        counts.skipped += p.length - changed;
+      },
+      counts,
+      `writing to ${meta.name}`,
+    );
+  if (!meta.uniqueKeys?.length) return write(live);
+  // A multi-row upsert could write one key's data into the row of another key holding the same
+  // UNIQUE value: one row at a time, each after its probe (unique-keys.ts).
+  for (const r of live) await upsertWithUniqueKeys(conn, dialect, meta, r, counts, () => write([r]));
 }
 
 function upsertValues(rows: PreparedUpsert[]): SqlValue[] {
@@ -160,7 +169,7 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
       }
       if (upserts.length) {
         const guard = oneTrip.tombstoneGuard(meta);
-        if (guard === undefined) return false;
+        if (guard === undefined || meta.uniqueKeys?.length) return false;
         // The version as bound for the upsert when it is already the 6-digit literal (the usual case).
         const at = meta.insertColumns.indexOf(meta.version);
         const versions = upserts.map((r) => {

@@ -11,7 +11,7 @@ import {
   type ColumnValue,
 } from '../model';
 import { poison } from '../errors';
-import type { TableMeta } from './table-meta';
+import type { TableMeta, UniqueKey } from './table-meta';
 
 /** What mysql2 binds: it escapes these client-side (`query`) or sends them as parameters. */
 export type SqlValue = null | number | bigint | string | Buffer;
@@ -88,6 +88,18 @@ export interface Dialect {
   /** Deletes the rows whose key is listed and whose version is not newer than its tombstone. */
   deleteGuarded(meta: TableMeta, rows: number): string;
   purgeTombstones(): string;
+  /** The stored version of one key, locked. Binds the key. */
+  lockVersion(meta: TableMeta): string;
+  /**
+   * Stored rows that hold the bound row's values of UNIQUE index `index` under another primary
+   * key, locked, with `tandem_incoming_wins`: the bound row is newer, or as new with the greater
+   * key (the tie-break between two different rows). Binds `uniqueConflictValues`.
+   */
+  uniqueConflicts(meta: TableMeta, index: UniqueKey): string;
+  /** Tombstones a key given as its stored JSON text (`tandem_pk` of `uniqueConflicts`). Binds (tbl, pk, deleted_at, origin). */
+  tombstoneByPkText(): string;
+  /** Deletes the row whose key renders as the bound JSON text, if not newer than its tombstone. Binds (tbl, pk). */
+  deleteGuardedByPkText(meta: TableMeta): string;
   /** Statements for a flush in one round trip (MariaDB only; see `OneTripSql`). */
   readonly oneTrip?: OneTripSql;
   createTombstoneTable(): string;
@@ -253,6 +265,17 @@ function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: str
   };
 }
 
+/** `k1 <=> ? AND k2 <=> ?`, the key columns as `ref` names them against the bound key. */
+function keyMatches(meta: TableMeta, ref: (column: string) => string): string {
+  const bound = boundKey(meta);
+  return meta.primaryKey.map((c) => `${ref(c)} <=> ${bound(c)}`).join(' AND ');
+}
+
+/** The values `uniqueConflicts` binds: version twice, the key (for its JSON), the index values, the key. */
+export function uniqueConflictValues(version: string, key: SqlValue[], indexValues: SqlValue[]): SqlValue[] {
+  return [version, version, ...key, ...indexValues, ...key];
+}
+
 /** Keys travel as one JSON document unless a key column is binary (JSON cannot carry bytes). */
 function keysAsJson(meta: TableMeta): boolean {
   return meta.primaryKey.every((c) => !meta.columns.find((m) => m.name === c)?.binary);
@@ -322,6 +345,30 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
     },
     deleteGuarded,
     purgeTombstones: () => `DELETE FROM ${quoteId(TOMBSTONE_TABLE)} WHERE deleted_at < ? LIMIT 10000`,
+    tombstoneByPkText: () =>
+      `INSERT INTO ${quoteId(TOMBSTONE_TABLE)} (tbl, pk, deleted_at, origin) VALUES (?, ?, ?, ?) ` +
+      'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), deleted_at = GREATEST(deleted_at, VALUES(deleted_at))',
+    deleteGuardedByPkText: (meta) => {
+      const pk = pkOf(meta, (c) => `t.${quoteId(c)}`);
+      return (
+        `DELETE t FROM ${quoteId(meta.name)} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = ${pk} ` +
+        `WHERE ${pk} = ts.pk AND ts.pk = ? AND t.${quoteId(meta.version)} <= ts.deleted_at`
+      );
+    },
+    lockVersion: (meta) =>
+      `SELECT CAST(${quoteId(meta.version)} AS CHAR) AS v FROM ${quoteId(meta.name)} WHERE ${keyMatches(meta, (c) => quoteId(c))} FOR UPDATE`,
+    uniqueConflicts: (meta, index) => {
+      const stored = pkOf(meta, (c) => `t.${quoteId(c)}`);
+      const incoming = pkOf(meta, boundKey(meta));
+      const v = `t.${quoteId(meta.version)}`;
+      const bound = boundKey(meta);
+      return (
+        `SELECT CAST(${stored} AS CHAR) AS tandem_pk, CAST(${v} AS CHAR) AS tandem_version, ` +
+        `(${v} < CAST(? AS DATETIME(6)) OR (${v} = CAST(? AS DATETIME(6)) AND CAST(${stored} AS BINARY) < CAST(${incoming} AS BINARY))) AS tandem_incoming_wins, t.* ` +
+        `FROM ${quoteId(meta.name)} AS t WHERE ${index.columns.map((c) => `t.${quoteId(c)} = ${bound(c)}`).join(' AND ')} ` +
+        `AND NOT (${keyMatches(meta, (c) => `t.${quoteId(c)}`)}) FOR UPDATE`
+      );
+    },
     createTombstoneTable: tombstoneTableDdl,
     dropTombstoneTable: () => `DROP TABLE IF EXISTS ${quoteId(TOMBSTONE_TABLE)}`,
     dropTriggers: (table) => (['bi', 'bu', 'bd'] as const).map((s) => `DROP TRIGGER IF EXISTS ${quoteId(triggerName(table, s))}`),

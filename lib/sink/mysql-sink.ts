@@ -209,7 +209,8 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       throw named(err);
     }
     if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
-    return results;
+    // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
+    return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
   });
 
   /** The error as this sink's: its name is the part an operator waits for, its target in the text. */

@@ -47,6 +47,13 @@ export interface TableMeta {
   defaults?: ReadonlyMap<string, SqlValue>;
   /** Foreign keys referencing this table ON DELETE CASCADE / SET NULL (the triggers make them explicit). */
   referencedBy?: ForeignKeyRef[];
+  /** UNIQUE indexes other than the primary key: the sink resolves clashes on them (unique-keys.ts). */
+  uniqueKeys?: UniqueKey[];
+}
+
+export interface UniqueKey {
+  name: string;
+  columns: string[];
 }
 
 export interface CatalogColumn {
@@ -167,5 +174,21 @@ export async function readTableMeta(db: Pool | Connection, table: string, versio
   );
   const meta = tableMetaFrom(table, cols as CatalogColumn[], pk.map((r) => String(r.COLUMN_NAME)), version);
   const referencedBy = await readReferencedBy(db, table, version);
-  return referencedBy.length > 0 ? { ...meta, referencedBy } : meta;
+  const uniqueKeys = await readUniqueKeys(db, table);
+  return { ...meta, ...(referencedBy.length > 0 ? { referencedBy } : {}), ...(uniqueKeys.length > 0 ? { uniqueKeys } : {}) };
+}
+
+async function readUniqueKeys(db: Pool | Connection, table: string): Promise<UniqueKey[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    "SELECT INDEX_NAME AS name, COLUMN_NAME AS col FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY' ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+    [table],
+  );
+  const byName = new Map<string, UniqueKey>();
+  for (const r of rows) {
+    const name = String(r.name);
+    let k = byName.get(name);
+    if (!k) byName.set(name, (k = { name, columns: [] }));
+    k.columns.push(String(r.col));
+  }
+  return [...byName.values()];
 }
