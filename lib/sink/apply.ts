@@ -3,10 +3,9 @@
 // open), so the rows are split in halves until the bad one is alone: it is dead-lettered and
 // the others are written in the same transaction.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { ConflictRecord } from '../model';
-import { LocalDateTime, type DeadLetter } from '../model';
+import { LocalDateTime, type ConflictRecord, type DeadLetter } from '../model';
 import { describeMysqlError, isConnectionError, kindOfMysqlError } from './classify';
-import { REFUSED_BY_TOMBSTONE, type Dialect, type SqlValue } from './dialect';
+import { REFUSED_BY_TOMBSTONE, SQL, type Dialect, type SqlValue } from './dialect';
 import type { PreparedDelete, PreparedUpsert } from './prepare';
 import { upsertWithUniqueKeys } from './unique-keys';
 import type { TableMeta } from './table-meta';
@@ -145,7 +144,7 @@ function upsertValues(rows: PreparedUpsert[]): SqlValue[] {
 export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, planned: PlannedChunk[]): Promise<boolean> {
   const oneTrip = dialect.oneTrip;
   if (!oneTrip || !conn.connection.config.multipleStatements) return false;
-  const statements = ['START TRANSACTION'];
+  const statements: string[] = [SQL.begin];
   const values: SqlValue[] = [];
   // Per statement whose result counts: which chunk, and how to read its header.
   const readers: { at: number; read: (res: ResultSetHeader, counts: ApplyCounts) => void }[] = [];
@@ -187,14 +186,14 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
       }
     }
   }
-  statements.push('COMMIT');
+  statements.push(SQL.commit);
   let results: ResultSetHeader[];
   try {
     [results] = await conn.query<ResultSetHeader[]>(statements.join(';\n'), values);
   } catch (err) {
     if (isConnectionError(err)) throw err;
     // The batch stopped at the failing statement, before COMMIT: nothing of the flush stays.
-    await conn.query('ROLLBACK');
+    await conn.query(SQL.rollback);
     const errno = (err as { errno?: unknown }).errno;
     if (errno !== REFUSED_BY_TOMBSTONE && kindOfMysqlError(err) === 'retriable') throw err;
     return false;

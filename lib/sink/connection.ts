@@ -4,7 +4,7 @@ import { createPool, type Pool, type PoolConnection, type RowDataPacket } from '
 import { redactUrl } from '../config';
 import { fatal } from '../errors';
 import { toTandemError } from './classify';
-import { PINNED_SESSION, dialectFor, type Dialect, type SessionIdentity } from './dialect';
+import { PINNED_SESSION, SQL, dialectFor, type Dialect, type SessionIdentity } from './dialect';
 
 // The one redaction (lib/config); re-exported because the sink's callers name it here.
 export { redactUrl };
@@ -63,7 +63,7 @@ export function tandemSessions(pool: Pool, identity: SessionIdentity): Sessions 
   let dialect: Promise<Dialect> | undefined;
   const detect = (): Promise<Dialect> => {
     dialect ??= (async () => {
-      const [rows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS v');
+      const [rows] = await pool.query<RowDataPacket[]>(SQL.serverVersion);
       const d = dialectFor(String(rows[0].v));
       const [ids] = await pool.query<RowDataPacket[]>(d.serverIdentity());
       refuseSharedIdentity(identity, { serverId: Number(ids[0].server_id), gtidDomainId: ids[0].gtid_domain_id === undefined ? undefined : Number(ids[0].gtid_domain_id) });

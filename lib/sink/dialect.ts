@@ -16,7 +16,35 @@ import type { TableMeta, UniqueKey } from './table-meta';
 /** What mysql2 binds: it escapes these client-side (`query`) or sends them as parameters. */
 export type SqlValue = null | number | bigint | string | Buffer;
 
-export const TOMBSTONE_TABLE = 'tandem_tombstones';
+import { TOMBSTONE_TABLE } from '../config';
+// The one name of Tandem's tombstone table (lib/config), re-exported where SQL is written.
+export { TOMBSTONE_TABLE };
+
+/** Statements that are the same for every supported server: the rest of the sink sends only these and the dialect's. */
+export const SQL = {
+  serverVersion: 'SELECT VERSION() AS v',
+  begin: 'START TRANSACTION',
+  commit: 'COMMIT',
+  rollback: 'ROLLBACK',
+  /** Bounds how long DDL waits for a metadata lock (seconds bound), so a busy table is retried, not hung on. */
+  lockWaitTimeout: 'SET SESSION lock_wait_timeout = ?',
+  lockWaitTimeoutDefault: 'SET SESSION lock_wait_timeout = DEFAULT',
+  /** Whether Tandem's triggers of a table are installed. Binds the BEFORE UPDATE trigger's name. */
+  triggerInstalled: 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?',
+} as const;
+
+/** `ALTER TABLE ... ADD COLUMN` with a ready type; the default bound when given. */
+export function addColumn(table: string, column: string, type: string, nullable: boolean, defaultValue: SqlValue | undefined, after: string | undefined): { sql: string; values: SqlValue[] } {
+  const values: SqlValue[] = [];
+  let sql = `ALTER TABLE ${quoteId(table)} ADD COLUMN ${quoteId(column)} ${type} ${nullable ? 'NULL' : 'NOT NULL'}`;
+  if (defaultValue === null) sql += ' DEFAULT NULL';
+  else if (defaultValue !== undefined) {
+    sql += ' DEFAULT ?';
+    values.push(defaultValue);
+  }
+  if (after !== undefined) sql += ` AFTER ${quoteId(after)}`;
+  return { sql, values };
+}
 /** Holds the LWW verdict of the current row while ON DUPLICATE KEY UPDATE assigns columns. */
 const WIN_VAR = '@tandem_w';
 
@@ -188,7 +216,7 @@ function tombstoneTableDdl(): string {
 }
 
 const sqlString = (s: string) => `'${s.replace(/[\\']/g, (m) => '\\' + m)}'`;
-const triggerName = (table: string, suffix: 'bi' | 'bu' | 'bd') => `tandem_${table}_${suffix}`;
+export const triggerName = (table: string, suffix: 'bi' | 'bu' | 'bd') => `tandem_${table}_${suffix}`;
 /** Tandem's own session sets @tandem_apply = 1; the triggers act only outside it. */
 const OUTSIDE_TANDEM = 'COALESCE(@tandem_apply, 0) <> 1';
 

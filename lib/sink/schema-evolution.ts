@@ -5,7 +5,7 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { ChangeEvent, ColumnSchema } from '../model';
 import type { Logger } from '../observe';
 import { describeMysqlError, kindOfMysqlError, toTandemError } from './classify';
-import { quoteId, toSqlValue, type Dialect, type SqlValue } from './dialect';
+import { SQL, addColumn, toSqlValue, triggerName, type Dialect, type SqlValue } from './dialect';
 import { targetTableOf } from './prepare';
 import type { ColumnMeta, TableMeta } from './table-meta';
 
@@ -74,15 +74,8 @@ export function columnType(c: ColumnSchema): string | { reason: string } {
 export function addColumnStatement(table: string, c: ColumnSchema, after: string | undefined): { sql: string; values: SqlValue[] } | { reason: string } {
   const type = columnType(c);
   if (typeof type !== 'string') return type;
-  const values: SqlValue[] = [];
-  let sql = `ALTER TABLE ${quoteId(table)} ADD COLUMN ${quoteId(c.name)} ${type} ${c.optional ? 'NULL' : 'NOT NULL'}`;
-  if (c.default === null && c.optional) sql += ' DEFAULT NULL';
-  else if (c.default !== undefined && c.default !== null) {
-    sql += ' DEFAULT ?';
-    values.push(toSqlValue(c.default, c.name));
-  }
-  if (after !== undefined) sql += ` AFTER ${quoteId(after)}`;
-  return { sql, values };
+  const defaultValue = c.default === null ? (c.optional ? null : undefined) : c.default === undefined ? undefined : toSqlValue(c.default, c.name);
+  return addColumn(table, c.name, type, c.optional, defaultValue, after);
 }
 
 function numbers(text: string | undefined): string[] {
@@ -237,7 +230,7 @@ export class SchemaEvolution {
         continue;
       }
       try {
-        await conn.query(`SET SESSION lock_wait_timeout = ${DDL_LOCK_WAIT_S}`);
+        await conn.query(SQL.lockWaitTimeout, [DDL_LOCK_WAIT_S]);
         await conn.query(stmt.sql, stmt.values);
         added.push(c.name);
         this.o.log.info('added a column the source has', { table, column: c.name, ddl: conn.format(stmt.sql, stmt.values) });
@@ -246,7 +239,7 @@ export class SchemaEvolution {
         if (kindOfMysqlError(err) !== 'fatal') throw toTandemError(err, `adding column ${c.name}`, table);
         reasons.push(`${conn.format(stmt.sql, stmt.values)}: ${describeMysqlError(err)}`);
       } finally {
-        await conn.query('SET SESSION lock_wait_timeout = DEFAULT').catch(() => undefined);
+        await conn.query(SQL.lockWaitTimeoutDefault).catch(() => undefined);
       }
     }
     if (added.length) {
@@ -277,7 +270,7 @@ export class SchemaEvolution {
 
   /** Re-creates Tandem's triggers of `table` (their column lists are read at install) if they are installed. */
   private async refreshTriggers(conn: PoolConnection, dialect: Dialect, table: string, known?: TableMeta): Promise<void> {
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?', [`tandem_${table}_bu`]);
+    const [rows] = await conn.query<RowDataPacket[]>(SQL.triggerInstalled, [triggerName(table, 'bu')]);
     if (Number(rows[0].n) === 0) return;
     if (!known) this.o.forget(table);
     const meta = known ?? (await this.o.metaOf(conn, table));
