@@ -33,6 +33,8 @@ const BY_SEMANTIC: Readonly<Record<string, (c: ColumnSchema) => string | undefin
   'io.debezium.time.ZonedTimestamp': () => 'TIMESTAMP(6)',
   'io.debezium.time.Year': () => 'YEAR',
   'io.debezium.data.Json': () => 'JSON',
+  // Its values are the column's big-endian bytes: a BLOB would hold other bytes than the source's BIT.
+  'io.debezium.data.Bits': (c) => (digits(c.parameters.length) === undefined ? undefined : `BIT(${c.parameters.length})`),
   'io.debezium.data.Enum': (c) => (c.parameters.allowed === undefined ? undefined : `ENUM(${c.parameters.allowed.split(',').map(quoteLiteral).join(',')})`),
   'io.debezium.data.EnumSet': (c) => (c.parameters.allowed === undefined ? undefined : `SET(${c.parameters.allowed.split(',').map(quoteLiteral).join(',')})`),
 };
@@ -66,7 +68,7 @@ export function columnType(c: ColumnSchema): string | { reason: string } {
   }
   const semantic = c.semantic === undefined ? undefined : BY_SEMANTIC[c.semantic];
   if (semantic) return semantic(c) ?? { reason: `column ${c.name}: ${c.semantic} without the parameters it needs` };
-  if (c.semantic !== undefined && c.semantic !== 'io.debezium.data.Bits') return { reason: `column ${c.name}: no SQL type known for ${c.semantic}` };
+  if (c.semantic !== undefined) return { reason: `column ${c.name}: no SQL type known for ${c.semantic}` };
   return BY_AVRO_TYPE[c.type] ?? { reason: `column ${c.name}: no SQL type known for Avro type ${c.type}` };
 }
 
