@@ -92,6 +92,13 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     'schema.history.internal.kafka.topic': `schemahistory.${db}`,
     // After the database restarts, the binlog reader reconnects within 2 s instead of the 60 s default.
     'connect.keep.alive.interval.ms': '2000',
+    // Debezium 3.5's MariaDbErrorHandler walks the cause chain to its end and then asks the base
+    // class about null, so every error counts as non-retriable and a database that is down for
+    // more than a moment FAILS the task (EOFException while reading the binlog). These messages
+    // are the database being away: the task restarts itself (unlimited retries) until it is back.
+    'custom.retriable.exception':
+      '.*(Failed to read next byte|Connection refused|Communications link failure|Connection reset|Socket closed|Broken pipe|Server shutdown in progress|Could not connect|Unable to connect|Connection is closed|Lost connection|connection was killed).*',
+    'retriable.restart.connector.wait.ms': '3000',
     'decimal.handling.mode': 'precise',
     'time.precision.mode': 'adaptive_time_microseconds',
     'bigint.unsigned.handling.mode': 'precise',
