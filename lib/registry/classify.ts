@@ -1,3 +1,4 @@
+import { redactSecrets } from '../config/redact';
 import { TandemError, type ErrorKind } from '../errors';
 
 function statusOf(err: unknown): number | undefined {
@@ -6,8 +7,9 @@ function statusOf(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/** The HTTP client's text, which Tandem did not write: any URL credentials in it are masked. */
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return redactSecrets(err instanceof Error ? err.message : String(err));
 }
 
 /**

@@ -3,6 +3,7 @@
 // `register` changes the subject's compatibility setting on first use.
 import createApiClient from '@kafkajs/confluent-schema-registry/dist/api';
 import TimeoutMiddleware from 'mappersmith/middleware/timeout';
+import { redactUrl } from '../config/redact';
 import { TandemError } from '../errors';
 import { classifyRegistryError } from './classify';
 import type { AvroSchemaJson, SchemaRegistry } from './schema-source';
@@ -19,8 +20,14 @@ export interface ConfluentSourceOptions {
  */
 export class ConfluentSchemaRegistrySource implements SchemaRegistry {
   private readonly api: ReturnType<typeof createApiClient>;
+  /**
+   * The registry as messages name it: TANDEM_REGISTRY_URL may carry user:password@ (the HTTP
+   * client sends them as basic auth), and these messages reach logs and dead-letter headers.
+   */
+  private readonly url: string;
 
-  constructor(readonly url: string, options: ConfluentSourceOptions = {}) {
+  constructor(url: string, options: ConfluentSourceOptions = {}) {
+    this.url = redactUrl(url.replace(/\/+$/, ''));
     const args = {
       host: url.replace(/\/+$/, ''),
       retry: { retries: 0 },
