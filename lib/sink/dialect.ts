@@ -275,6 +275,23 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
   };
 }
 
+/**
+ * The sql_mode of every Tandem session, whatever the server's: mysql2 escapes values with
+ * backslashes (NO_BACKSLASH_ESCAPES would garble them), identifiers are backtick-quoted (ANSI_QUOTES
+ * is harmless but other modes, e.g. SIMULTANEOUS_ASSIGNMENT, change how the guarded upsert reads),
+ * and strict mode makes a bad value an error (a dead letter) instead of a silent truncation.
+ */
+export const TANDEM_SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+
+/**
+ * Session settings both dialects pin. REPEATABLE READ because the tombstone guard relies on its
+ * next-key locks (docs/sink.md): under READ COMMITTED the gap of a missing tombstone is not locked.
+ */
+const pinnedSession: { sql: string; values: SqlValue[] }[] = [
+  { sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00', SESSION sql_mode = ?", values: [TANDEM_SQL_MODE] },
+  { sql: 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ', values: [] },
+];
+
 function tombstoneValuesRow(meta: TableMeta): string {
   return `(?, ${pkOf(meta, boundKey(meta))}, ?, ?)`;
 }
@@ -288,7 +305,7 @@ export const mariadbDialect: Dialect = {
     // refuses to resume from a GTID that is not there (one domain shared with the application
     // makes every connector restart after a Tandem write fail).
     { sql: 'SET SESSION server_id = ?, SESSION gtid_domain_id = ?', values: [serverId, gtidDomainId] },
-    { sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] },
+    ...pinnedSession,
   ],
   upsert(meta, rows) {
     const cols = meta.insertColumns;
@@ -316,7 +333,7 @@ export const mysql8Dialect: Dialect = {
   serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id',
   // MySQL has no session server_id nor GTID domain: origin rests on the no-op backstop
   // (docs/loop-prevention.md §1).
-  sessionSetup: () => [{ sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] }],
+  sessionSetup: () => pinnedSession,
   upsert(meta, rows) {
     const cols = meta.insertColumns;
     const t = quoteId(meta.name);
