@@ -34,7 +34,7 @@ export function checkUpdatedAt(t: TableContext): Finding[] {
   const column = (cols: CatalogRow[]) => cols.find((c) => c.COLUMN_NAME === UPDATED_AT);
   const problems = t.sides.map((s) => ({ id: s.server.id, text: problemOf(column(s.table.columns)), fix: updatedAtFix(t.spec.name, column(s.table.columns)) }));
   if (problems.every((p) => p.text === undefined)) {
-    return [ok(UPDATED_AT, subject, `${perSide(t.sides.map((s) => ({ id: s.server.id, text: `${column(s.table.columns)?.COLUMN_TYPE} NOT NULL` })))}`)];
+    return [ok(UPDATED_AT, subject, perSide(t.sides.map((s) => ({ id: s.server.id, text: `${column(s.table.columns)?.COLUMN_TYPE} NOT NULL` }))))];
   }
   const bad = problems.filter((p) => p.text !== undefined);
   return [refused(UPDATED_AT, subject, perSide(problems), perSide(bad.map((p) => ({ id: p.id, text: p.fix }))))];
