@@ -9,12 +9,13 @@ CLI := $(TSX) lib/cli/main.ts
 
 .PHONY: help install typecheck test test-unit test-db test-e2e run describe setup teardown \
         stack-up stack-down stack-status bench bench-decode bench-sink bench-topology bench-lag bench-scaling
-.PHONY: verify workload soak
+.PHONY: verify workload soak doctor
 
 help:
 	@echo "make run TOPOLOGY=bidirectional   sync the two local MariaDB instances both ways"
 	@echo "make test                         everything (unit, MariaDB, full stack)"
 	@echo "make test-unit                    tests that need no services (seconds)"
+	@echo "make doctor                       check both databases before the first run (exit 1 on a refusal)"
 	@echo "make describe TOPOLOGY=name       print a topology's graph"
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make bench                        every benchmark part; writes bench/RESULTS.md"
@@ -87,6 +88,11 @@ bench-lag: install
 
 bench-scaling: install
 	$(TSX) bench/topology.ts scaling
+
+# Check both databases (TANDEM_DB_A_URL / TANDEM_DB_B_URL, TANDEM_TABLES, ...) before the first
+# make run: one line per finding; exit 1 when anything is refused (docs/doctor.md).
+doctor: install
+	$(CLI) doctor $(ARGS)
 
 # Compare the two databases row by row (TANDEM_DB_A_URL / TANDEM_DB_B_URL, or ARGS="--a-file f --b-file g"); exit 1 on drift.
 verify: install

@@ -124,7 +124,8 @@ async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl:
   await createChatDatabase(target, db);
   const group = `bench-tandem-${p.prefix}-${tag}`;
   const url = targetUrl.replace(/\/chat$/, `/${db}`);
-  const env = { TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq` };
+  // One database as both a and b (a one-way drain): tandem doctor would refuse the shared server id.
+  const env = { TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq`, TANDEM_DOCTOR: 'off' };
   const spawnedAt = performance.now();
   const children = Array.from({ length: instances }, (_, i) => startNode('bench/one-way.ts', [], env, join(LOG_DIR, `tandem-${p.prefix}-${tag}-${i}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []));
   try {

@@ -9,6 +9,7 @@ const commands: Record<string, { module: string; summary: string }> = {
   teardown: { module: './teardown', summary: 'remove what setup installed' },
   verify: { module: './verify', summary: 'compare the two databases row by row; exit 1 on drift' },
   workload: { module: './workload', summary: 'random seeded application writes on both databases' },
+  doctor: { module: './doctor', summary: 'check both databases before the first run; exit 1 on a refusal' },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -35,6 +35,11 @@ export interface TandemConfig {
   gtidDomainId: number;
   /** Tandem's own table in each database, whose change stream carries deletes. */
   tombstoneTable: string;
+  /**
+   * TANDEM_DOCTOR: `on` runs tandem doctor's checks when `tandem run` starts and stops on any
+   * refused finding (docs/doctor.md); `off` skips them (tests, a one-way bench into one database).
+   */
+  doctor: 'on' | 'off';
 }
 
 type Parsed<T> = { value: T } | { error: string };
@@ -111,6 +116,14 @@ const tables: Parser<TableSpec[]> = (raw) => {
   return typeof parsed === 'string' ? { error: `${parsed} (expected a list like "rooms,members:room_id+user_id,messages")` } : { value: parsed };
 };
 
+function oneOf<T extends string>(...choices: T[]): Parser<T> {
+  return (raw) => {
+    const value = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+    const found = choices.find((c) => c === value);
+    return found === undefined ? { error: `must be one of ${choices.join(', ')}, got ${show(raw)}` } : { value: found };
+  };
+}
+
 const identifier = text(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka name (letters, digits, . _ -)');
 
 /** A setting that may be left unset (no default): absent or empty parses to undefined. */
@@ -132,6 +145,7 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   connectUrl: { env: 'TANDEM_CONNECT_URL', parse: optional(httpUrl) },
   serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
   gtidDomainId: { env: 'TANDEM_GTID_DOMAIN_ID', parse: integer(0, 4_294_967_295, 'a GTID domain id between 0 and 4294967295') },
+  doctor: { env: 'TANDEM_DOCTOR', parse: oneOf('on', 'off') },
 };
 
 /** The defaults, as the text a user would set (so they go through the same parsers). */
@@ -148,6 +162,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_DLQ_TOPIC: 'tandem.dlq',
   TANDEM_SERVER_ID: '4100',
   TANDEM_GTID_DOMAIN_ID: '4100',
+  TANDEM_DOCTOR: 'on',
 };
 
 export const TOMBSTONE_TABLE = 'tandem_tombstones';

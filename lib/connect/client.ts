@@ -17,6 +17,8 @@ export interface ConnectorState {
   tasks: TaskState[];
   /** The connector's `topic.prefix` (Debezium): the database id whose topics it writes. */
   topicPrefix?: string;
+  /** Its `database.server.id` (Debezium MySQL/MariaDB): the replica id it reads the binlog as. */
+  databaseServerId?: string;
 }
 
 /** RUNNING with every task RUNNING (and at least one task). */
@@ -55,6 +57,7 @@ export function stateFrom(name: string, status: StatusBody, config?: Record<stri
     ...(status.connector?.trace ? { trace: status.connector.trace } : {}),
     tasks: (status.tasks ?? []).map((t, i) => ({ id: t.id ?? i, state: t.state ?? 'UNKNOWN', ...(t.trace ? { trace: t.trace } : {}) })),
     ...(config?.['topic.prefix'] ? { topicPrefix: config['topic.prefix'] } : {}),
+    ...(config?.['database.server.id'] ? { databaseServerId: config['database.server.id'] } : {}),
   };
 }
 
@@ -91,7 +94,7 @@ export class ConnectClient {
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
 
-  /** Every connector with its status and `topic.prefix`, in one call. */
+  /** Every connector with its status, `topic.prefix` and `database.server.id`, in one call. */
   async connectors(): Promise<ConnectorState[]> {
     const body = (await this.call('GET', '/connectors?expand=status&expand=info')) as Record<string, { status?: StatusBody; info?: { config?: Record<string, string> } }>;
     return Object.entries(body ?? {})

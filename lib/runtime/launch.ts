@@ -9,6 +9,7 @@ import { ConnectClient, failureOf } from '../connect';
 import { Counters, Outages, StatusLine, formatDuration, type Logger } from '../observe';
 import { ConnectorWatch } from './connector-watch';
 import { DebeziumDecoder } from '../debezium';
+import { preflight } from '../doctor';
 import { ConfluentSchemaRegistrySource } from '../registry';
 import { installOriginSupport, mysqlSink } from '../sink';
 import { DslPipeline } from './dsl-pipeline';
@@ -47,6 +48,11 @@ function prefixesOf(config: TandemConfig, topics: readonly (string | RegExp)[]):
 
 export async function launch(o: LaunchOptions): Promise<number> {
   const { config, logger: log } = o;
+  // A database that is down at start is waited for, like one that goes down later.
+  const outages = new Outages({ log: log.child('runtime') });
+  // tandem doctor first (TANDEM_DOCTOR=off skips it): a refused finding stops the start before
+  // any sink, trigger or consumer exists.
+  await preflight({ config, log: log.child('doctor'), outages });
   const counters = new Counters();
   const used = new Map<string, Sink>();
   const topology = o.definition.build({
@@ -68,9 +74,7 @@ export async function launch(o: LaunchOptions): Promise<number> {
       return sink;
     },
   });
-  // Loop prevention needs triggers and the tombstone table in every database Tandem writes to. A
-  // database that is down at start is waited for, like one that goes down later.
-  const outages = new Outages({ log: log.child('runtime') });
+  // Loop prevention needs triggers and the tombstone table in every database Tandem writes to.
   for (const dbId of used.keys()) {
     const db = databaseOf(config, dbId);
     await withRetry(defaultRetryPolicy, () => installOriginSupport(db.url, config.tables.map((t) => t.name)), outages.hooks(`mysql-${dbId}`));

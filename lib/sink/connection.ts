@@ -90,7 +90,7 @@ export function tandemSessions(pool: Pool, identity: SessionIdentity): Sessions 
       } catch (err) {
         conn.destroy();
         const e = toTandemError(err, 'setting up the Tandem session (SET SESSION server_id, gtid_domain_id ...)');
-        if (e.kind === 'fatal') e.context.hint = 'the sink user needs SUPER (or BINLOG ADMIN) to set its session server_id and gtid_domain_id';
+        if (e.kind === 'fatal') e.context.hint = 'the sink user needs SUPER (or BINLOG REPLAY on MariaDB 10.5.2+) to set its session server_id and gtid_domain_id; `make doctor` names the GRANT';
         throw e;
       }
       ready.add(conn.connection);
@@ -99,22 +99,37 @@ export function tandemSessions(pool: Pool, identity: SessionIdentity): Sessions 
   };
 }
 
+/** One way the server's own ids collide with Tandem's, with what to do about it. */
+export interface IdentityClash {
+  message: string;
+  hint: string;
+}
+
 /**
  * Tandem's writes are told apart by their server id and kept in a GTID domain of their own; the
  * server's own ids must differ, or every application write would look like Tandem's (and be
- * dropped as an echo), or Tandem's writes would share the application's GTID stream.
+ * dropped as an echo), or Tandem's writes would share the application's GTID stream. Pure, so the
+ * sink (which refuses to start) and `tandem doctor` (which reports) say the same thing.
  */
-export function refuseSharedIdentity(tandem: SessionIdentity, server: { serverId: number; gtidDomainId?: number }): void {
+export function identityClashes(tandem: SessionIdentity, server: { serverId: number; gtidDomainId?: number }): IdentityClash[] {
+  const clashes: IdentityClash[] = [];
   if (server.serverId === tandem.serverId) {
-    throw fatal(`the server's own server_id is ${server.serverId}, the same as Tandem's (TANDEM_SERVER_ID): every application write would be taken for Tandem's and dropped`, {
-      stage: 'mysql-sink',
+    clashes.push({
+      message: `the server's own server_id is ${server.serverId}, the same as Tandem's (TANDEM_SERVER_ID): every application write would be taken for Tandem's and dropped`,
       hint: 'set TANDEM_SERVER_ID to a value that no server and no connector (database.server.id) uses',
     });
   }
   if (server.gtidDomainId !== undefined && server.gtidDomainId === tandem.gtidDomainId) {
-    throw fatal(`the server's gtid_domain_id is ${server.gtidDomainId}, the same as Tandem's (TANDEM_GTID_DOMAIN_ID): Tandem's writes would share the application's GTID stream`, {
-      stage: 'mysql-sink',
+    clashes.push({
+      message: `the server's gtid_domain_id is ${server.gtidDomainId}, the same as Tandem's (TANDEM_GTID_DOMAIN_ID): Tandem's writes would share the application's GTID stream`,
       hint: "set TANDEM_GTID_DOMAIN_ID to a domain no server writes in (MariaDB's rule: one GTID domain per independent writer)",
     });
   }
+  return clashes;
+}
+
+/** Throws the first identity clash as a fatal error (the sink does not start). */
+export function refuseSharedIdentity(tandem: SessionIdentity, server: { serverId: number; gtidDomainId?: number }): void {
+  const [first] = identityClashes(tandem, server);
+  if (first) throw fatal(first.message, { stage: 'mysql-sink', hint: first.hint });
 }

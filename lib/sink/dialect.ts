@@ -92,8 +92,9 @@ export interface SessionIdentity {
  * - REPEATABLE READ: the guard's locking reads rely on next-key locks.
  * - time zone UTC: TIMESTAMP values are written as the UTC instants Debezium sends.
  */
+export const TANDEM_SQL_MODE = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO';
 export const PINNED_SESSION: readonly { sql: string; values: SqlValue[] }[] = [
-  { sql: "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO', SESSION time_zone = '+00:00'", values: [] },
+  { sql: "SET SESSION sql_mode = ?, SESSION time_zone = '+00:00'", values: [TANDEM_SQL_MODE] },
   { sql: 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ', values: [] },
 ];
 
@@ -203,11 +204,17 @@ function guardedAssignments(meta: TableMeta, incoming: (c: string) => string, st
     .join(', ');
 }
 
+/**
+ * Characters `tandem_tombstones.pk` holds: a key whose `JSON_ARRAY(...)` text is longer cannot get
+ * a tombstone (tandem doctor warns about such keys). The one place the limit is written.
+ */
+export const TOMBSTONE_PK_CHARS = 512;
+
 function tombstoneTableDdl(): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteId(TOMBSTONE_TABLE)} (` +
     '`tbl` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ' +
-    '`pk` VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ' +
+    `\`pk\` VARCHAR(${TOMBSTONE_PK_CHARS}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ` +
     '`deleted_at` DATETIME(6) NOT NULL, ' +
     '`origin` INT UNSIGNED NOT NULL, ' +
     'PRIMARY KEY (`tbl`, `pk`), KEY `tandem_tombstones_deleted_at` (`deleted_at`)' +
@@ -217,6 +224,8 @@ function tombstoneTableDdl(): string {
 
 const sqlString = (s: string) => `'${s.replace(/[\\']/g, (m) => '\\' + m)}'`;
 export const triggerName = (table: string, suffix: 'bi' | 'bu' | 'bd') => `tandem_${table}_${suffix}`;
+/** The names of the triggers Tandem installs on a table (tandem doctor tells them from others). */
+export const tandemTriggerNames = (table: string): string[] => (['bi', 'bu', 'bd'] as const).map((s) => triggerName(table, s));
 /** Tandem's own session sets @tandem_apply = 1; the triggers act only outside it. */
 const OUTSIDE_TANDEM = 'COALESCE(@tandem_apply, 0) <> 1';
 
@@ -399,7 +408,7 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
     },
     createTombstoneTable: tombstoneTableDdl,
     dropTombstoneTable: () => `DROP TABLE IF EXISTS ${quoteId(TOMBSTONE_TABLE)}`,
-    dropTriggers: (table) => (['bi', 'bu', 'bd'] as const).map((s) => `DROP TRIGGER IF EXISTS ${quoteId(triggerName(table, s))}`),
+    dropTriggers: (table) => tandemTriggerNames(table).map((name) => `DROP TRIGGER IF EXISTS ${quoteId(name)}`),
   };
 }
 

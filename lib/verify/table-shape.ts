@@ -1,6 +1,6 @@
 // What verify needs to know about one table on both sides: the primary key, the columns both
 // sides have (compared), and the columns only one side has (a schema difference, reported).
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection, Pool, RowDataPacket } from 'mysql2/promise';
 
 export interface VerifyColumn {
   name: string;
@@ -26,6 +26,10 @@ export interface CatalogRow {
   NUMERIC_PRECISION: number | string | null;
   NUMERIC_SCALE: number | string | null;
   DATETIME_PRECISION: number | string | null;
+  /** `YES`/`NO`; read by tandem doctor (updated_at must be NOT NULL). */
+  IS_NULLABLE?: string;
+  /** `auto_increment`, `VIRTUAL GENERATED`, ...; read by tandem doctor. */
+  EXTRA?: string;
 }
 
 const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit']);
@@ -78,9 +82,9 @@ export function shapeFrom(table: string, a: { columns: CatalogRow[]; key: string
   };
 }
 
-export async function readCatalog(db: Connection, table: string): Promise<{ columns: CatalogRow[]; key: string[] }> {
+export async function readCatalog(db: Pool | Connection, table: string): Promise<{ columns: CatalogRow[]; key: string[] }> {
   const [columns] = await db.query<RowDataPacket[]>(
-    'SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION FROM information_schema.COLUMNS ' +
+    'SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, EXTRA FROM information_schema.COLUMNS ' +
       'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [table],
   );

@@ -22,7 +22,14 @@ t.test('defaults', async (t) => {
   t.equal(c.lingerMs, 20);
   t.equal(c.dlqTopic, 'tandem.dlq');
   t.equal(c.serverId, 4100);
+  t.equal(c.doctor, 'on', 'tandem run checks the databases first unless told not to');
   t.same(topicsOf(c, 'b'), ['b.chat.rooms', 'b.chat.members', 'b.chat.messages', 'b.chat.tandem_tombstones']);
+});
+
+t.test('TANDEM_DOCTOR: on or off, nothing else', async (t) => {
+  t.equal(loadConfig({ TANDEM_DOCTOR: 'off' }).doctor, 'off');
+  t.equal(loadConfig({ TANDEM_DOCTOR: ' OFF ' }).doctor, 'off');
+  t.throws(() => loadConfig({ TANDEM_DOCTOR: 'no' }), /TANDEM_DOCTOR must be one of on, off, got "no"/);
 });
 
 t.test('environment overrides', async (t) => {

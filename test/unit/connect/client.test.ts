@@ -16,6 +16,8 @@ t.test('Connect status bodies: RUNNING needs every task running; a FAILED task n
   const running = stateFrom('tandem-source-a', { connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'RUNNING' }] }, { 'topic.prefix': 'a' });
   t.ok(isRunning(running));
   t.equal(running.topicPrefix, 'a');
+  t.equal(running.databaseServerId, undefined);
+  t.equal(stateFrom('src', {}, { 'topic.prefix': 'a', 'database.server.id': '5401' }).databaseServerId, '5401', 'what tandem doctor compares with the servers\' ids');
   t.equal(failureOf(running), undefined);
   const failed = stateFrom('tandem-source-b', { connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'FAILED', trace }] });
   t.notOk(isRunning(failed), 'a connector RUNNING with a FAILED task is not running');

@@ -1,0 +1,32 @@
+// `tandem doctor [--json]`: checks the two databases of Tandem's config (TANDEM_DB_A_URL,
+// TANDEM_DB_B_URL, TANDEM_TABLES, TANDEM_SERVER_ID, TANDEM_GTID_DOMAIN_ID, TANDEM_CONNECT_URL)
+// before the first `make run`. One line per finding; exit 0 when nothing is refused, 1 otherwise
+// (a bad configuration included), 2 on a bad argument.
+import { loadConfig, redactUrl } from '../config';
+import { exitCode, formatFindings, runDoctor } from '../doctor';
+import { TandemError } from '../errors';
+
+const usage = 'usage: tandem doctor [--json]   (settings from TANDEM_DB_A_URL, TANDEM_DB_B_URL, TANDEM_TABLES, ...; see docs/doctor.md)';
+
+export default async function doctor(args: string[]): Promise<number> {
+  const bad = args.find((a) => a !== '--json');
+  if (bad !== undefined) {
+    process.stderr.write(`tandem doctor: unknown argument ${bad}\n${usage}\n`);
+    return 2;
+  }
+  try {
+    const config = loadConfig();
+    const findings = await runDoctor(config);
+    if (args.includes('--json')) {
+      process.stdout.write(`${JSON.stringify({ findings, exitCode: exitCode(findings) })}\n`);
+    } else {
+      const header = `tandem doctor: ${config.databases.map((d) => `${d.id} ${redactUrl(d.url)}`).join(', ')}; tables ${config.tables.map((t) => t.name).join(', ')}`;
+      process.stdout.write(`${header}\n${formatFindings(findings)}\n`);
+    }
+    return exitCode(findings);
+  } catch (err) {
+    if (!(err instanceof TandemError)) throw err;
+    process.stderr.write(`tandem doctor: ${err.message}\n${err.context.hint ? `  hint: ${err.context.hint}\n` : ''}`);
+    return 1;
+  }
+}
