@@ -18,8 +18,9 @@ const AUDIT = `tandem.audit.${tag}`;
 t.setTimeout(10 * 60_000);
 
 t.test('real schemas converge through the live stack', async (t) => {
-  const a = await createConnection(urlA);
-  const b = await createConnection(urlB);
+  // BIGINTs as text: the test compares ids beyond 2^53 exactly.
+  const a = await createConnection({ uri: urlA, supportBigNumbers: true, bigNumberStrings: true });
+  const b = await createConnection({ uri: urlB, supportBigNumbers: true, bigNumberStrings: true });
   t.teardown(async () => {
     for (const db of [a, b]) {
       for (const name of [T.msgs, T.members, T.rooms, T.auto, T.items, T.users]) await db.query(`DROP TABLE IF EXISTS ${name}`).catch(() => undefined);
