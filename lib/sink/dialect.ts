@@ -92,7 +92,8 @@ export interface SessionIdentity {
  * - REPEATABLE READ: the guard's locking reads rely on next-key locks.
  * - time zone UTC: TIMESTAMP values are written as the UTC instants Debezium sends.
  */
-export const TANDEM_SQL_MODE = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO';
+// In the order MariaDB reports it (@@sql_mode), so a session shows exactly this text.
+export const TANDEM_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 export const PINNED_SESSION: readonly { sql: string; values: SqlValue[] }[] = [
   { sql: "SET SESSION sql_mode = ?, SESSION time_zone = '+00:00'", values: [TANDEM_SQL_MODE] },
   { sql: 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ', values: [] },
