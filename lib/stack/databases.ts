@@ -6,11 +6,20 @@ import { createConnection } from 'mysql2/promise';
 import { ComponentError, processFiles, type Component } from './component';
 import type { StackConfig } from './config';
 import type { KeeperOptions } from './db-keeper';
+import { MAX_ROW_BYTES } from './limits';
 import { isOurs, runningPid, startDaemon, stopPid } from './processes';
 import { repoRoot } from './versions';
 import { waitFor } from './wait';
 
 export const dbServerIds = { a: { serverId: 11, gtidDomainId: 1 }, b: { serverId: 12, gtidDomainId: 2 } } as const;
+
+/**
+ * `mariadbd` options of both stack servers. max_allowed_packet bounds the largest row an
+ * application can write (16 MiB by default), and so every limit after it (lib/stack/limits.ts).
+ */
+export function serverArgs(): string[] {
+  return [`--max-allowed-packet=${MAX_ROW_BYTES}`];
+}
 
 /** Root-run SQL on every start: idempotent users, grants, database and schema. */
 export function initSql(): string[] {
@@ -69,7 +78,7 @@ export function dbComponent(cfg: StackConfig, id: 'a' | 'b'): Component {
         if (stray !== undefined) await stopPid(stray, dataDir, 30_000);
         rmSync(readyFile, { force: true });
         mkdirSync(files.dir, { recursive: true });
-        const opts: KeeperOptions = { port, ...dbServerIds[id], dataDir, readyFile, initSql: initSql() };
+        const opts: KeeperOptions = { port, ...dbServerIds[id], dataDir, readyFile, initSql: initSql(), extraArgs: serverArgs() };
         startDaemon({
           command: process.execPath,
           args: ['--import', 'tsx', keeper, JSON.stringify(opts)],

@@ -13,6 +13,8 @@ export interface KeeperOptions {
   /** Written (JSON `{ pid, port }`) once the server answers and its init SQL ran. */
   readyFile: string;
   initSql: string[];
+  /** More `mariadbd` options (startMariaDb's extraArgs). */
+  extraArgs?: string[];
 }
 
 async function main(): Promise<void> {
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
     dataDir: opts.dataDir,
     tandem: false,
     initSql: opts.initSql,
+    extraArgs: opts.extraArgs,
     startTimeoutS: 120,
   });
   let stopping = false;
