@@ -60,6 +60,11 @@ export interface Dialect {
   sessionSetup(identity: SessionIdentity): { sql: string; values: SqlValue[] }[];
   /** One row: the server's own `server_id` and (MariaDB) `gtid_domain_id`. */
   serverIdentity(): string;
+  /**
+   * One row, `max_allowed_packet`: the largest statement this session may send. The session's
+   * value, fixed when it connected (a later SET GLOBAL changes only new connections).
+   */
+  maxAllowedPacket(): string;
   /** Guarded multi-row upsert of `rows` rows (columns in `meta.insertColumns` order). */
   upsert(meta: TableMeta, rows: number): string;
   /**
@@ -272,6 +277,7 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
     createTombstoneTable: tombstoneTableDdl,
     dropTombstoneTable: () => `DROP TABLE IF EXISTS ${quoteId(TOMBSTONE_TABLE)}`,
     dropTriggers: (table) => (['bi', 'bu', 'bd'] as const).map((s) => `DROP TRIGGER IF EXISTS ${quoteId(triggerName(table, s))}`),
+    maxAllowedPacket: () => 'SELECT @@SESSION.max_allowed_packet AS max_allowed_packet',
   };
 }
 
