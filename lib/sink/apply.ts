@@ -2,15 +2,15 @@
 // fails because of one bad row is rolled back by InnoDB on its own (the transaction stays
 // open), so the rows are split in halves until the bad one is alone: it is dead-lettered and
 // the others are written in the same transaction. A statement larger than `maxBytes` (the
-// session's max_allowed_packet, less a margin) is never sent: it is split the same way, and a
-// row too large alone is dead-lettered.
+// session's max_allowed_packet, less a margin) is never sent: it is split the same way, a row too
+// large as text goes as a prepared statement, and a row too large even so is dead-lettered.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { poison } from '../errors';
 import { LocalDateTime, type DeadLetter } from '../model';
 import { describeMysqlError, isConnectionError, kindOfMysqlError } from './classify';
 import { REFUSED_BY_TOMBSTONE, type Dialect, type SqlValue } from './dialect';
 import type { PreparedDelete, PreparedUpsert } from './prepare';
-import { oversize } from './sql-size';
+import { executeBytes, oversize } from './sql-size';
 import type { TableMeta } from './table-meta';
 
 export interface ApplyCounts {
@@ -50,13 +50,21 @@ function upsertSql(dialect: Dialect, meta: TableMeta, rows: number): string {
 
 const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 
-/** Refuses, as poison (so the rows are split), a statement larger than the target takes. */
-function checkSize(maxBytes: number, sql: string, values: readonly SqlValue[], rows: number): void {
-  const bytes = oversize(maxBytes, sql, values);
-  if (bytes === undefined) return;
+/**
+ * Sends one statement of `rows` rows, never one larger than `maxBytes`: a larger one is refused
+ * as poison, so that the rows are split in halves. A single row too large as text (binary values
+ * double as hex) goes as a prepared statement, whose values travel unescaped; a row too large
+ * even so is refused, and dead-lettered with the reason.
+ */
+async function send(conn: PoolConnection, maxBytes: number, sql: string, values: SqlValue[], rows: number): Promise<ResultSetHeader> {
+  const text = oversize(maxBytes, sql, values);
+  if (text === undefined) return (await conn.query<ResultSetHeader>(sql, values))[0];
+  if (rows > 1) throw poison(`${rows} rows would make a statement of ${mib(text)}, more than the target's max_allowed_packet allows (${mib(maxBytes)})`);
+  const unescaped = executeBytes(values);
+  if (unescaped <= maxBytes) return (await conn.execute<ResultSetHeader>(sql, values))[0];
   throw poison(
-    `${rows === 1 ? 'the row' : `${rows} rows`} would make a statement of ${mib(bytes)}, more than the target's max_allowed_packet allows ` +
-      `(${mib(maxBytes)} for the statement; binary values travel as hex, two bytes per byte): raise max_allowed_packet on the target to write it`,
+    `the row takes ${mib(unescaped)} even as a prepared statement (${mib(text)} as SQL text), more than the target's max_allowed_packet allows ` +
+      `(${mib(maxBytes)} per statement): raise max_allowed_packet on the target to write it`,
   );
 }
 
@@ -96,9 +104,7 @@ export async function applyDeletes(conn: PoolConnection, dialect: Dialect, meta:
     async (part) => {
       const values: SqlValue[] = [];
       for (const r of part) values.push(meta.name, ...r.key, r.deletedAt, r.origin);
-      const sql = dialect.upsertTombstones(meta, part.length);
-      checkSize(maxBytes, sql, values, part.length);
-      await conn.query(sql, values);
+      await send(conn, maxBytes, dialect.upsertTombstones(meta, part.length), values, part.length);
       written.push(...part);
     },
     counts,
@@ -126,10 +132,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
   await splitOnPoison(
     live,
     async (part) => {
-      const values = upsertValues(part);
-      const sql = upsertSql(dialect, meta, part.length);
-      checkSize(maxBytes, sql, values, part.length);
-      const [res] = await conn.query<ResultSetHeader>(sql, values);
+      const res = await send(conn, maxBytes, upsertSql(dialect, meta, part.length), upsertValues(part), part.length);
       const changed = changedRows(res, part.length);
       counts.applied += changed;
       counts.skipped += part.length - changed;

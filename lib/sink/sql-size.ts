@@ -60,6 +60,31 @@ export function oversize(limit: number, sql: string, values: readonly SqlValue[]
   return exact <= limit ? undefined : exact;
 }
 
+/** The length prefix of a value in the binary protocol (a length-encoded integer). */
+function lengthPrefix(n: number): number {
+  return n < 251 ? 1 : n < 1 << 16 ? 3 : n < 1 << 24 ? 4 : 9;
+}
+
+/**
+ * At least the size of a prepared statement's execution with these values (the binary protocol,
+ * mysql2 `execute`): values travel as they are, not escaped, so a Buffer takes its own length.
+ * Header, null bitmap and two type bytes per value, then each value length-prefixed (a number is
+ * an 8-byte double).
+ */
+export function executeBytes(values: readonly SqlValue[]): number {
+  let n = 11 + Math.ceil(values.length / 8);
+  for (const v of values) {
+    n += 2;
+    if (v === null) continue;
+    if (typeof v === 'number') n += 8;
+    else {
+      const len = typeof v === 'string' ? Buffer.byteLength(v) : typeof v === 'bigint' ? String(v).length : v.length;
+      n += lengthPrefix(len) + len;
+    }
+  }
+  return n;
+}
+
 /** At most what a column value becomes as a literal (after `toSqlValue`); cheap, no scan. */
 function columnBytesAtMost(v: ColumnValue | undefined): number {
   if (v === null || v === undefined || typeof v === 'boolean') return 4;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { format } from 'mysql2';
 import { Decimal, Json, LocalDate, LocalDateTime, LocalTime } from '../../../lib/model';
 import { toSqlValue, type SqlValue } from '../../../lib/sink/dialect';
-import { eventBytes, literalBytes, oversize, statementBytes } from '../../../lib/sink/sql-size';
+import { eventBytes, executeBytes, literalBytes, oversize, statementBytes } from '../../../lib/sink/sql-size';
 import { changeEvent } from '../../../lib/testing';
 
 const onWire = (sql: string, values: SqlValue[]) => Buffer.byteLength(format(sql, values));
@@ -75,4 +75,13 @@ t.test('an event weighs at least what its values become as literals', async (t) 
   t.ok(eventBytes(e) >= 2 * blob.length, 'a Buffer travels as hex: two bytes per byte');
   const gone = changeEvent({ table: 't', key: { id: 7 }, deletedAt: '2024-01-01 00:00:02' });
   t.ok(eventBytes(gone) > 0 && eventBytes(gone) < 1024, 'a delete weighs its key');
+});
+
+t.test('a prepared statement sends values unescaped: a Buffer takes its own length, not twice', async (t) => {
+  const blob = randomBytes(5 * 1024 * 1024);
+  const values: SqlValue[] = [7, 'ünï', blob, null, 2n ** 70n];
+  const raw = 8 + Buffer.byteLength('ünï') + blob.length + String(2n ** 70n).length;
+  t.ok(executeBytes(values) >= raw, 'at least the values themselves');
+  t.ok(executeBytes(values) < raw + 64, 'plus a few bytes of framing');
+  t.ok(executeBytes([blob]) < literalBytes(blob) / 2 + 64, 'about half the SQL literal of the same bytes');
 });
