@@ -50,6 +50,7 @@ run: install
 describe: install
 	@$(CLI) describe $(TOPOLOGY)
 
+# Triggers and tombstone table on TANDEM_DB_A_URL and TANDEM_DB_B_URL (never a password in ARGS: `ps` shows it).
 setup: install
 	$(CLI) setup $(TOPOLOGY)
 
@@ -87,7 +88,7 @@ bench-lag: install
 bench-scaling: install
 	$(TSX) bench/topology.ts scaling
 
-# Compare the two databases row by row (TANDEM_DB_A_URL / TANDEM_DB_B_URL); exit 1 on drift.
+# Compare the two databases row by row (TANDEM_DB_A_URL / TANDEM_DB_B_URL, or ARGS="--a-file f --b-file g"); exit 1 on drift.
 verify: install
 	$(CLI) verify $(ARGS)
 

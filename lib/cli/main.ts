@@ -1,5 +1,7 @@
 // `tandem <command> [args]`: what the Makefile calls. Each command lives in its own module and
 // is loaded only when asked for, so `describe` never pulls in node-rdkafka or mysql2.
+import { redactSecrets } from '../config/redact';
+
 const commands: Record<string, { module: string; summary: string }> = {
   run: { module: './run', summary: 'run topologies/<name>.ts against Kafka' },
   describe: { module: './describe', summary: 'print the graph of topologies/<name>.ts' },
@@ -26,7 +28,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`tandem: ${err instanceof Error ? err.message : String(err)}\n`);
+    // An error no command caught may be a library's, naming a URL with its password.
+    process.stderr.write(`tandem: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n`);
     process.exitCode = 1;
   },
 );

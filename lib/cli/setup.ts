@@ -1,17 +1,12 @@
-// `tandem setup [topology] [--url mysql://...]... [--tables a,b]`: installs the tombstone table
-// and the triggers on every database (idempotent; re-run after adding a column).
+// `tandem setup [topology] [--url mysql://user@host/db | --url-file path]... [--tables a,b]`:
+// installs the tombstone table and the triggers on every database (idempotent; re-run after adding
+// a column). The databases default to TANDEM_DB_A_URL and TANDEM_DB_B_URL.
 import { installOriginSupport, redactUrl } from '../sink';
-import { parseOriginArgs } from './origin-args';
+import { onEachDatabase } from './origin-args';
 
-export default async function setup(args: string[]): Promise<number> {
-  const parsed = parseOriginArgs(args);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`tandem setup: ${parsed}\n`);
-    return 2;
-  }
-  for (const url of parsed.urls) {
-    await installOriginSupport(url, parsed.tables);
-    process.stdout.write(`installed tandem_tombstones and triggers for ${parsed.tables.join(', ')} on ${redactUrl(url)}\n`);
-  }
-  return 0;
+export default function setup(args: string[]): Promise<number> {
+  return onEachDatabase('setup', args, async (url, tables) => {
+    await installOriginSupport(url, tables);
+    return `installed tandem_tombstones and triggers for ${tables.join(', ')} on ${redactUrl(url)}`;
+  });
 }

@@ -1,16 +1,11 @@
-// `tandem teardown [topology] [--url mysql://...]... [--tables a,b]`: removes what setup installed.
+// `tandem teardown [topology] [--url mysql://user@host/db | --url-file path]... [--tables a,b]`:
+// removes what setup installed. The databases default to TANDEM_DB_A_URL and TANDEM_DB_B_URL.
 import { redactUrl, uninstallOriginSupport } from '../sink';
-import { parseOriginArgs } from './origin-args';
+import { onEachDatabase } from './origin-args';
 
-export default async function teardown(args: string[]): Promise<number> {
-  const parsed = parseOriginArgs(args);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`tandem teardown: ${parsed}\n`);
-    return 2;
-  }
-  for (const url of parsed.urls) {
-    await uninstallOriginSupport(url, parsed.tables);
-    process.stdout.write(`removed Tandem triggers for ${parsed.tables.join(', ')} and tandem_tombstones on ${redactUrl(url)}\n`);
-  }
-  return 0;
+export default function teardown(args: string[]): Promise<number> {
+  return onEachDatabase('teardown', args, async (url, tables) => {
+    await uninstallOriginSupport(url, tables);
+    return `removed Tandem triggers for ${tables.join(', ')} and tandem_tombstones on ${redactUrl(url)}`;
+  });
 }

@@ -1,11 +1,15 @@
-// `tandem verify [--a url] [--b url] [--tables t1,t2] [--chunk-rows n] [--show n] [--wait s] [--json]`:
-// compares the two databases table by table; exit 0 when identical, 1 on any difference.
+// `tandem verify [--a url | --a-file path] [--b url | --b-file path] [--tables t1,t2] [--chunk-rows n]
+// [--show n] [--wait s] [--json]`: compares the two databases table by table; exit 0 when
+// identical, 1 on any difference.
 import { parseTables, type TableSpec } from '../config';
 import { checkTombstones, formatDiff, formatReport, waitUntilConverged } from '../verify';
+import { setting, urlFromArgv, urlFromFile, type UrlSource } from './database-urls';
 
-const usage = `usage: tandem verify [--a mysql://...] [--b mysql://...] [--tables t1,t2] [--chunk-rows 1000] [--show 10] [--wait 0] [--json]
+const usage = `usage: tandem verify [--a-file path] [--b-file path] [--tables t1,t2] [--chunk-rows 1000] [--show 10] [--wait 0] [--json]
   defaults: TANDEM_DB_A_URL, TANDEM_DB_B_URL, TANDEM_TABLES; then tandem_tombstones, where a
   difference counts only when no newer identical row on both sides makes it irrelevant
+  --a-file, --b-file  a file holding the URL of a or b (mysql://user:password@host:port/db)
+  --a, --b            the URL itself, only without a password (the command line shows in \`ps\`)
   --wait s   re-verify until identical or s seconds passed (replication still in flight)`;
 
 interface VerifyArgs {
@@ -20,7 +24,17 @@ interface VerifyArgs {
   json: boolean;
 }
 
-const flags = ['--a', '--b', '--tables', '--chunk-rows', '--show', '--wait'] as const;
+const flags = ['--a', '--b', '--a-file', '--b-file', '--tables', '--chunk-rows', '--show', '--wait'] as const;
+
+/** Side `a` or `b`: `--a` (no password), `--a-file`, or TANDEM_DB_A_URL. */
+function sideUrl(side: 'a' | 'b', v: Record<string, string>, env: NodeJS.ProcessEnv): UrlSource {
+  const name = `TANDEM_DB_${side.toUpperCase()}_URL`;
+  const [inline, file] = [v[`--${side}`], v[`--${side}-file`]];
+  if (inline !== undefined && file !== undefined) return { error: `give --${side} or --${side}-file, not both` };
+  if (file !== undefined) return urlFromFile(`--${side}-file`, file);
+  if (inline !== undefined) return urlFromArgv(`--${side}`, inline, `leave --${side} out to use ${name} from the environment, or put the URL in a file and pass --${side}-file <path>`);
+  return { url: setting(env, name) };
+}
 
 export function parseVerifyArgs(args: string[], env: NodeJS.ProcessEnv): VerifyArgs | string {
   const v: Record<string, string> = {};
@@ -36,7 +50,7 @@ export function parseVerifyArgs(args: string[], env: NodeJS.ProcessEnv): VerifyA
       v[flag] = value;
     } else return `unknown argument ${arg}`;
   }
-  const tables = parseTables(v['--tables'] ?? env.TANDEM_TABLES ?? 'rooms,members:room_id+user_id,messages');
+  const tables = parseTables(v['--tables'] ?? setting(env, 'TANDEM_TABLES'));
   if (typeof tables === 'string') return `--tables ${tables}`;
   const num = (flag: string, def: number, min: number) => {
     const n = Number(v[flag] ?? def);
@@ -46,9 +60,12 @@ export function parseVerifyArgs(args: string[], env: NodeJS.ProcessEnv): VerifyA
   const maxDiffs = num('--show', 10, 0);
   const waitS = num('--wait', 0, 0);
   if (chunkRows === undefined || maxDiffs === undefined || waitS === undefined) return '--chunk-rows must be ≥ 1, --show and --wait ≥ 0 (integers)';
+  const [a, b] = [sideUrl('a', v, env), sideUrl('b', v, env)];
+  if ('error' in a) return a.error;
+  if ('error' in b) return b.error;
   return {
-    a: v['--a'] ?? env.TANDEM_DB_A_URL ?? 'mysql://tandem:tandem@127.0.0.1:3307/chat',
-    b: v['--b'] ?? env.TANDEM_DB_B_URL ?? 'mysql://tandem:tandem@127.0.0.1:3308/chat',
+    a: a.url,
+    b: b.url,
     tables: tables.map((t) => t.name),
     // The tombstones are replicated state too; checked by default, not when tables are named.
     tombstonesOf: v['--tables'] === undefined ? tables : undefined,

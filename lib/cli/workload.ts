@@ -1,7 +1,9 @@
 // `tandem workload [--seed n] [--operations n] [--duration s] [--rate n] [--writers n]`: random,
-// seeded application writes on both databases at once (TANDEM_DB_A_URL, TANDEM_DB_B_URL). The
-// seed is printed first, so a run that led to a failure can be replayed with --seed.
+// seeded application writes on both databases at once (TANDEM_DB_A_URL, TANDEM_DB_B_URL: from the
+// environment only, never the command line, which `ps` shows). The seed is printed first, so a run
+// that led to a failure can be replayed with --seed.
 import { formatWorkload, newSeed, runWorkload, seedWorkload } from '../workload';
+import { setting } from './database-urls';
 
 const usage = 'usage: tandem workload [--seed n] [--operations 5000] [--duration s] [--rate 200] [--writers 2]';
 
@@ -26,8 +28,7 @@ export default async function workload(args: string[]): Promise<number> {
     return 2;
   }
   const seed = p.seed ?? newSeed();
-  const a = process.env.TANDEM_DB_A_URL ?? 'mysql://tandem:tandem@127.0.0.1:3307/chat';
-  const b = process.env.TANDEM_DB_B_URL ?? 'mysql://tandem:tandem@127.0.0.1:3308/chat';
+  const [a, b] = [setting(process.env, 'TANDEM_DB_A_URL'), setting(process.env, 'TANDEM_DB_B_URL')];
   const operations = p.operations ?? (p.duration === undefined ? 5000 : undefined);
   process.stdout.write(`workload seed=${seed} (replay: tandem workload --seed ${seed}${operations === undefined ? '' : ` --operations ${operations}`})\n`);
   await seedWorkload(a, b);

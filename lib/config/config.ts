@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fatal } from '../errors';
+import { redactSecrets, redactUrl } from './redact';
 import { parseTables, type TableSpec } from './tables';
 
 /** One of the two synced databases. `id` is also its Debezium topic prefix (`a.chat.rooms`). */
@@ -48,7 +49,11 @@ interface Setting<T> {
   parse: Parser<T>;
 }
 
-const show = (raw: unknown): string => JSON.stringify(raw) ?? String(raw);
+// A bad setting is echoed so the operator sees what was read, but never a password in it: a
+// database or registry URL, or a secret pasted into the wrong variable.
+const show = (raw: unknown): string => redactSecrets(JSON.stringify(raw) ?? String(raw));
+/** A URL setting as given, password masked (a text that does not parse loses all before its `@`). */
+const showUrl = (raw: unknown): string => (typeof raw === 'string' ? JSON.stringify(redactUrl(raw.trim())) : show(raw));
 
 function integer(min: number, max: number, what: string): Parser<number> {
   return (raw) => {
@@ -78,7 +83,7 @@ const httpUrl: Parser<string> = (raw) => {
       // falls through to the error below
     }
   }
-  return { error: `must be an http(s) URL, got ${show(raw)}` };
+  return { error: `must be an http(s) URL, got ${showUrl(raw)}` };
 };
 
 function database(id: string): Parser<DatabaseSpec> {
@@ -89,11 +94,12 @@ function database(id: string): Parser<DatabaseSpec> {
     try {
       url = new URL(raw.trim());
     } catch {
-      return { error: `must be ${what}, got ${show(raw)}` };
+      return { error: `must be ${what}, got ${showUrl(raw)}` };
     }
     const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
     if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') return { error: `must use mysql:// or mariadb://, got ${show(url.protocol)}` };
-    if (!/^[A-Za-z0-9_$]+$/.test(name)) return { error: `must name the database in its path (…/chat), got ${show(url.pathname)}` };
+    // The whole URL, masked, not its path: without `//` (mysql:user:pw@host/db) the path is all of it.
+    if (!/^[A-Za-z0-9_$]+$/.test(name)) return { error: `must name the database in its path (…/chat), got ${showUrl(raw)}` };
     return { value: { id, url: raw.trim(), database: name } };
   };
 }
@@ -147,6 +153,20 @@ export const defaultSettings: Readonly<Record<string, string>> = {
 export const TOMBSTONE_TABLE = 'tandem_tombstones';
 const LOCAL_CONNECT_URL = 'http://127.0.0.1:8083';
 
+/**
+ * Where JSON.parse failed, without its text: V8 quotes the file around the error ("…\"dbAUrl\":
+ * \"mysql://u:pw@…\" is not valid JSON"), and this file may hold passwords.
+ */
+function jsonFailure(err: unknown, body: string): string {
+  const message = err instanceof Error ? err.message : '';
+  const position = /at position (\d+)/.exec(message);
+  if (position) {
+    const before = body.slice(0, Number(position[1]));
+    return `at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+  }
+  return /end of JSON input/.test(message) ? 'it ends too early' : 'an unexpected token (not shown: the file may hold passwords)';
+}
+
 function readConfigFile(path: string): Record<string, unknown> {
   let body: string;
   try {
@@ -158,7 +178,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     data = JSON.parse(body);
   } catch (err) {
-    throw fatal(`config file ${path} is not valid JSON: ${(err as Error).message}`, { stage: 'config' });
+    throw fatal(`config file ${path} is not valid JSON: ${jsonFailure(err, body)}`, { stage: 'config', hint: `find it with a JSON validator, e.g. jq . ${path}` });
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw fatal(`config file ${path} must hold a JSON object`, { stage: 'config' });
   const known = new Set(Object.keys(settings));
@@ -207,19 +227,4 @@ export function databaseById(config: TandemConfig, id: string): DatabaseSpec {
 export function topicsOf(config: TandemConfig, id: string): string[] {
   const db = databaseById(config, id);
   return [...config.tables.map((t) => t.name), config.tombstoneTable].map((t) => `${db.id}.${db.database}.${t}`);
-}
-
-/**
- * The URL with its password masked, for logs, errors and describe(): parsed as a URL (as the
- * database parser and the sink read it), so a password holding `@` or a URL with no user name
- * cannot leak part of it. Credentials are never logged.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparsable URL>';
-  }
 }

@@ -1,2 +1,3 @@
 export * from './config';
 export * from './tables';
+export * from './redact';

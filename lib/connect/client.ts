@@ -1,6 +1,7 @@
 // Kafka Connect's REST API, as Tandem needs it: the state of the source connectors that feed a
 // topology (to say loudly when one stops), and the few calls the local stack makes (create,
 // restart, offsets). One client for the runtime, the stack and the tests.
+import { redactUrl } from '../config/redact';
 
 export interface TaskState {
   id: number;
@@ -58,20 +59,35 @@ export function stateFrom(name: string, status: StatusBody, config?: Record<stri
 }
 
 export class ConnectClient {
+  /** The API as messages name it: credentials masked (TANDEM_CONNECT_URL may carry user:password@). */
+  readonly baseUrl: string;
+  /** Where requests go: the URL without its credentials, which fetch refuses (and would echo). */
+  private readonly endpoint: string;
+  private readonly authorization: string | undefined;
+
   constructor(
-    readonly baseUrl: string,
+    baseUrl: string,
     private readonly timeoutMs = 10_000,
-  ) {}
+  ) {
+    this.baseUrl = redactUrl(baseUrl).replace(/\/+$/, '');
+    const { endpoint, authorization } = splitCredentials(baseUrl.replace(/\/+$/, ''));
+    this.endpoint = endpoint;
+    this.authorization = authorization;
+  }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const url = `${this.baseUrl}${path}`;
-    const res = await fetch(url, {
+    const headers: Record<string, string> = {
+      ...(this.authorization ? { authorization: this.authorization } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    const res = await fetch(`${this.endpoint}${path}`, {
       method,
       signal: AbortSignal.timeout(this.timeoutMs),
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${url}: HTTP ${res.status} ${text.slice(0, 500)}`);
+    if (!res.ok) throw new Error(`${method} ${this.baseUrl}${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
 
@@ -121,4 +137,19 @@ export class ConnectClient {
     if (!Array.isArray(body)) return [];
     return body.flatMap((p: unknown) => (typeof p === 'object' && p !== null && 'class' in p && typeof p.class === 'string' ? [p.class] : []));
   }
+}
+
+/** `http://user:pw@host/x` as the URL without credentials plus the basic-auth header they stand for. */
+export function splitCredentials(url: string): { endpoint: string; authorization?: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { endpoint: url };
+  }
+  if (!u.username && !u.password) return { endpoint: url };
+  const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  u.username = '';
+  u.password = '';
+  return { endpoint: u.toString().replace(/\/+$/, ''), authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
 }

@@ -76,6 +76,10 @@ export const columnTypes = {
   /** JSON on MySQL. MariaDB's JSON is LONGTEXT underneath and arrives as a plain `string`. */
   json: (): AvroSchemaJson => semantic('string', 'io.debezium.data.Json'),
   enumOf: (allowed: string[]): AvroSchemaJson => semantic('string', 'io.debezium.data.Enum', { allowed: allowed.join(',') }),
+  /** SET: the members a value holds, comma-separated in the column's order ('' for none). */
+  setOf: (allowed: string[]): AvroSchemaJson => semantic('string', 'io.debezium.data.EnumSet', { allowed: allowed.join(',') }),
+  year: (): AvroSchemaJson => semantic('int', 'io.debezium.time.Year'),
+  /** BIT(1) is a plain `boolean`; BIT(n > 1) is this, little-endian bytes (types/bits.ts). */
   bits: (length: number): AvroSchemaJson => semantic('bytes', 'io.debezium.data.Bits', { length: String(length) }),
 };
 

@@ -71,6 +71,7 @@ class BatchRun {
     counters.skipped = (counters.skipped ?? 0) + result.skipped;
     counters.deadLettered += result.deadLetters.length;
     this.deadLetters.push(...result.deadLetters);
+    if (result.audits?.length) this.audits.push(...result.audits);
     this.options.onSinkWrite?.(node, events, result);
   }
 

@@ -11,4 +11,9 @@ export interface ConflictRecord {
   key: Row;
   winner: ChangeEvent;
   loser: ChangeEvent;
+  /**
+   * Set when two different rows claimed one value of this UNIQUE index (the sink resolved it):
+   * `key` is then the loser's key, removed on both sides.
+   */
+  index?: string;
 }

@@ -1,4 +1,5 @@
 import type { ChangeEvent, DeadLetter } from './change-event';
+import type { ConflictRecord } from './conflict-record';
 
 /** What became of a set of events handed to a sink, once it is durable. */
 export interface SinkWriteResult {
@@ -7,6 +8,8 @@ export interface SinkWriteResult {
   /** Events the target's last-writer-wins guard refused (older than what it holds), or no-ops. */
   skipped: number;
   deadLetters: DeadLetter[];
+  /** Conflicts the sink itself resolved (two keys claiming one UNIQUE value), for the audit output. */
+  audits?: ConflictRecord[];
 }
 
 /**

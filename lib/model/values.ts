@@ -170,7 +170,8 @@ export class Json {
 
 /**
  * Every value a decoded column can hold. Integers are numbers while exact and bigint beyond
- * 2^53; BLOB, BINARY and BIT columns are Buffers; ENUM/SET and text are strings.
+ * 2^53; BLOB and BINARY columns are Buffers, BIT(n > 1) too (big-endian, ceil(n/8) bytes, as
+ * the column holds it), BIT(1) a boolean; ENUM/SET and text are strings.
  */
 export type ColumnValue =
   | null

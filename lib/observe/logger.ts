@@ -1,5 +1,8 @@
 // Structured logs: one JSON object per line when stderr is not a terminal (collectors parse it),
-// a short human line when it is. Every line carries the component that wrote it.
+// a short human line when it is. Every line carries the component that wrote it, and no password:
+// URLs in its text are masked here, whoever built the message (a library's error text included).
+import { redactSecrets } from '../config/redact';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type LogFields = Record<string, unknown>;
@@ -26,15 +29,21 @@ export interface LoggerOptions {
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** A field as it is written: errors as message and name, strings (also nested) with secrets masked. */
 function plain(value: unknown): unknown {
-  if (value instanceof Error) return { message: value.message, name: value.name };
+  if (value instanceof Error) return { message: redactSecrets(value.message), name: value.name };
   if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string') return redactSecrets(value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
   return value;
 }
 
 export function formatLine(json: boolean, time: Date, level: LogLevel, component: string, msg: string, fields: LogFields): string {
   if (json) {
-    const body: LogFields = { time: time.toISOString(), level, component, msg };
+    const body: LogFields = { time: time.toISOString(), level, component, msg: redactSecrets(msg) };
     for (const [k, v] of Object.entries(fields)) body[k] = plain(v);
     return JSON.stringify(body);
   }
@@ -44,7 +53,7 @@ export function formatLine(json: boolean, time: Date, level: LogLevel, component
       return `${k}=${typeof p === 'string' ? p : JSON.stringify(p)}`;
     })
     .join(' ');
-  return `${time.toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}${extra ? ' ' + extra : ''}`;
+  return `${time.toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} [${component}] ${redactSecrets(msg)}${extra ? ' ' + extra : ''}`;
 }
 
 export function isLogLevel(s: string | undefined): s is LogLevel {

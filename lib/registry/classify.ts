@@ -1,3 +1,4 @@
+import { redactSecrets } from '../config/redact';
 import { TandemError, type ErrorKind } from '../errors';
 
 function statusOf(err: unknown): number | undefined {
@@ -6,14 +7,16 @@ function statusOf(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/** The HTTP client's text, which Tandem did not write: any URL credentials in it are masked. */
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return redactSecrets(err instanceof Error ? err.message : String(err));
 }
 
 /**
  * Registry failures, classified where first caught: unreachable, timeouts, 408/429 and 5xx are
  * the environment (retriable); 401/403 and other refusals need an operator (fatal); a 404 means
- * what the caller says (an unknown schema id is poison: that record can never be read).
+ * what the caller says (an unknown schema id is retriable and loud: the registry, not the record,
+ * is wrong, and dead-lettering would throw away every record of the stream).
  */
 export function classifyRegistryError(err: unknown, doing: string, options: { notFound: ErrorKind }): TandemError {
   const status = statusOf(err);
@@ -29,7 +32,7 @@ export function classifyRegistryError(err: unknown, doing: string, options: { no
   if (status === 404) {
     return new TandemError(options.notFound, `registry has no such entry while ${doing} (404): ${messageOf(err)}`, {
       ...context,
-      hint: 'the record references a schema this registry does not hold: wrong registry URL, or the registry lost its data',
+      hint: 'the record references a schema this registry does not hold: wrong TANDEM_REGISTRY_URL, or the registry lost its data (restore it); Tandem waits, the record is not dead-lettered',
     }, { cause: err });
   }
   return new TandemError('fatal', `registry refused ${doing} (status ${status}): ${messageOf(err)}`, {

@@ -3,6 +3,7 @@
 // `register` changes the subject's compatibility setting on first use.
 import createApiClient from '@kafkajs/confluent-schema-registry/dist/api';
 import TimeoutMiddleware from 'mappersmith/middleware/timeout';
+import { redactUrl } from '../config/redact';
 import { TandemError } from '../errors';
 import { classifyRegistryError } from './classify';
 import type { AvroSchemaJson, SchemaRegistry } from './schema-source';
@@ -19,8 +20,14 @@ export interface ConfluentSourceOptions {
  */
 export class ConfluentSchemaRegistrySource implements SchemaRegistry {
   private readonly api: ReturnType<typeof createApiClient>;
+  /**
+   * The registry as messages name it: TANDEM_REGISTRY_URL may carry user:password@ (the HTTP
+   * client sends them as basic auth), and these messages reach logs and dead-letter headers.
+   */
+  private readonly url: string;
 
-  constructor(readonly url: string, options: ConfluentSourceOptions = {}) {
+  constructor(url: string, options: ConfluentSourceOptions = {}) {
+    this.url = redactUrl(url.replace(/\/+$/, ''));
     const args = {
       host: url.replace(/\/+$/, ''),
       retry: { retries: 0 },
@@ -36,7 +43,9 @@ export class ConfluentSchemaRegistrySource implements SchemaRegistry {
       const data: unknown = response.data();
       text = typeof data === 'object' && data !== null ? (data as { schema?: unknown }).schema : undefined;
     } catch (err) {
-      throw classifyRegistryError(err, `fetching schema id ${id} from ${this.url}`, { notFound: 'poison' });
+      // An id the registry does not know is the registry's problem (wrong URL, data lost), not the
+      // record's: waiting loses nothing, dead-lettering would throw the whole stream away.
+      throw classifyRegistryError(err, `fetching schema id ${id} from ${this.url}`, { notFound: 'retriable' });
     }
     if (typeof text !== 'string') {
       throw new TandemError('fatal', `registry ${this.url} answered schema id ${id} without a schema text`, {

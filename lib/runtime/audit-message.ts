@@ -27,7 +27,15 @@ function jsonSafe(_key: string, v: unknown): unknown {
 
 /** `at`: when the conflict was resolved (ms since the epoch), as ISO-8601 in the value. */
 export function auditMessage(record: ConflictRecord, at: number): AuditMessage {
-  const value = { stage: record.stage, table: record.table, key: record.key, winner: side(record.winner), loser: side(record.loser), at: new Date(at).toISOString() };
+  const value = {
+    stage: record.stage,
+    table: record.table,
+    key: record.key,
+    ...(record.index ? { index: record.index } : {}),
+    winner: side(record.winner),
+    loser: side(record.loser),
+    at: new Date(at).toISOString(),
+  };
   return {
     key: Buffer.from(`${record.table}:${JSON.stringify(record.key, jsonSafe)}`),
     value: Buffer.from(JSON.stringify(value, jsonSafe)),

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../config/redact';
 import type { DeadLetter, Headers, KafkaCoordinates } from '../model';
 
 /** Header names on dead-letter records; the value is the original bytes, the key the original key. */
@@ -26,7 +27,9 @@ export function deadLetterMessage(letter: DeadLetter, raw?: { key: Buffer | null
   const at: KafkaCoordinates | undefined = letter.kafka ?? letter.event?.kafka;
   const headers: Headers = {};
   for (const [k, v] of Object.entries(source?.headers ?? {})) headers[k] = bytes(v);
-  headers[DLQ_HEADERS.reason] = letter.reason;
+  // Reasons are often an error's text (the registry's, mysql2's): whoever reads the topic must not
+  // find a URL's password in it.
+  headers[DLQ_HEADERS.reason] = redactSecrets(letter.reason);
   headers[DLQ_HEADERS.stage] = letter.stage;
   if (at) {
     headers[DLQ_HEADERS.topic] = at.topic;

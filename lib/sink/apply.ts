@@ -6,17 +6,20 @@
 // large as text goes as a prepared statement, and a row too large even so is dead-lettered.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { poison } from '../errors';
-import { LocalDateTime, type DeadLetter } from '../model';
+import { LocalDateTime, type ConflictRecord, type DeadLetter } from '../model';
 import { describeMysqlError, isConnectionError, kindOfMysqlError } from './classify';
-import { REFUSED_BY_TOMBSTONE, type Dialect, type SqlValue } from './dialect';
+import { REFUSED_BY_TOMBSTONE, SQL, type Dialect, type SqlValue } from './dialect';
 import type { PreparedDelete, PreparedUpsert } from './prepare';
 import { executeBytes, oversize } from './sql-size';
+import { upsertWithUniqueKeys } from './unique-keys';
 import type { TableMeta } from './table-meta';
 
 export interface ApplyCounts {
   applied: number;
   skipped: number;
   deadLetters: DeadLetter[];
+  /** Unique-key conflicts resolved while applying (unique-keys.ts). */
+  audits?: ConflictRecord[];
 }
 
 export const SINK_STAGE = 'mysql-sink';
@@ -129,17 +132,22 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
   counts.skipped += buried.size;
   const live = buried.size ? rows.filter((_, i) => !buried.has(i)) : rows;
   if (live.length === 0) return;
-  await splitOnPoison(
-    live,
-    async (part) => {
-      const res = await send(conn, maxBytes, upsertSql(dialect, meta, part.length), upsertValues(part), part.length);
-      const changed = changedRows(res, part.length);
-      counts.applied += changed;
-      counts.skipped += part.length - changed;
-    },
-    counts,
-    `writing to ${meta.name}`,
-  );
+  const write = (part: PreparedUpsert[]) =>
+    splitOnPoison(
+      part,
+      async (p) => {
+        const res = await send(conn, maxBytes, upsertSql(dialect, meta, p.length), upsertValues(p), p.length);
+        const changed = changedRows(res, p.length);
+        counts.applied += changed;
+        counts.skipped += p.length - changed;
+      },
+      counts,
+      `writing to ${meta.name}`,
+    );
+  if (!meta.uniqueKeys?.length) return write(live);
+  // A multi-row upsert could write one key's data into the row of another key holding the same
+  // UNIQUE value: one row at a time, each after its probe (unique-keys.ts).
+  for (const r of live) await upsertWithUniqueKeys(conn, dialect, meta, r, counts, () => write([r]));
 }
 
 function upsertValues(rows: PreparedUpsert[]): SqlValue[] {
@@ -159,7 +167,7 @@ function upsertValues(rows: PreparedUpsert[]): SqlValue[] {
 export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, planned: PlannedChunk[], maxBytes: number): Promise<boolean> {
   const oneTrip = dialect.oneTrip;
   if (!oneTrip || !conn.connection.config.multipleStatements) return false;
-  const statements = ['START TRANSACTION'];
+  const statements: string[] = [SQL.begin];
   const values: SqlValue[] = [];
   // Per statement whose result counts: which chunk, and how to read its header.
   const readers: { at: number; read: (res: ResultSetHeader, counts: ApplyCounts) => void }[] = [];
@@ -183,7 +191,7 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
       }
       if (upserts.length) {
         const guard = oneTrip.tombstoneGuard(meta);
-        if (guard === undefined) return false;
+        if (guard === undefined || meta.uniqueKeys?.length) return false;
         // The version as bound for the upsert when it is already the 6-digit literal (the usual case).
         const at = meta.insertColumns.indexOf(meta.version);
         const versions = upserts.map((r) => {
@@ -201,7 +209,7 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
       }
     }
   }
-  statements.push('COMMIT');
+  statements.push(SQL.commit);
   const text = statements.join(';\n');
   // Too large as one text: the statements one by one are smaller (and split further if need be).
   if (oversize(maxBytes, text, values) !== undefined) return false;
@@ -211,7 +219,7 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
   } catch (err) {
     if (isConnectionError(err)) throw err;
     // The batch stopped at the failing statement, before COMMIT: nothing of the flush stays.
-    await conn.query('ROLLBACK');
+    await conn.query(SQL.rollback);
     const errno = (err as { errno?: unknown }).errno;
     if (errno !== REFUSED_BY_TOMBSTONE && kindOfMysqlError(err) === 'retriable') throw err;
     return false;

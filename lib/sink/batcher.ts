@@ -171,6 +171,7 @@ function settle(chunk: Chunk, r: SinkWriteResult): void {
   t.result.applied += r.applied;
   t.result.skipped += r.skipped;
   t.result.deadLetters.push(...r.deadLetters);
+  if (r.audits?.length) (t.result.audits ??= []).push(...r.audits);
   t.remaining -= chunk.events.length;
   if (t.remaining === 0 && !t.failed) t.resolve(t.result);
 }

@@ -4,7 +4,7 @@ import { createPool, type Pool, type PoolConnection, type RowDataPacket } from '
 import { redactUrl } from '../config';
 import { fatal } from '../errors';
 import { toTandemError } from './classify';
-import { dialectFor, type Dialect, type SessionIdentity } from './dialect';
+import { PINNED_SESSION, SQL, dialectFor, type Dialect, type SessionIdentity } from './dialect';
 
 // The one redaction (lib/config); re-exported because the sink's callers name it here.
 export { redactUrl };
@@ -14,7 +14,7 @@ export { redactUrl };
  * from an insert (1) and an update (2); temporal values as text (exact microseconds); big
  * numbers as text (exact DECIMAL and BIGINT).
  */
-export function createSinkPool(url: string, poolSize: number): Pool {
+export function createSinkPool(url: string, poolSize: number, options: { multipleStatements?: boolean } = {}): Pool {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -24,7 +24,7 @@ export function createSinkPool(url: string, poolSize: number): Pool {
   if (!/^(mysql|mariadb):$/.test(parsed.protocol) || parsed.pathname.length <= 1) {
     throw fatal(`database URL ${redactUrl(url)} must look like mysql://user:password@host:port/database`, { stage: 'mysql-sink' });
   }
-  return createPool({
+  const pool = createPool({
     host: parsed.hostname,
     port: parsed.port ? Number(parsed.port) : 3306,
     user: decodeURIComponent(parsed.username),
@@ -37,10 +37,19 @@ export function createSinkPool(url: string, poolSize: number): Pool {
     bigNumberStrings: true,
     charset: 'utf8mb4_unicode_ci',
     connectTimeout: 10_000,
-    // A flush goes as one multi-statement round trip (apply.ts applyInOneTrip). Values are
-    // always escaped by mysql2 and identifiers checked, so no text from events reaches SQL raw.
-    multipleStatements: true,
+    // Only the sink asks for it: a flush goes as one multi-statement round trip (apply.ts
+    // applyInOneTrip). Values are always escaped by mysql2 and identifiers checked.
+    multipleStatements: options.multipleStatements === true,
   });
+  // Every connection gets Tandem's pinned settings before its first statement (queued in order).
+  pool.pool.on('connection', (conn) => {
+    for (const s of PINNED_SESSION) {
+      conn.query(s.sql, s.values, (err: Error | null) => {
+        if (err) conn.destroy();
+      });
+    }
+  });
+  return pool;
 }
 
 export interface Sessions {
@@ -60,7 +69,7 @@ export function tandemSessions(pool: Pool, identity: SessionIdentity): Sessions 
   let dialect: Promise<Dialect> | undefined;
   const detect = (): Promise<Dialect> => {
     dialect ??= (async () => {
-      const [rows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS v');
+      const [rows] = await pool.query<RowDataPacket[]>(SQL.serverVersion);
       const d = dialectFor(String(rows[0].v));
       const [ids] = await pool.query<RowDataPacket[]>(d.serverIdentity());
       refuseSharedIdentity(identity, { serverId: Number(ids[0].server_id), gtidDomainId: ids[0].gtid_domain_id === undefined ? undefined : Number(ids[0].gtid_domain_id) });

@@ -11,12 +11,40 @@ import {
   type ColumnValue,
 } from '../model';
 import { poison } from '../errors';
-import type { TableMeta } from './table-meta';
+import type { TableMeta, UniqueKey } from './table-meta';
 
 /** What mysql2 binds: it escapes these client-side (`query`) or sends them as parameters. */
 export type SqlValue = null | number | bigint | string | Buffer;
 
-export const TOMBSTONE_TABLE = 'tandem_tombstones';
+import { TOMBSTONE_TABLE } from '../config';
+// The one name of Tandem's tombstone table (lib/config), re-exported where SQL is written.
+export { TOMBSTONE_TABLE };
+
+/** Statements that are the same for every supported server: the rest of the sink sends only these and the dialect's. */
+export const SQL = {
+  serverVersion: 'SELECT VERSION() AS v',
+  begin: 'START TRANSACTION',
+  commit: 'COMMIT',
+  rollback: 'ROLLBACK',
+  /** Bounds how long DDL waits for a metadata lock (seconds bound), so a busy table is retried, not hung on. */
+  lockWaitTimeout: 'SET SESSION lock_wait_timeout = ?',
+  lockWaitTimeoutDefault: 'SET SESSION lock_wait_timeout = DEFAULT',
+  /** Whether Tandem's triggers of a table are installed. Binds the BEFORE UPDATE trigger's name. */
+  triggerInstalled: 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?',
+} as const;
+
+/** `ALTER TABLE ... ADD COLUMN` with a ready type; the default bound when given. */
+export function addColumn(table: string, column: string, type: string, nullable: boolean, defaultValue: SqlValue | undefined, after: string | undefined): { sql: string; values: SqlValue[] } {
+  const values: SqlValue[] = [];
+  let sql = `ALTER TABLE ${quoteId(table)} ADD COLUMN ${quoteId(column)} ${type} ${nullable ? 'NULL' : 'NOT NULL'}`;
+  if (defaultValue === null) sql += ' DEFAULT NULL';
+  else if (defaultValue !== undefined) {
+    sql += ' DEFAULT ?';
+    values.push(defaultValue);
+  }
+  if (after !== undefined) sql += ` AFTER ${quoteId(after)}`;
+  return { sql, values };
+}
 /** Holds the LWW verdict of the current row while ON DUPLICATE KEY UPDATE assigns columns. */
 const WIN_VAR = '@tandem_w';
 
@@ -54,6 +82,21 @@ export interface SessionIdentity {
   gtidDomainId: number;
 }
 
+/**
+ * Settings every Tandem connection pins, whatever the server's defaults (issue 11, case 6):
+ * - sql_mode without NO_BACKSLASH_ESCAPES and ANSI_QUOTES, which would change how mysql2's
+ *   client-side escaped values and Tandem's quoting are read; strict, so a value that does not
+ *   fit is an error (a dead letter), never a silent truncation; NO_AUTO_VALUE_ON_ZERO so a
+ *   replicated 0 in an AUTO_INCREMENT column stays 0. Zero dates stay allowed: a source that
+ *   holds one must be able to replicate it.
+ * - REPEATABLE READ: the guard's locking reads rely on next-key locks.
+ * - time zone UTC: TIMESTAMP values are written as the UTC instants Debezium sends.
+ */
+export const PINNED_SESSION: readonly { sql: string; values: SqlValue[] }[] = [
+  { sql: "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO', SESSION time_zone = '+00:00'", values: [] },
+  { sql: 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ', values: [] },
+];
+
 export interface Dialect {
   readonly name: 'mariadb' | 'mysql8';
   /** Statements every sink connection runs once, before its first write. */
@@ -78,6 +121,18 @@ export interface Dialect {
   /** Deletes the rows whose key is listed and whose version is not newer than its tombstone. */
   deleteGuarded(meta: TableMeta, rows: number): string;
   purgeTombstones(): string;
+  /** The stored version of one key, locked. Binds the key. */
+  lockVersion(meta: TableMeta): string;
+  /**
+   * Stored rows that hold the bound row's values of UNIQUE index `index` under another primary
+   * key, locked, with `tandem_incoming_wins`: the bound row is newer, or as new with the greater
+   * key (the tie-break between two different rows). Binds `uniqueConflictValues`.
+   */
+  uniqueConflicts(meta: TableMeta, index: UniqueKey): string;
+  /** Tombstones a key given as its stored JSON text (`tandem_pk` of `uniqueConflicts`). Binds (tbl, pk, deleted_at, origin). */
+  tombstoneByPkText(): string;
+  /** Deletes the row whose key renders as the bound JSON text, if not newer than its tombstone. Binds (tbl, pk). */
+  deleteGuardedByPkText(meta: TableMeta): string;
   /** Statements for a flush in one round trip (MariaDB only; see `OneTripSql`). */
   readonly oneTrip?: OneTripSql;
   createTombstoneTable(): string;
@@ -177,43 +232,92 @@ function tombstoneTableDdl(): string {
 }
 
 const sqlString = (s: string) => `'${s.replace(/[\\']/g, (m) => '\\' + m)}'`;
-const triggerName = (table: string, suffix: 'bi' | 'bu' | 'bd') => `tandem_${table}_${suffix}`;
+export const triggerName = (table: string, suffix: 'bi' | 'bu' | 'bd') => `tandem_${table}_${suffix}`;
 /** Tandem's own session sets @tandem_apply = 1; the triggers act only outside it. */
 const OUTSIDE_TANDEM = 'COALESCE(@tandem_apply, 0) <> 1';
 
-function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: string; body: string }> {
-  const t = quoteId(TOMBSTONE_TABLE);
-  const tbl = sqlString(meta.name);
-  const v = quoteId(meta.version);
-  const newPk = pkOf(meta, (c) => `NEW.${quoteId(c)}`);
+/** Compared byte for byte: under a `_ci` collation 'a' = 'A' = 'a ', yet each is a change to replicate. */
+function sameValue(meta: TableMeta, column: string): string {
+  const c = quoteId(column);
+  const text = meta.columns.find((m) => m.name === column)?.text === true;
+  return text ? `CAST(NEW.${c} AS BINARY) <=> CAST(OLD.${c} AS BINARY)` : `NEW.${c} <=> OLD.${c}`;
+}
+
+/** The tombstone of the row the trigger sees as OLD: its time after the row's own version. */
+function tombstoneOld(meta: TableMeta): string {
   const oldPk = pkOf(meta, (c) => `OLD.${quoteId(c)}`);
-  const changed = meta.dataColumns.map((c) => `NOT (NEW.${quoteId(c)} <=> OLD.${quoteId(c)})`).join(' OR ') || 'FALSE';
+  return (
+    `INSERT INTO ${quoteId(TOMBSTONE_TABLE)} (tbl, pk, deleted_at, origin) VALUES ` +
+    `(${sqlString(meta.name)}, ${oldPk}, GREATEST(NOW(6), OLD.${quoteId(meta.version)} + INTERVAL 1 MICROSECOND), @@server_id) ` +
+    'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), ' +
+    'deleted_at = GREATEST(deleted_at, VALUES(deleted_at));'
+  );
+}
+
+/** A row (re)appearing under a key: its version moves past a tombstone of that key. */
+function pastTombstoneOfNew(meta: TableMeta): string {
+  const v = quoteId(meta.version);
+  return (
+    `SET d = (SELECT deleted_at FROM ${quoteId(TOMBSTONE_TABLE)} WHERE tbl = ${sqlString(meta.name)} AND pk = ${pkOf(meta, (c) => `NEW.${quoteId(c)}`)}); ` +
+    `IF d IS NOT NULL AND d >= NEW.${v} THEN SET NEW.${v} = d + INTERVAL 1 MICROSECOND; END IF; `
+  );
+}
+
+/**
+ * What ON DELETE CASCADE / SET NULL would do to the rows referencing OLD, done here first, as
+ * statements of the application's transaction: InnoDB's own cascades are not in the binlog (and
+ * fire no triggers), so without this the other side would keep the children. The children's own
+ * triggers then record their tombstones / move their versions.
+ */
+function explicitCascades(meta: TableMeta): string {
+  return (meta.referencedBy ?? [])
+    .filter((fk) => fk.table !== meta.name) // a trigger cannot change its own table: left to InnoDB
+    .map((fk) => {
+      const where = fk.columns.map((c, i) => `${quoteId(c)} = OLD.${quoteId(fk.refColumns[i])}`).join(' AND ');
+      if (fk.onDelete === 'CASCADE') return `DELETE FROM ${quoteId(fk.table)} WHERE ${where}; `;
+      const nulls = fk.columns.map((c) => `${quoteId(c)} = NULL`);
+      const version = fk.childVersion ? [`${quoteId(fk.childVersion)} = GREATEST(NOW(6), ${quoteId(fk.childVersion)} + INTERVAL 1 MICROSECOND)`] : [];
+      return `UPDATE ${quoteId(fk.table)} SET ${[...nulls, ...version].join(', ')} WHERE ${where}; `;
+    })
+    .join('');
+}
+
+function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: string; body: string }> {
+  const v = quoteId(meta.version);
+  const changed = meta.dataColumns.map((c) => `NOT (${sameValue(meta, c)})`).join(' OR ') || 'FALSE';
+  const keyChanged = meta.primaryKey.map((c) => `NOT (${sameValue(meta, c)})`).join(' OR ');
   return {
     bi: {
       event: 'BEFORE INSERT',
-      body:
-        `BEGIN DECLARE d DATETIME(6); IF ${OUTSIDE_TANDEM} THEN ` +
-        `SET d = (SELECT deleted_at FROM ${t} WHERE tbl = ${tbl} AND pk = ${newPk}); ` +
-        `IF d IS NOT NULL AND d >= NEW.${v} THEN SET NEW.${v} = d + INTERVAL 1 MICROSECOND; END IF; ` +
-        'END IF; END',
+      body: `BEGIN DECLARE d DATETIME(6); IF ${OUTSIDE_TANDEM} THEN ${pastTombstoneOfNew(meta)}END IF; END`,
     },
     bu: {
       event: 'BEFORE UPDATE',
       body:
+        `BEGIN DECLARE d DATETIME(6); IF ${OUTSIDE_TANDEM} THEN ` +
+        // A key change is a delete of the old key (Debezium's delete of it is not what carries
+        // deletes: docs/loop-prevention.md §3) and an insert of the new one.
+        `IF ${keyChanged} THEN ${tombstoneOld(meta)} ${pastTombstoneOfNew(meta)}END IF; ` +
         // Never back in time; at the same time only when data changed (a no-op stays a no-op).
-        `BEGIN IF ${OUTSIDE_TANDEM} AND (NEW.${v} < OLD.${v} OR (NEW.${v} = OLD.${v} AND (${changed}))) THEN ` +
-        `SET NEW.${v} = OLD.${v} + INTERVAL 1 MICROSECOND; END IF; END`,
+        `IF NEW.${v} < OLD.${v} OR (NEW.${v} = OLD.${v} AND (${changed} OR ${keyChanged})) THEN ` +
+        `SET NEW.${v} = OLD.${v} + INTERVAL 1 MICROSECOND; END IF; END IF; END`,
     },
     bd: {
       event: 'BEFORE DELETE',
-      body:
-        `BEGIN IF ${OUTSIDE_TANDEM} THEN ` +
-        `INSERT INTO ${t} (tbl, pk, deleted_at, origin) VALUES ` +
-        `(${tbl}, ${oldPk}, GREATEST(NOW(6), OLD.${v} + INTERVAL 1 MICROSECOND), @@server_id) ` +
-        'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), ' +
-        'deleted_at = GREATEST(deleted_at, VALUES(deleted_at)); END IF; END',
+      body: `BEGIN IF ${OUTSIDE_TANDEM} THEN ${explicitCascades(meta)}${tombstoneOld(meta)} END IF; END`,
     },
   };
+}
+
+/** `k1 <=> ? AND k2 <=> ?`, the key columns as `ref` names them against the bound key. */
+function keyMatches(meta: TableMeta, ref: (column: string) => string): string {
+  const bound = boundKey(meta);
+  return meta.primaryKey.map((c) => `${ref(c)} <=> ${bound(c)}`).join(' AND ');
+}
+
+/** The values `uniqueConflicts` binds: version twice, the key (for its JSON), the index values, the key. */
+export function uniqueConflictValues(version: string, key: SqlValue[], indexValues: SqlValue[]): SqlValue[] {
+  return [version, version, ...key, ...indexValues, ...key];
 }
 
 /** Keys travel as one JSON document unless a key column is binary (JSON cannot carry bytes). */
@@ -285,6 +389,30 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
     },
     deleteGuarded,
     purgeTombstones: () => `DELETE FROM ${quoteId(TOMBSTONE_TABLE)} WHERE deleted_at < ? LIMIT 10000`,
+    tombstoneByPkText: () =>
+      `INSERT INTO ${quoteId(TOMBSTONE_TABLE)} (tbl, pk, deleted_at, origin) VALUES (?, ?, ?, ?) ` +
+      'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), deleted_at = GREATEST(deleted_at, VALUES(deleted_at))',
+    deleteGuardedByPkText: (meta) => {
+      const pk = pkOf(meta, (c) => `t.${quoteId(c)}`);
+      return (
+        `DELETE t FROM ${quoteId(meta.name)} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = ${pk} ` +
+        `WHERE ${pk} = ts.pk AND ts.pk = ? AND t.${quoteId(meta.version)} <= ts.deleted_at`
+      );
+    },
+    lockVersion: (meta) =>
+      `SELECT CAST(${quoteId(meta.version)} AS CHAR) AS v FROM ${quoteId(meta.name)} WHERE ${keyMatches(meta, (c) => quoteId(c))} FOR UPDATE`,
+    uniqueConflicts: (meta, index) => {
+      const stored = pkOf(meta, (c) => `t.${quoteId(c)}`);
+      const incoming = pkOf(meta, boundKey(meta));
+      const v = `t.${quoteId(meta.version)}`;
+      const bound = boundKey(meta);
+      return (
+        `SELECT CAST(${stored} AS CHAR) AS tandem_pk, CAST(${v} AS CHAR) AS tandem_version, ` +
+        `(${v} < CAST(? AS DATETIME(6)) OR (${v} = CAST(? AS DATETIME(6)) AND CAST(${stored} AS BINARY) < CAST(${incoming} AS BINARY))) AS tandem_incoming_wins, t.* ` +
+        `FROM ${quoteId(meta.name)} AS t WHERE ${index.columns.map((c) => `t.${quoteId(c)} = ${bound(c)}`).join(' AND ')} ` +
+        `AND NOT (${keyMatches(meta, (c) => `t.${quoteId(c)}`)}) FOR UPDATE`
+      );
+    },
     createTombstoneTable: tombstoneTableDdl,
     dropTombstoneTable: () => `DROP TABLE IF EXISTS ${quoteId(TOMBSTONE_TABLE)}`,
     dropTriggers: (table) => (['bi', 'bu', 'bd'] as const).map((s) => `DROP TRIGGER IF EXISTS ${quoteId(triggerName(table, s))}`),
@@ -305,7 +433,8 @@ export const mariadbDialect: Dialect = {
     // refuses to resume from a GTID that is not there (one domain shared with the application
     // makes every connector restart after a Tandem write fail).
     { sql: 'SET SESSION server_id = ?, SESSION gtid_domain_id = ?', values: [serverId, gtidDomainId] },
-    { sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] },
+    ...PINNED_SESSION,
+    { sql: 'SET @tandem_apply = 1, SESSION foreign_key_checks = 0', values: [] },
   ],
   upsert(meta, rows) {
     const cols = meta.insertColumns;
@@ -333,7 +462,7 @@ export const mysql8Dialect: Dialect = {
   serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id',
   // MySQL has no session server_id nor GTID domain: origin rests on the no-op backstop
   // (docs/loop-prevention.md §1).
-  sessionSetup: () => [{ sql: "SET @tandem_apply = 1, SESSION foreign_key_checks = 0, SESSION time_zone = '+00:00'", values: [] }],
+  sessionSetup: () => [...PINNED_SESSION, { sql: 'SET @tandem_apply = 1, SESSION foreign_key_checks = 0', values: [] }],
   upsert(meta, rows) {
     const cols = meta.insertColumns;
     const t = quoteId(meta.name);

@@ -78,7 +78,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     if (spec.primaryKey.length === 0) throw fatal(`sink table ${t} needs a primaryKey`, { stage: SINK_STAGE });
   }
   const ownsPool = !options.pool;
-  const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? 2);
+  const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? 2, { multipleStatements: true });
   const where = options.url ? redactUrl(options.url) : 'a given pool';
   const sessions = tandemSessions(pool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 });
   const metas = new Map<string, Promise<TableMeta>>();
@@ -232,7 +232,8 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
         throw named(err);
       }
       if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
-      return results;
+      // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
+      return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
     },
     byBytes,
   );

@@ -3,7 +3,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { toTandemError } from './classify';
 import { createSinkPool } from './connection';
-import { dialectFor, type Dialect } from './dialect';
+import { SQL, dialectFor, type Dialect } from './dialect';
 import { readTableMeta } from './table-meta';
 
 export interface OriginSupportOptions {
@@ -15,7 +15,7 @@ export interface OriginSupportOptions {
 async function withPool<T>(target: Pool | string, fn: (pool: Pool, dialect: Dialect) => Promise<T>): Promise<T> {
   const pool = typeof target === 'string' ? createSinkPool(target, 1) : target;
   try {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS v');
+    const [rows] = await pool.query<RowDataPacket[]>(SQL.serverVersion);
     return await fn(pool, dialectFor(String(rows[0].v)));
   } finally {
     if (typeof target === 'string') await pool.end();

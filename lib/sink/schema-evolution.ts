@@ -5,7 +5,7 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { ChangeEvent, ColumnSchema } from '../model';
 import type { Logger } from '../observe';
 import { describeMysqlError, kindOfMysqlError, toTandemError } from './classify';
-import { quoteId, toSqlValue, type Dialect, type SqlValue } from './dialect';
+import { SQL, addColumn, toSqlValue, triggerName, type Dialect, type SqlValue } from './dialect';
 import { targetTableOf } from './prepare';
 import type { ColumnMeta, TableMeta } from './table-meta';
 
@@ -33,6 +33,8 @@ const BY_SEMANTIC: Readonly<Record<string, (c: ColumnSchema) => string | undefin
   'io.debezium.time.ZonedTimestamp': () => 'TIMESTAMP(6)',
   'io.debezium.time.Year': () => 'YEAR',
   'io.debezium.data.Json': () => 'JSON',
+  // Its values are the column's big-endian bytes: a BLOB would hold other bytes than the source's BIT.
+  'io.debezium.data.Bits': (c) => (digits(c.parameters.length) === undefined ? undefined : `BIT(${c.parameters.length})`),
   'io.debezium.data.Enum': (c) => (c.parameters.allowed === undefined ? undefined : `ENUM(${c.parameters.allowed.split(',').map(quoteLiteral).join(',')})`),
   'io.debezium.data.EnumSet': (c) => (c.parameters.allowed === undefined ? undefined : `SET(${c.parameters.allowed.split(',').map(quoteLiteral).join(',')})`),
 };
@@ -66,7 +68,7 @@ export function columnType(c: ColumnSchema): string | { reason: string } {
   }
   const semantic = c.semantic === undefined ? undefined : BY_SEMANTIC[c.semantic];
   if (semantic) return semantic(c) ?? { reason: `column ${c.name}: ${c.semantic} without the parameters it needs` };
-  if (c.semantic !== undefined && c.semantic !== 'io.debezium.data.Bits') return { reason: `column ${c.name}: no SQL type known for ${c.semantic}` };
+  if (c.semantic !== undefined) return { reason: `column ${c.name}: no SQL type known for ${c.semantic}` };
   return BY_AVRO_TYPE[c.type] ?? { reason: `column ${c.name}: no SQL type known for Avro type ${c.type}` };
 }
 
@@ -74,15 +76,8 @@ export function columnType(c: ColumnSchema): string | { reason: string } {
 export function addColumnStatement(table: string, c: ColumnSchema, after: string | undefined): { sql: string; values: SqlValue[] } | { reason: string } {
   const type = columnType(c);
   if (typeof type !== 'string') return type;
-  const values: SqlValue[] = [];
-  let sql = `ALTER TABLE ${quoteId(table)} ADD COLUMN ${quoteId(c.name)} ${type} ${c.optional ? 'NULL' : 'NOT NULL'}`;
-  if (c.default === null && c.optional) sql += ' DEFAULT NULL';
-  else if (c.default !== undefined && c.default !== null) {
-    sql += ' DEFAULT ?';
-    values.push(toSqlValue(c.default, c.name));
-  }
-  if (after !== undefined) sql += ` AFTER ${quoteId(after)}`;
-  return { sql, values };
+  const defaultValue = c.default === null ? (c.optional ? null : undefined) : c.default === undefined ? undefined : toSqlValue(c.default, c.name);
+  return addColumn(table, c.name, type, c.optional, defaultValue, after);
 }
 
 function numbers(text: string | undefined): string[] {
@@ -237,7 +232,7 @@ export class SchemaEvolution {
         continue;
       }
       try {
-        await conn.query(`SET SESSION lock_wait_timeout = ${DDL_LOCK_WAIT_S}`);
+        await conn.query(SQL.lockWaitTimeout, [DDL_LOCK_WAIT_S]);
         await conn.query(stmt.sql, stmt.values);
         added.push(c.name);
         this.o.log.info('added a column the source has', { table, column: c.name, ddl: conn.format(stmt.sql, stmt.values) });
@@ -246,7 +241,7 @@ export class SchemaEvolution {
         if (kindOfMysqlError(err) !== 'fatal') throw toTandemError(err, `adding column ${c.name}`, table);
         reasons.push(`${conn.format(stmt.sql, stmt.values)}: ${describeMysqlError(err)}`);
       } finally {
-        await conn.query('SET SESSION lock_wait_timeout = DEFAULT').catch(() => undefined);
+        await conn.query(SQL.lockWaitTimeoutDefault).catch(() => undefined);
       }
     }
     if (added.length) {
@@ -277,7 +272,7 @@ export class SchemaEvolution {
 
   /** Re-creates Tandem's triggers of `table` (their column lists are read at install) if they are installed. */
   private async refreshTriggers(conn: PoolConnection, dialect: Dialect, table: string, known?: TableMeta): Promise<void> {
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?', [`tandem_${table}_bu`]);
+    const [rows] = await conn.query<RowDataPacket[]>(SQL.triggerInstalled, [triggerName(table, 'bu')]);
     if (Number(rows[0].n) === 0) return;
     if (!known) this.o.forget(table);
     const meta = known ?? (await this.o.metaOf(conn, table));

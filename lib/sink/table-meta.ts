@@ -14,6 +14,19 @@ export interface ColumnMeta {
   castAs?: string;
   /** The column's own type (`bigint(20) unsigned`, `varchar(64)`), for JSON_TABLE key columns. */
   sqlType: string;
+  /** A character type: compared byte for byte by the triggers, whatever its collation. */
+  text?: boolean;
+}
+
+/** A foreign key of another table referencing this one with an action InnoDB would not binlog. */
+export interface ForeignKeyRef {
+  /** The referencing (child) table and its columns, in the order of `refColumns` of this table. */
+  table: string;
+  columns: string[];
+  refColumns: string[];
+  onDelete: 'CASCADE' | 'SET NULL';
+  /** The child's version column when it has one (SET NULL moves it, so the change replicates). */
+  childVersion?: string;
 }
 
 export interface TableMeta {
@@ -32,6 +45,15 @@ export interface TableMeta {
    * lacks: a row written before the column was added at its source (docs/schema-changes.md).
    */
   defaults?: ReadonlyMap<string, SqlValue>;
+  /** Foreign keys referencing this table ON DELETE CASCADE / SET NULL (the triggers make them explicit). */
+  referencedBy?: ForeignKeyRef[];
+  /** UNIQUE indexes other than the primary key: the sink resolves clashes on them (unique-keys.ts). */
+  uniqueKeys?: UniqueKey[];
+}
+
+export interface UniqueKey {
+  name: string;
+  columns: string[];
 }
 
 export interface CatalogColumn {
@@ -47,6 +69,7 @@ export interface CatalogColumn {
 }
 
 const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit']);
+const TEXT = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set']);
 
 function castFor(c: CatalogColumn): string | undefined {
   const dp = Number(c.DATETIME_PRECISION ?? 0);
@@ -86,7 +109,14 @@ export function tableMetaFrom(table: string, catalog: CatalogColumn[], primaryKe
   }
   const isGenerated = (c: CatalogColumn) => /GENERATED|PERSISTENT|VIRTUAL/i.test(c.EXTRA);
   const writable = catalog.filter((c) => !isGenerated(c));
-  const columns = writable.map((c) => ({ name: c.COLUMN_NAME, dataType: c.DATA_TYPE.toLowerCase(), binary: BINARY.has(c.DATA_TYPE.toLowerCase()), castAs: castFor(c), sqlType: c.DATA_TYPE.toLowerCase() === 'timestamp' ? (castFor(c) ?? 'DATETIME(6)') : (c.COLUMN_TYPE ?? c.DATA_TYPE) }));
+  const columns = writable.map((c) => ({
+    name: c.COLUMN_NAME,
+    dataType: c.DATA_TYPE.toLowerCase(),
+    binary: BINARY.has(c.DATA_TYPE.toLowerCase()),
+    ...(TEXT.has(c.DATA_TYPE.toLowerCase()) ? { text: true } : {}),
+    castAs: castFor(c),
+    sqlType: c.DATA_TYPE.toLowerCase() === 'timestamp' ? (castFor(c) ?? 'DATETIME(6)') : (c.COLUMN_TYPE ?? c.DATA_TYPE),
+  }));
   const names = columns.map((c) => c.name);
   if (primaryKey.length === 0) throw fatal(`table ${table} has no primary key; Tandem syncs only tables with one`, { stage: 'mysql-sink' });
   if (!names.includes(version)) {
@@ -107,6 +137,31 @@ export function tableMetaFrom(table: string, catalog: CatalogColumn[], primaryKe
   };
 }
 
+/** Foreign keys of other tables referencing `table` with ON DELETE CASCADE or SET NULL. */
+async function readReferencedBy(db: Pool | Connection, table: string, version: string): Promise<ForeignKeyRef[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    'SELECT rc.CONSTRAINT_NAME AS name, rc.TABLE_NAME AS child, rc.DELETE_RULE AS onDelete, k.COLUMN_NAME AS col, k.REFERENCED_COLUMN_NAME AS ref, ' +
+      '(SELECT COUNT(*) FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = rc.CONSTRAINT_SCHEMA AND c.TABLE_NAME = rc.TABLE_NAME AND c.COLUMN_NAME = ?) AS hasVersion ' +
+      'FROM information_schema.REFERENTIAL_CONSTRAINTS rc JOIN information_schema.KEY_COLUMN_USAGE k ' +
+      'ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME AND k.TABLE_NAME = rc.TABLE_NAME ' +
+      "WHERE rc.CONSTRAINT_SCHEMA = DATABASE() AND rc.REFERENCED_TABLE_NAME = ? AND rc.DELETE_RULE IN ('CASCADE', 'SET NULL') " +
+      'ORDER BY rc.TABLE_NAME, rc.CONSTRAINT_NAME, k.ORDINAL_POSITION',
+    [version, table],
+  );
+  const byName = new Map<string, ForeignKeyRef>();
+  for (const r of rows) {
+    const key = `${String(r.child)}.${String(r.name)}`;
+    let fk = byName.get(key);
+    if (!fk) {
+      fk = { table: String(r.child), columns: [], refColumns: [], onDelete: r.onDelete === 'CASCADE' ? 'CASCADE' : 'SET NULL', ...(Number(r.hasVersion) > 0 ? { childVersion: version } : {}) };
+      byName.set(key, fk);
+    }
+    fk.columns.push(String(r.col));
+    fk.refColumns.push(String(r.ref));
+  }
+  return [...byName.values()];
+}
+
 export async function readTableMeta(db: Pool | Connection, table: string, version: string): Promise<TableMeta> {
   const [cols] = await db.query<RowDataPacket[]>(
     'SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLUMN_DEFAULT, IS_NULLABLE FROM information_schema.COLUMNS ' +
@@ -117,5 +172,23 @@ export async function readTableMeta(db: Pool | Connection, table: string, versio
     "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
     [table],
   );
-  return tableMetaFrom(table, cols as CatalogColumn[], pk.map((r) => String(r.COLUMN_NAME)), version);
+  const meta = tableMetaFrom(table, cols as CatalogColumn[], pk.map((r) => String(r.COLUMN_NAME)), version);
+  const referencedBy = await readReferencedBy(db, table, version);
+  const uniqueKeys = await readUniqueKeys(db, table);
+  return { ...meta, ...(referencedBy.length > 0 ? { referencedBy } : {}), ...(uniqueKeys.length > 0 ? { uniqueKeys } : {}) };
+}
+
+async function readUniqueKeys(db: Pool | Connection, table: string): Promise<UniqueKey[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    "SELECT INDEX_NAME AS name, COLUMN_NAME AS col FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY' ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+    [table],
+  );
+  const byName = new Map<string, UniqueKey>();
+  for (const r of rows) {
+    const name = String(r.name);
+    let k = byName.get(name);
+    if (!k) byName.set(name, (k = { name, columns: [] }));
+    k.columns.push(String(r.col));
+  }
+  return [...byName.values()];
 }

@@ -74,6 +74,11 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     'apicurio.registry.as-confluent': 'true',
     'apicurio.registry.use-id': 'contentId',
     'apicurio.registry.headers.enabled': 'false',
+    // A registry outage must not fail the task: the converter re-registers each cached schema once
+    // its cache entry expires (30 s by default) and, with the registry down, throws. Entries now
+    // live a day, and an expired one whose refresh fails is used as it is (ids never change).
+    'apicurio.registry.check-period-ms': '86400000',
+    'apicurio.registry.fault-tolerant-refresh': 'true',
   };
   const converter = (side: 'key' | 'value') => ({
     [`${side}.converter`]: 'io.apicurio.registry.utils.converter.AvroConverter',
@@ -95,6 +100,13 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     'schema.history.internal.kafka.topic': `schemahistory.${db}`,
     // After the database restarts, the binlog reader reconnects within 2 s instead of the 60 s default.
     'connect.keep.alive.interval.ms': '2000',
+    // Debezium 3.5's MariaDbErrorHandler walks the cause chain to its end and then asks the base
+    // class about null, so every error counts as non-retriable and a database that is down for
+    // more than a moment FAILS the task (EOFException while reading the binlog). These messages
+    // are the database being away: the task restarts itself (unlimited retries) until it is back.
+    'custom.retriable.exception':
+      '.*(Failed to read next byte|Connection refused|Communications link failure|Connection reset|Socket closed|Broken pipe|Server shutdown in progress|Could not connect|Unable to connect|Connection is closed|Lost connection|connection was killed).*',
+    'retriable.restart.connector.wait.ms': '3000',
     'decimal.handling.mode': 'precise',
     'time.precision.mode': 'adaptive_time_microseconds',
     'bigint.unsigned.handling.mode': 'precise',

@@ -14,11 +14,19 @@ import { waitFor } from './wait';
 export const dbServerIds = { a: { serverId: 11, gtidDomainId: 1 }, b: { serverId: 12, gtidDomainId: 2 } } as const;
 
 /**
- * `mariadbd` options of both stack servers. max_allowed_packet bounds the largest row an
- * application can write (16 MiB by default), and so every limit after it (lib/stack/limits.ts).
+ * Disjoint AUTO_INCREMENT values, as native master-master setups run: a hands out 1, 3, 5...,
+ * b 2, 4, 6..., so two inserts at once on the two masters never take the same id.
  */
-export function serverArgs(): string[] {
-  return [`--max-allowed-packet=${MAX_ROW_BYTES}`];
+export const autoIncrement = { a: { increment: 2, offset: 1 }, b: { increment: 2, offset: 2 } } as const;
+
+/**
+ * `mariadbd` options of stack server `id`: its AUTO_INCREMENT share, and max_allowed_packet,
+ * which bounds the largest row an application can write (16 MiB by default), and so every limit
+ * after it (lib/stack/limits.ts).
+ */
+export function serverArgs(id: 'a' | 'b'): string[] {
+  const ai = autoIncrement[id];
+  return [`--auto-increment-increment=${ai.increment}`, `--auto-increment-offset=${ai.offset}`, `--max-allowed-packet=${MAX_ROW_BYTES}`];
 }
 
 /** Root-run SQL on every start: idempotent users, grants, database and schema. */
@@ -78,7 +86,7 @@ export function dbComponent(cfg: StackConfig, id: 'a' | 'b'): Component {
         if (stray !== undefined) await stopPid(stray, dataDir, 30_000);
         rmSync(readyFile, { force: true });
         mkdirSync(files.dir, { recursive: true });
-        const opts: KeeperOptions = { port, ...dbServerIds[id], dataDir, readyFile, initSql: initSql(), extraArgs: serverArgs() };
+        const opts: KeeperOptions = { port, ...dbServerIds[id], dataDir, readyFile, initSql: initSql(), extraArgs: serverArgs(id) };
         startDaemon({
           command: process.execPath,
           args: ['--import', 'tsx', keeper, JSON.stringify(opts)],

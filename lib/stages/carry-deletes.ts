@@ -1,6 +1,7 @@
 import { TOMBSTONE_TABLE, primaryKeys, type TableSpec } from '../config';
 import type { Stage } from '../dsl';
-import { LocalDateTime, type ChangeEvent, type ColumnValue, type Row } from '../model';
+import { LocalDateTime, type ChangeEvent, type Row } from '../model';
+import { parseKeyJson } from './keys';
 
 export interface CarryDeletesOptions {
   /** Synced tables with their primary-key columns (config.tables). */
@@ -15,17 +16,12 @@ function deleteFrom(tombstone: ChangeEvent, keys: ReadonlyMap<string, string[]>)
   if (typeof tbl !== 'string' || typeof pk !== 'string') return `tombstone row has no tbl/pk text (got tbl=${String(tbl)}, pk=${String(pk)})`;
   const columns = keys.get(tbl);
   if (!columns) return `tombstone for table "${tbl}", which is not a synced table (have ${[...keys.keys()].join(', ')})`;
-  let values: unknown;
-  try {
-    values = JSON.parse(pk);
-  } catch {
-    return `tombstone pk ${JSON.stringify(pk)} for ${tbl} is not a JSON array`;
-  }
-  if (!Array.isArray(values) || values.length !== columns.length) {
+  // Exact: a BIGINT key beyond 2^53 (Snowflake ids) must name the same row on the other side.
+  const values = parseKeyJson(pk);
+  if (values === undefined) return `tombstone pk ${JSON.stringify(pk)} for ${tbl} is not a JSON array of scalars`;
+  if (values.length !== columns.length) {
     return `tombstone pk ${pk} for ${tbl} must be a JSON array of ${columns.length} value(s) (${columns.join(', ')})`;
   }
-  const scalar = (v: unknown): v is ColumnValue => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && (!Number.isInteger(v) || Number.isSafeInteger(v)));
-  if (!values.every(scalar)) return `tombstone pk ${pk} for ${tbl} holds a value that cannot be a key here (nested, or an integer beyond 2^53)`;
   let deletedAt: LocalDateTime;
   try {
     deletedAt = deletedAtValue instanceof LocalDateTime ? deletedAtValue : LocalDateTime.parse(String(deletedAtValue));

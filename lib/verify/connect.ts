@@ -11,7 +11,7 @@ export async function connectForVerify(url: string, side: string): Promise<Conne
   } catch (err) {
     throw fatal(`verify: cannot connect to side ${side} (${redactUrl(url)}): ${err instanceof Error ? err.message : String(err)}`, {
       stage: 'verify',
-      hint: `check TANDEM_DB_${side.toUpperCase()}_URL or --${side}`,
+      hint: `check TANDEM_DB_${side.toUpperCase()}_URL or --${side}-file`,
     });
   }
   await conn.query("SET SESSION time_zone = '+00:00'");

@@ -1,4 +1,5 @@
 import type { AvroSchemaObject } from '../../registry';
+import { bits } from './bits';
 import type { ColumnCodec, CodecFactory } from './codec';
 import { decimal, variableScaleDecimal } from './decimal';
 import { json } from './json';
@@ -23,11 +24,12 @@ export const semanticTypes: Readonly<Record<string, CodecFactory>> = {
   'org.apache.kafka.connect.data.Decimal': decimal,
   'io.debezium.data.VariableScaleDecimal': fixed(variableScaleDecimal),
   'io.debezium.data.Json': fixed(json),
-  // Kept as Avro gives them: ENUM/SET text, BIT bytes (little-endian, as Debezium writes them),
-  // YEAR int, TIME WITH ZONE text, UUID text.
+  // BIT(n > 1): Debezium's little-endian bytes become the column's big-endian ones (bits.ts).
+  // BIT(1) is a plain Avro boolean.
+  'io.debezium.data.Bits': bits,
+  // Kept as Avro gives them: ENUM/SET text, YEAR int, TIME WITH ZONE text, UUID text.
   'io.debezium.data.Enum': same,
   'io.debezium.data.EnumSet': same,
-  'io.debezium.data.Bits': same,
   'io.debezium.time.Year': same,
   'io.debezium.time.ZonedTime': same,
   'io.debezium.data.Uuid': same,

@@ -43,7 +43,7 @@ function chunk(meta: TableMeta, upserts: [number, string, string][], deletes: [n
 
 /** A connection of a sink pool in a Tandem session's state; released and closed at teardown. */
 async function sinkConnection(t: Test): Promise<PoolConnection> {
-  const pool = createSinkPool(db.url, 1);
+  const pool = createSinkPool(db.url, 1, { multipleStatements: true });
   t.teardown(() => pool.end());
   const conn = await pool.getConnection();
   t.teardown(() => conn.release());

@@ -249,3 +249,33 @@ t.test("Tandem's writes carry its own server id and GTID domain; a server sharin
   await t.rejects(sameDomain.write([upsert(name, row(2, 'y', '2024-01-01 00:00:01'))]), { kind: 'fatal', message: /gtid_domain_id is \d+, the same as Tandem's \(TANDEM_GTID_DOMAIN_ID\)/ });
   t.same((await contents(name)).map((r) => r.id), [1], 'nothing written by a refused sink');
 });
+
+t.test('BIGINT keys beyond 2^53: insert, update and delete name the exact row', async (t) => {
+  const name = uniqueTable('snowflake');
+  await db.admin.query(`CREATE TABLE chat.${name} (id BIGINT UNSIGNED PRIMARY KEY, body VARCHAR(100) NOT NULL, n INT NULL, updated_at DATETIME(6) NOT NULL)`);
+  await installOriginSupport(db.url, [name]);
+  const sink = sinkFor(name);
+  const near = 9007199254740992n; // 2^53: its neighbour 2^53 + 1 is the same double
+  const ids = [near, near + 1n, 18446744073709551615n];
+  await sink.write(ids.map((id) => upsert(name, { id, body: `v${id}`, n: null, updated_at: ts('2024-01-01 00:00:01') })));
+  await sink.write([upsert(name, { id: near + 1n, body: 'edited', n: null, updated_at: ts('2024-01-01 00:00:02') })]);
+  t.same(await sink.write([del(name, { id: near + 1n }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [] });
+  const left = await rows(db.admin, `SELECT CAST(id AS CHAR) AS id, body FROM chat.${name} ORDER BY ${name}.id`);
+  t.same(left.map((r) => [r.id, r.body]), [[String(near), `v${near}`], ['18446744073709551615', 'v18446744073709551615']], 'only 2^53 + 1 is gone, its neighbour untouched');
+  const [tomb] = await rows(db.admin, 'SELECT pk FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
+  t.equal(tomb.pk, `[${near + 1n}]`, 'the tombstone names the exact key');
+});
+
+t.test("the server's own sql_mode changes nothing: values arrive intact under NO_BACKSLASH_ESCAPES and ANSI_QUOTES, a bad value is refused", async (t) => {
+  const name = await table('sqlmode', 'VARCHAR(10) NOT NULL');
+  await db.admin.query("SET GLOBAL sql_mode = 'NO_BACKSLASH_ESCAPES,ANSI_QUOTES'");
+  t.teardown(() => db.admin.query('SET GLOBAL sql_mode = DEFAULT'));
+  const sink = sinkFor(name);
+  const tricky = `a\\'b"c\\`;
+  t.same(await sink.write([upsert(name, row(1, tricky, '2024-01-01 00:00:01'))]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.equal((await contents(name))[0]?.body, tricky, 'backslashes and quotes stored as they were sent');
+  const tooLong = await sink.write([upsert(name, row(2, 'much longer than ten', '2024-01-01 00:00:01')), upsert(name, row(3, 'fits', '2024-01-01 00:00:01'))]);
+  t.equal(tooLong.deadLetters.length, 1, 'strict: a value that does not fit is a dead letter, not a truncation');
+  t.match(tooLong.deadLetters[0].reason, /Data too long/);
+  t.same((await contents(name)).map((r) => r.body), [tricky, 'fits']);
+});

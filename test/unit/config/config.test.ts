@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, redactUrl, topicsOf, formatTables, parseTables } from '../../../lib/config';
+import { loadConfig, topicsOf, formatTables, parseTables } from '../../../lib/config';
 
 t.test('defaults', async (t) => {
   const c = loadConfig({});
@@ -93,10 +93,6 @@ t.test('table lists', async (t) => {
   t.equal(parseTables('a,a'), 'table a is listed twice');
   t.equal(parseTables('a:b:c'), 'entry "a:b:c" has more than one ":"');
   t.equal(parseTables('bad-name'), 'table name "bad-name" is not a plain identifier');
-  t.equal(redactUrl('mysql://tandem:secret@h:1/chat'), 'mysql://tandem:***@h:1/chat');
-  t.equal(redactUrl('mysql://u:p@ss@h:1/chat'), 'mysql://u:***@h:1/chat', 'a password holding @ is masked whole');
-  t.equal(redactUrl('mysql://:pw@h/chat'), 'mysql://:***@h/chat', 'a password without a user name is masked');
-  t.equal(redactUrl('not a url'), '<unparsable URL>');
 });
 
 t.test('TANDEM_AUDIT_TOPIC: unset by default (no audit output), validated like the other topic names', async (t) => {
@@ -104,4 +100,63 @@ t.test('TANDEM_AUDIT_TOPIC: unset by default (no audit output), validated like t
   t.notOk('auditTopic' in loadConfig({ TANDEM_AUDIT_TOPIC: '' }), 'empty is unset');
   t.equal(loadConfig({ TANDEM_AUDIT_TOPIC: ' tandem.audit ' }).auditTopic, 'tandem.audit');
   t.throws(() => loadConfig({ TANDEM_AUDIT_TOPIC: 'bad topic!' }), /TANDEM_AUDIT_TOPIC must be a Kafka name \(letters, digits, \. _ -\), got "bad topic!"/);
+});
+
+t.test('no configuration error repeats a password: URLs are echoed masked, parsable or not', async (t) => {
+  const SECRET = 's3cr3t-Pw';
+  const messageOf = (env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    t.fail('expected loadConfig to throw');
+    return '';
+  };
+  const cases: [NodeJS.ProcessEnv, RegExp][] = [
+    [{ TANDEM_DB_A_URL: `mysql://tandem:${SECRET}@h:99999/chat` }, /TANDEM_DB_A_URL must be a URL like .*, got "mysql:\/\/\*\*\*@h:99999\/chat"/],
+    [{ TANDEM_DB_A_URL: `mysql://tandem:pa/ss${SECRET}@h/chat` }, /TANDEM_DB_A_URL must be a URL like .*, got "mysql:\/\/\*\*\*@h\/chat"/],
+    [{ TANDEM_DB_B_URL: `mysql:tandem:${SECRET}@h/chat` }, /TANDEM_DB_B_URL must name the database in its path \(…\/chat\), got "mysql:\*\*\*@h\/chat"/],
+    [{ TANDEM_DB_B_URL: `mysql://tandem:${SECRET}@h:3306/` }, /TANDEM_DB_B_URL must name the database in its path \(…\/chat\), got "mysql:\/\/tandem:\*\*\*@h:3306\/"/],
+    [{ TANDEM_DB_A_URL: `postgres://u:${SECRET}@h/chat` }, /TANDEM_DB_A_URL must use mysql:\/\/ or mariadb:\/\/, got "postgres:"/],
+    [{ TANDEM_REGISTRY_URL: `ftp://reg:${SECRET}@r:8081` }, /TANDEM_REGISTRY_URL must be an http\(s\) URL, got "ftp:\/\/reg:\*\*\*@r:8081\/"/],
+    [{ TANDEM_REGISTRY_URL: `http://reg:${SECRET}@r:808100` }, /TANDEM_REGISTRY_URL must be an http\(s\) URL, got "http:\/\/\*\*\*@r:808100"/],
+    [{ TANDEM_CONNECT_URL: `mysql://c:${SECRET}@c:8083` }, /TANDEM_CONNECT_URL must be an http\(s\) URL, got "mysql:\/\/c:\*\*\*@c:8083"/],
+    [{ TANDEM_GROUP_ID: `mysql://u:${SECRET}@h/chat` }, /TANDEM_GROUP_ID must be a Kafka name .*, got "mysql:\/\/\*\*\*@h\/chat"/],
+    [{ TANDEM_BROKERS: `sasl://u:${SECRET}@k:9092` }, /TANDEM_BROKERS must be a comma-separated list of host:port, got "sasl:\/\/\*\*\*@k:9092"/],
+  ];
+  for (const [env, expected] of cases) {
+    const message = messageOf(env);
+    t.match(message, expected, Object.keys(env)[0]);
+    t.notMatch(message, SECRET, `${Object.keys(env)[0]}: no password`);
+  }
+});
+
+t.test('a TANDEM_CONFIG file never has its secrets echoed: bad values masked, broken JSON located, not quoted', async (t) => {
+  const SECRET = 's3cr3t-Pw';
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'tandem.json');
+  const failure = (body: string): string => {
+    writeFileSync(file, body);
+    try {
+      loadConfig({ TANDEM_CONFIG: file });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  };
+  const bad = failure(JSON.stringify({ dbAUrl: `mysql://u:${SECRET}@h:99999/chat`, registryUrl: `ftp://r:${SECRET}@r` }));
+  t.match(bad, `dbAUrl in ${file} must be a URL like mysql://user:password@host:port/database, got "mysql://***@h:99999/chat"`);
+  t.match(bad, `registryUrl in ${file} must be an http(s) URL, got "ftp://r:***@r/"`);
+  t.notMatch(bad, SECRET);
+  // V8 quotes the text around an unexpected token ("…": s3cr3t-Pw}" is not valid JSON).
+  const token = failure(`{"dbAUrl": "mysql://u:x@h/chat", "registryUrl": ${SECRET}}`);
+  t.match(token, `config file ${file} is not valid JSON: an unexpected token`);
+  t.notMatch(token, SECRET);
+  t.notMatch(token, 'mysql://');
+  const located = failure(`{\n  "dbAUrl": "mysql://u:${SECRET}@h/chat"\n  "x": 1\n}`);
+  t.equal(located, `config file ${file} is not valid JSON: at line 3, column 3`);
+  t.equal(failure(`{"dbAUrl": "mysql://u:${SECRET}@h/chat"`), `config file ${file} is not valid JSON: at line 1, column 40`);
+  t.equal(failure(`{"dbAUrl": `), `config file ${file} is not valid JSON: it ends too early`);
 });

@@ -1,5 +1,7 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { describeState, failureOf, isRunning, stateFrom, type ConnectClient, type ConnectorState } from '../../../lib/connect';
+import { ConnectClient, describeState, failureOf, isRunning, splitCredentials, stateFrom, type ConnectorState } from '../../../lib/connect';
 import { createLogger } from '../../../lib/observe';
 import { ConnectorWatch } from '../../../lib/runtime/connector-watch';
 
@@ -65,4 +67,25 @@ t.test('the watch says once when a connector fails, with what to do, and once wh
   client.states = [ok('src-a', 'a')];
   await watch.check();
   t.match(lines.map((l) => l.msg).join('\n'), /answers again[\s\S]*no connector of Kafka Connect at http:\/\/connect:8083 writes the topics of database b/);
+});
+
+t.test('credentials in TANDEM_CONNECT_URL go as basic auth, never into a URL fetch would echo or a message', async (t) => {
+  const SECRET = 's3cr3t-Pw';
+  const expected = `Basic ${Buffer.from(`c:${SECRET}`).toString('base64')}`;
+  const server = http.createServer((req, res) => {
+    if (req.headers.authorization !== expected) return res.writeHead(401).end('unauthorized');
+    if (req.url?.startsWith('/connectors?')) return res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    res.writeHead(500).end('boom');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const client = new ConnectClient(`http://c:${SECRET}@127.0.0.1:${port}/`, 2000);
+  t.same(await client.connectors(), [], 'authenticated');
+  t.equal(client.baseUrl, `http://c:***@127.0.0.1:${port}`, 'messages name it masked');
+  const err = await client.status('x').then(() => undefined, (e: unknown) => e as Error);
+  t.match(err?.message, `GET http://c:***@127.0.0.1:${port}/connectors/x/status: HTTP 500 boom`);
+  t.notMatch(err?.message, SECRET);
+  t.same(splitCredentials('http://connect:8083'), { endpoint: 'http://connect:8083' });
+  t.same(splitCredentials(`http://c%40x:${SECRET}@h:1/base`), { endpoint: 'http://h:1/base', authorization: `Basic ${Buffer.from(`c@x:${SECRET}`).toString('base64')}` });
 });

@@ -1,8 +1,9 @@
 import t from 'tap';
-import { DebeziumDecoder, DebeziumEncoder, columnTypes as c, envelopeSchemas, shippedSchemas, unscaledToBytes, unscaledFromBytes } from '../../../lib/debezium';
+import { DebeziumDecoder, DebeziumEncoder, columnTypes as c, compileAvro, envelopeSchemas, shippedSchemas, unscaledToBytes, unscaledFromBytes } from '../../../lib/debezium';
 import { Decimal, Json, LocalDate, LocalDateTime, LocalTime, ZonedDateTime, type Row, type SourceInfo } from '../../../lib/model';
-import { InMemorySchemaRegistry } from '../../../lib/registry';
+import { HEADER_LENGTH, InMemorySchemaRegistry } from '../../../lib/registry';
 import { chatTables } from './fixtures/chat-tables';
+import { columnTypeCases, edgeColumns, edgeRow, edgeRowCount } from './fixtures/column-types';
 
 const source: SourceInfo = {
   connector: 'mariadb', name: 'b', db: 'chat', table: 'alltypes', serverId: 4100, gtid: '0-4100-9', file: 'mysql-bin.000001',
@@ -95,6 +96,39 @@ t.test('Decimal bytes are two\'s complement big-endian, rescaled without roundin
   const defaulted = await decoder.decode(await encoder.record('b.chat.alltypes', { op: 'c', before: null, after: { id: 3 }, source }));
   t.equal(defaulted!.after!.n, 7, 'a column left out takes the schema default');
   t.equal(defaulted!.after!.price, null);
+});
+
+t.test('every MariaDB column type: the encoder writes the Avro Debezium writes, and it decodes back', async (t) => {
+  const schemas = envelopeSchemas({ prefix: 'b', db: 'chat', table: 'edges', key: ['id'], columns: edgeColumns });
+  const registry = new InMemorySchemaRegistry();
+  const encoder = new DebeziumEncoder({ registry, schemasFor: () => schemas });
+  const decoder = new DebeziumDecoder({ schemas: registry });
+  const envelope = compileAvro(schemas.value);
+  for (let k = 0; k < edgeRowCount; k++) {
+    const after: Row = { id: k, ...edgeRow(k, (v) => v.value) };
+    const record = await encoder.record('b.chat.edges', { op: 'c', before: null, after, source });
+    const written = (envelope.fromBuffer(record.value!.subarray(HEADER_LENGTH)) as { after: Record<string, unknown> }).after;
+    const avro = edgeRow(k, (v) => v.avro);
+    for (const col of columnTypeCases) t.strictSame(written[col.column], avro[col.column], `${col.sql}, row ${k}: as Debezium writes it`);
+    t.strictSame((await decoder.decode(record))!.after, after, `row ${k} decodes to the values encoded`);
+  }
+});
+
+t.test('Bits: big-endian bytes in, Debezium\'s little-endian ceil(n/8) bytes out; more than n bits refused', async (t) => {
+  const schemas = envelopeSchemas({ prefix: 'b', db: 'chat', table: 'bits', key: ['id'], columns: [
+    { name: 'id', type: c.bigint() }, { name: 'b10', type: c.bits(10), optional: true }, { name: 'b64', type: c.bits(64), optional: true },
+  ] });
+  const registry = new InMemorySchemaRegistry();
+  const encoder = new DebeziumEncoder({ registry, schemasFor: () => schemas });
+  const envelope = compileAvro(schemas.value);
+  const write = async (after: Row) => (envelope.fromBuffer((await encoder.encode('b.chat.bits', { op: 'c', before: null, after: { id: 1, ...after }, source })).value.subarray(HEADER_LENGTH)) as { after: Row }).after;
+  t.strictSame((await write({ b10: Buffer.from('02aa', 'hex') })).b10, Buffer.from('aa02', 'hex'), 'b\'1010101010\'');
+  t.strictSame((await write({ b10: Buffer.from('aa', 'hex') })).b10, Buffer.from('aa00', 'hex'), 'a short value padded as Debezium pads');
+  t.strictSame((await write({ b10: Buffer.from('000002aa', 'hex') })).b10, Buffer.from('aa02', 'hex'), 'leading zero bytes dropped');
+  t.strictSame((await write({ b64: Buffer.from('8000000000000001', 'hex') })).b64, Buffer.from('0100000000000080', 'hex'));
+  await t.rejects(write({ b10: Buffer.from('0400', 'hex') }), /b10: 0x0400 has more than 10 bits/);
+  await t.rejects(write({ b64: Buffer.from('010000000000000000', 'hex') }), /b64: 0x010000000000000000 has more than 64 bits/);
+  await t.rejects(write({ b10: 682 }), /b10: expected the big-endian bytes of a BIT\(10\) value \(a Buffer\), got number 682/);
 });
 
 t.test('tombstones: the key with a null value', async (t) => {

@@ -8,9 +8,11 @@ import { ConfluentSchemaRegistrySource } from '../../../lib/registry';
 
 const schema = { type: 'record', name: 'Key', namespace: 'a.chat.messages', fields: [{ name: 'id', type: 'long' }], 'connect.name': 'a.chat.messages.Key' };
 
-async function startRegistry(t: Test): Promise<{ url: string; registered: { subject: string; body: string }[] }> {
+async function startRegistry(t: Test): Promise<{ url: string; registered: { subject: string; body: string }[]; authorizations: (string | undefined)[] }> {
   const registered: { subject: string; body: string }[] = [];
+  const authorizations: (string | undefined)[] = [];
   const server = http.createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
@@ -37,7 +39,7 @@ async function startRegistry(t: Test): Promise<{ url: string; registered: { subj
     server.closeAllConnections();
     server.close();
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/apis/ccompat/v7`, registered };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/apis/ccompat/v7`, registered, authorizations };
 }
 
 async function failure(promise: Promise<unknown>): Promise<TandemError> {
@@ -59,12 +61,13 @@ t.test('registers under a subject through the client library', async (t) => {
   t.same(JSON.parse((JSON.parse(registered[0].body) as { schema: string }).schema), schema);
 });
 
-t.test('classifies failures: unknown id poison, 5xx/timeout/unreachable retriable, 401 fatal', async (t) => {
+t.test('classifies failures: unknown id retriable (the registry is wrong, not the record), 5xx/timeout/unreachable retriable, 401 fatal', async (t) => {
   const { url } = await startRegistry(t);
   const source = new ConfluentSchemaRegistrySource(url, { timeoutMs: 200 });
   const unknown = await failure(source.getSchema(99));
-  t.equal(unknown.kind, 'poison');
+  t.equal(unknown.kind, 'retriable');
   t.match(unknown.message, /fetching schema id 99 .*\(404\)/);
+  t.match(unknown.context.hint, /wrong TANDEM_REGISTRY_URL, or the registry lost its data/);
   t.equal((await failure(source.getSchema(2))).kind, 'poison', 'a schema text that is not JSON');
   const down = await failure(source.getSchema(3));
   t.equal(down.kind, 'retriable');
@@ -85,4 +88,20 @@ t.test('an unreachable registry is retriable', async (t) => {
   t.equal(err.kind, 'retriable');
   t.match(err.message, /ECONNREFUSED/);
   t.match(err.context.hint ?? '', /TANDEM_REGISTRY_URL/);
+});
+
+t.test('credentials in the registry URL are sent as basic auth and never appear in an error', async (t) => {
+  const SECRET = 's3cr3t-Pw';
+  const { url, authorizations } = await startRegistry(t);
+  const withCredentials = url.replace('http://', `http://reg:${SECRET}@`);
+  const source = new ConfluentSchemaRegistrySource(withCredentials, { timeoutMs: 200 });
+  t.same(await source.getSchema(1), schema, 'the credentials still work');
+  t.equal(authorizations[0], `Basic ${Buffer.from(`reg:${SECRET}`).toString('base64')}`);
+  // 404 (poison: dead-lettered with this text), not JSON (poison), 503, 401, timeout.
+  for (const id of [99, 2, 3, 4, 5]) {
+    const err = await failure(source.getSchema(id));
+    t.notMatch(err.message, SECRET, `schema id ${id}: ${err.message}`);
+    t.notMatch(err.context.hint ?? '', SECRET);
+  }
+  t.match((await failure(source.getSchema(2))).message, `schema id 2 from http://reg:***@127.0.0.1:`);
 });

@@ -17,3 +17,16 @@ t.test('keeps the original bytes and names reason, stage, topic, partition and o
   t.equal(m.headers[DLQ_HEADERS.offset], '41');
   t.same(m.headers.trace, Buffer.from('abc'));
 });
+
+t.test('a reason that carries a URL with a password (an error text) goes out masked', async (t) => {
+  const SECRET = 's3cr3t-Pw';
+  const m = deadLetterMessage({
+    stage: 'decode',
+    reason: `registry has no such entry while fetching schema id 7 from http://reg:${SECRET}@r:8081/apis/ccompat/v7 (404); db mysql://tandem:${SECRET}@h/chat`,
+    raw: { key: null, value: Buffer.from([0, 0, 0, 0, 7]) },
+  });
+  const header = String(m.headers[DLQ_HEADERS.reason]);
+  t.notMatch(header, SECRET);
+  t.equal(header, 'registry has no such entry while fetching schema id 7 from http://***@r:8081/apis/ccompat/v7 (404); db mysql://***@h/chat');
+  for (const v of Object.values(m.headers)) t.notMatch(String(v), SECRET);
+});

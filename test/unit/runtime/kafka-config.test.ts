@@ -42,3 +42,25 @@ t.test('a larger fetch size given by the user raises receive.message.max.bytes w
   const own = consumerSettings({ brokers: 'k', groupId: 'g', env: { TANDEM_RDKAFKA_RECEIVE_MESSAGE_MAX_BYTES: '999999999' } });
   t.equal(own['receive.message.max.bytes'], '999999999', "the user's own value wins");
 });
+
+t.test('librdkafka secrets reach librdkafka and no error about the settings repeats them', async (t) => {
+  const SECRET = 's3cr3t-Pw';
+  const env = { TANDEM_RDKAFKA_SASL_USERNAME: 'tandem', TANDEM_RDKAFKA_SASL_PASSWORD: SECRET, TANDEM_RDKAFKA_SSL_KEY_PASSWORD: SECRET };
+  t.equal(consumerSettings({ brokers: 'k:9092', groupId: 'g', env })['sasl.password'], SECRET);
+  t.equal(producerSettings({ brokers: 'k:9092', env })['ssl.key.password'], SECRET);
+  const failures = [
+    { ...env, TANDEM_RDKAFKA_ENABLE_AUTO_COMMIT: 'true' },
+    { ...env, 'TANDEM_RDKAFKA_SASL-PASSWORD': SECRET },
+  ].map((bad) => {
+    try {
+      consumerSettings({ brokers: 'k:9092', groupId: 'g', env: bad });
+    } catch (e) {
+      return e as Error & { context: { hint?: string } };
+    }
+    return undefined;
+  });
+  for (const err of failures) {
+    t.ok(err, 'refused');
+    t.notMatch(`${err?.message} ${err?.context.hint}`, SECRET);
+  }
+});

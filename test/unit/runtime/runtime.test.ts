@@ -227,3 +227,30 @@ t.test('a stop request cuts a wait short: that batch stays uncommitted, what fin
   const last = JSON.parse(lines[lines.length - 1]) as { msg: string };
   t.match(last.msg, /stopped cleanly; offsets of 1 partitions committed; 2 records not applied/);
 });
+
+t.test('a schema id the registry does not know (404) is waited for, loudly, never dead-lettered', async (t) => {
+  const { consumer, pipeline, dlq } = setup();
+  consumer.add(record('a.chat.t', 0, 0, 'x'));
+  let calls = 0;
+  const decoder = {
+    decode: async (r: Parameters<typeof fakeDecoder.decode>[0]) => {
+      if (++calls < 3) throw retriable('registry has no such entry while fetching schema id 42 (404)', { stage: 'schema-registry' });
+      return fakeDecoder.decode(r);
+    },
+  };
+  const lines: string[] = [];
+  const rt = new Runtime({
+    consumer,
+    deadLetters: dlq,
+    pipeline,
+    decoder,
+    logger: createLogger({ json: true, write: (l) => lines.push(l) }),
+    batchRows: 3,
+    retryPolicy: { retries: Infinity, initialMs: 1, maxMs: 2, factor: 2, jitter: 0 },
+  });
+  consumer.onIdle = () => consumer.committed()['a.chat.t:0'] === '1' && rt.stop();
+  await rt.run();
+  t.same(pipeline.applied['a-to-b'], ['x']);
+  t.same(dlq.letters, [], 'nothing dead-lettered');
+  t.match(lines.join('\n'), /waiting for schema registry: registry has no such entry while fetching schema id 42 \(404\)[\s\S]*schema registry is back/);
+});

@@ -18,6 +18,7 @@ t.test('types from the propagated source type', async (t) => {
   t.equal(columnType(col({ name: 'd', type: 'bytes', parameters: src('DECIMAL', '12', '4') })), 'DECIMAL(12,4)');
   t.equal(columnType(col({ name: 't', type: 'long', parameters: src('DATETIME', '6') })), 'DATETIME(6)');
   t.equal(columnType(col({ name: 'e', type: 'string', parameters: { ...src('ENUM', '1'), allowed: "p,it's" } })), "ENUM('p','it''s')");
+  t.equal(columnType(col({ name: 'b', type: 'bytes', semantic: 'io.debezium.data.Bits', parameters: { length: '10', ...src('BIT', '10') } })), 'BIT(10)');
   t.match(columnType(col({ name: 'x', type: 'string', parameters: src('VARCHAR') })), { reason: /x: VARCHAR without a length/ });
   t.match(columnType(col({ name: 'x', type: 'string', parameters: src('INT); DROP TABLE t; --') })), { reason: /not a plain type name/ });
 });
@@ -27,6 +28,9 @@ t.test('types from Kafka Connect types when the source type is not propagated', 
   t.equal(columnType(col({ name: 'ts', type: 'long', semantic: 'io.debezium.time.MicroTimestamp' })), 'DATETIME(6)');
   t.equal(columnType(col({ name: 'n', type: 'long' })), 'BIGINT');
   t.equal(columnType(col({ name: 's', type: 'string' })), 'LONGTEXT');
+  // Bits values are the column's big-endian bytes: only a BIT(n) holds the same number.
+  t.equal(columnType(col({ name: 'b', type: 'bytes', semantic: 'io.debezium.data.Bits', parameters: { length: '10' } })), 'BIT(10)');
+  t.match(columnType(col({ name: 'b', type: 'bytes', semantic: 'io.debezium.data.Bits' })), { reason: /b: io\.debezium\.data\.Bits without the parameters/ });
   t.match(columnType(col({ name: 'v', type: 'bytes', semantic: 'io.debezium.data.VariableScaleDecimal' })), { reason: /no SQL type known for io\.debezium\.data\.VariableScaleDecimal/ });
 });
 

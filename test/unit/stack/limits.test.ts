@@ -18,7 +18,7 @@ t.test('the limits derive from one row size, each one with room for the next', a
 });
 
 t.test('MariaDB: both servers accept rows up to MAX_ROW_BYTES', async (t) => {
-  t.same(serverArgs(), [`--max-allowed-packet=${MAX_ROW_BYTES}`]);
+  for (const id of ['a', 'b'] as const) t.ok(serverArgs(id).includes(`--max-allowed-packet=${MAX_ROW_BYTES}`), id);
 });
 
 t.test('the broker accepts the largest record batch, and requests that carry it', async (t) => {

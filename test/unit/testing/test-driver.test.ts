@@ -1,4 +1,7 @@
 import t from 'tap';
+import bidirectional from '../../../topologies/bidirectional';
+import { loadConfig } from '../../../lib/config';
+import { DebeziumEncoder, columnTypes as c, envelopeSchemas } from '../../../lib/debezium';
 import { defineTopology } from '../../../lib/dsl';
 import { routeByTable } from '../../../lib/stages';
 import { LocalDateTime } from '../../../lib/model';
@@ -68,6 +71,23 @@ t.test('raw Avro records go through the Debezium decoder; undecodable ones becom
   t.equal(driver.deadLetters[0].stage, 'debezium-decoder');
   t.same(driver.deadLetters[0].raw?.value, Buffer.from('not avro'));
   t.equal(driver.deadLetters[0].kafka?.topic, topic);
+});
+
+t.test('a BIT(10) value: what the in-memory database holds is what the decoder gives for Debezium\'s Avro', async (t) => {
+  const driver = new TopologyTestDriver(bidirectional, { config: loadConfig({ TANDEM_TABLES: 'flags' }) });
+  const columns = [{ name: 'id', type: c.bigint() }, { name: 'b10', type: c.bits(10) }, { name: 'updated_at', type: c.timestampMicros() }];
+  const encoder = new DebeziumEncoder({
+    registry: driver.schemaRegistry,
+    schemasFor: (topic) => envelopeSchemas({ prefix: topic.split('.')[0], db: 'chat', table: 'flags', key: ['id'], columns }),
+  });
+  // b'1010101010', as the column holds it (big-endian): Debezium writes AA 02.
+  const row = { id: 1, b10: Buffer.from('02aa', 'hex'), updated_at: at('2026-01-01 00:00:01.000000') };
+  await driver.createInputTopic('a.chat.flags').pipeRecord(await encoder.record('a.chat.flags', { op: 'c', before: null, after: row, source: changeEvent({ table: 'flags' }).source }));
+  await driver.settle();
+  t.same(driver.database('b').rows('flags'), [row], 'b holds the big-endian bytes an application write on a holds');
+  driver.database('b').update('flags', { id: 1, b10: Buffer.from('03ff', 'hex'), updated_at: at('2026-01-01 00:00:02') });
+  await driver.settle();
+  t.same(driver.database('a').rows('flags').map((r) => r.b10), [Buffer.from('03ff', 'hex')], 'and b\'s own write reaches a the same way');
 });
 
 t.test('without an origin filter an echo still dies after one hop at the guarded sink', async (t) => {
