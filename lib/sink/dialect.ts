@@ -105,6 +105,11 @@ export interface Dialect {
   sessionSetup(identity: SessionIdentity): { sql: string; values: SqlValue[] }[];
   /** One row: the server's own `server_id` and (MariaDB) `gtid_domain_id`. */
   serverIdentity(): string;
+  /**
+   * One row, `max_allowed_packet`: the largest statement this session may send. The session's
+   * value, fixed when it connected (a later SET GLOBAL changes only new connections).
+   */
+  maxAllowedPacket(): string;
   /** Guarded multi-row upsert of `rows` rows (columns in `meta.insertColumns` order). */
   upsert(meta: TableMeta, rows: number): string;
   /**
@@ -173,9 +178,20 @@ function boundKey(meta: TableMeta): (column: string) => string {
   };
 }
 
-/** Canonical content of a row for the equal-`updated_at` tie-break (docs/loop-prevention.md §2). */
+/** Columns whose values may be as large as max_allowed_packet: LOBs (MariaDB's JSON is a LONGTEXT). */
+const LARGE_TYPES = /^(tiny|medium|long)?(text|blob)$|^json$/;
+
+/**
+ * Canonical content of a row for the equal-`updated_at` tie-break (docs/loop-prevention.md §2).
+ * Binary and large columns go in as their own MD5: JSON_ARRAY cannot hold raw bytes, and a
+ * function result larger than max_allowed_packet (HEX() of a blob, JSON_ARRAY() of a long text
+ * full of quotes) is an error that would make every re-applied flush of that row fail.
+ */
 function contentHash(meta: TableMeta, ref: (column: string) => string): string {
-  const parts = meta.dataColumns.map((c) => (meta.columns.find((m) => m.name === c)?.binary ? `HEX(${ref(c)})` : ref(c)));
+  const parts = meta.dataColumns.map((c) => {
+    const col = meta.columns.find((m) => m.name === c);
+    return col && (col.binary || LARGE_TYPES.test(col.dataType)) ? `MD5(${ref(c)})` : ref(c);
+  });
   return parts.length ? `MD5(JSON_ARRAY(${parts.join(', ')}))` : `''`;
 }
 
@@ -410,6 +426,7 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
     createTombstoneTable: tombstoneTableDdl,
     dropTombstoneTable: () => `DROP TABLE IF EXISTS ${quoteId(TOMBSTONE_TABLE)}`,
     dropTriggers: (table) => tandemTriggerNames(table).map((name) => `DROP TRIGGER IF EXISTS ${quoteId(name)}`),
+    maxAllowedPacket: () => 'SELECT @@SESSION.max_allowed_packet AS max_allowed_packet',
   };
 }
 

@@ -13,6 +13,7 @@ import { isValidIdentifier, type Dialect } from './dialect';
 import { prepare, targetTableOf, type PreparedDelete, type PreparedUpsert } from './prepare';
 import { readTableMeta, type TableMeta } from './table-meta';
 import { SchemaEvolution } from './schema-evolution';
+import { eventBytes } from './sql-size';
 
 export interface SinkTableOptions {
   primaryKey: string[];
@@ -42,6 +43,21 @@ export interface MysqlSinkOptions {
 
 const DAY_MS = 86_400_000;
 const PURGE_EVERY_MS = 60_000;
+const MiB = 1024 * 1024;
+/** max_allowed_packet counts the command byte too; the rest is slack. */
+const PACKET_MARGIN = 1024;
+/** Until the first session tells the target's max_allowed_packet: MySQL's smallest default. */
+const PACKET_UNTIL_KNOWN = 4 * MiB;
+
+/**
+ * How many bytes of events (sql-size.ts eventBytes) a flush takes: the statement limit less room
+ * for the statements' own text (column lists, the LWW guard; a few kB per table of a flush).
+ * When this is not enough the statements are measured exactly and split anyway (apply.ts).
+ */
+export function flushBudget(maxPacket: number): number {
+  const limit = maxPacket - PACKET_MARGIN;
+  return limit - Math.min(MiB, Math.floor(limit / 4));
+}
 
 function* eventsOf(chunks: Chunk[]): Iterable<ChangeEvent> {
   for (const chunk of chunks) yield* chunk.events;
@@ -160,6 +176,8 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   async function flushOnce(chunks: Chunk[]): Promise<SinkWriteResult[]> {
     const dialect = await sessions.dialect();
     const conn = await sessions.acquire();
+    // No statement of this flush may be larger: the server would drop the connection.
+    const maxBytes = sessions.maxPacket(conn) - PACKET_MARGIN;
     try {
       // Schema changes first: DDL would commit the flush's transaction halfway.
       await evolution.prepare(conn, dialect, eventsOf(chunks));
@@ -170,12 +188,12 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       }
       // Deletes first, then upserts: under LWW the order of different versions does not
       // change the outcome, and upserts then see this flush's tombstones.
-      if (!(await applyInOneTrip(conn, dialect, planned))) {
+      if (!(await applyInOneTrip(conn, dialect, planned, maxBytes))) {
         await conn.beginTransaction();
         for (const { groups, counts } of planned) {
           for (const g of groups) {
-            if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts);
-            if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts);
+            if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts, maxBytes);
+            if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts, maxBytes);
           }
         }
         await conn.commit();
@@ -201,17 +219,24 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   // One attempt per flush. A retriable error (deadlock, lost connection, server down) rejects the
   // writes with kind `retriable`, named after this sink: the caller owns the one retry loop
   // (the runtime waits with lib/errors withRetry for as long as the database is down).
-  const batcher = new Batcher(maxRows, lingerMs, async (chunks) => {
-    let results: SinkWriteResult[];
-    try {
-      results = await flushOnce(chunks);
-    } catch (err) {
-      throw named(err);
-    }
-    if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
-    // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
-    return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
-  });
+  // Flushes are bounded by bytes too, against the target's max_allowed_packet as last read.
+  const byBytes = { maxBytes: () => flushBudget(sessions.lastMaxPacket() ?? PACKET_UNTIL_KNOWN), sizeOf: eventBytes };
+  const batcher = new Batcher(
+    maxRows,
+    lingerMs,
+    async (chunks) => {
+      let results: SinkWriteResult[];
+      try {
+        results = await flushOnce(chunks);
+      } catch (err) {
+        throw named(err);
+      }
+      if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
+      // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
+      return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
+    },
+    byBytes,
+  );
 
   /** The error as this sink's: its name is the part an operator waits for, its target in the text. */
   function named(err: unknown): TandemError {

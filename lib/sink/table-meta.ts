@@ -8,7 +8,7 @@ import type { SqlValue } from './dialect';
 export interface ColumnMeta {
   name: string;
   dataType: string;
-  /** Hashed as HEX(): JSON_ARRAY cannot hold raw bytes. */
+  /** Binary: as HEX() in tombstone keys and MD5() in the content hash (JSON cannot hold raw bytes). */
   binary: boolean;
   /** For key columns whose JSON rendering depends on the type (dates, decimals): CAST target. */
   castAs?: string;

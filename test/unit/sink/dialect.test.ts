@@ -35,13 +35,13 @@ t.test('dialect is picked from the server version', async (t) => {
   t.throws(() => dialectFor('5.7.44-log'), /needs MySQL 8/);
 });
 
-const HASH_IN_MARIA = 'MD5(JSON_ARRAY(VALUES(`body`), HEX(VALUES(`img`))))';
+const HASH_IN_MARIA = 'MD5(JSON_ARRAY(MD5(VALUES(`body`)), MD5(VALUES(`img`))))';
 t.test('MariaDB upsert: VALUES(), verdict taken once, version assigned last', async (t) => {
   t.equal(
     mariadbDialect.upsert(meta, 2),
     'INSERT INTO `msg` (`id`, `at`, `body`, `img`, `updated_at`) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ' +
       '`body` = IF((@tandem_w := (VALUES(`updated_at`) > `updated_at` OR (VALUES(`updated_at`) = `updated_at` AND ' +
-      `${HASH_IN_MARIA} > MD5(JSON_ARRAY(\`body\`, HEX(\`img\`)))))), VALUES(\`body\`), \`body\`), ` +
+      `${HASH_IN_MARIA} > MD5(JSON_ARRAY(MD5(\`body\`), MD5(\`img\`)))))), VALUES(\`body\`), \`body\`), ` +
       '`img` = IF(@tandem_w, VALUES(`img`), `img`), `updated_at` = IF(@tandem_w, VALUES(`updated_at`), `updated_at`)',
   );
   t.same(mariadbDialect.sessionSetup({ serverId: 4100, gtidDomainId: 7 })[0], { sql: 'SET SESSION server_id = ?, SESSION gtid_domain_id = ?', values: [4100, 7] });
@@ -52,7 +52,7 @@ t.test('MySQL 8 upsert: row alias instead of VALUES(), no session server_id', as
     mysql8Dialect.upsert(meta, 1),
     'INSERT INTO `msg` (`id`, `at`, `body`, `img`, `updated_at`) VALUES (?, ?, ?, ?, ?) AS tandem_new ON DUPLICATE KEY UPDATE ' +
       '`body` = IF((@tandem_w := (tandem_new.`updated_at` > `msg`.`updated_at` OR (tandem_new.`updated_at` = `msg`.`updated_at` AND ' +
-      'MD5(JSON_ARRAY(tandem_new.`body`, HEX(tandem_new.`img`))) > MD5(JSON_ARRAY(`msg`.`body`, HEX(`msg`.`img`)))))), tandem_new.`body`, `msg`.`body`), ' +
+      'MD5(JSON_ARRAY(MD5(tandem_new.`body`), MD5(tandem_new.`img`))) > MD5(JSON_ARRAY(MD5(`msg`.`body`), MD5(`msg`.`img`)))))), tandem_new.`body`, `msg`.`body`), ' +
       '`img` = IF(@tandem_w, tandem_new.`img`, `msg`.`img`), `updated_at` = IF(@tandem_w, tandem_new.`updated_at`, `msg`.`updated_at`)',
   );
   t.equal(
