@@ -11,7 +11,7 @@ import {
   type ColumnValue,
 } from '../model';
 import { poison } from '../errors';
-import type { TableMeta, UniqueKey } from './table-meta';
+import type { ColumnMeta, TableMeta, UniqueKey } from './table-meta';
 
 /** What mysql2 binds: it escapes these client-side (`query`) or sends them as parameters. */
 export type SqlValue = null | number | bigint | string | Buffer;
@@ -319,9 +319,19 @@ function keysAsJson(meta: TableMeta): boolean {
   return meta.primaryKey.every((c) => !meta.columns.find((m) => m.name === c)?.binary);
 }
 
+/**
+ * A key column's type inside JSON_TABLE: the column's own, with its character set and collation
+ * for text, so JSON_ARRAY renders the key exactly as the triggers render the stored column.
+ */
+function jsonTableType(column: ColumnMeta | undefined): string {
+  if (!column) return 'TEXT';
+  const cs = column.charset;
+  return cs && isValidIdentifier(cs.name) && isValidIdentifier(cs.collation) ? `${column.sqlType} CHARACTER SET ${cs.name} COLLATE ${cs.collation}` : column.sqlType;
+}
+
 /** The bound keys as a table `k (k0, k1, ...)`, joined to their tombstones `ts`. */
 function keysJoinTombstones(meta: TableMeta, extraColumns: string[]): string {
-  const cols = meta.primaryKey.map((c, j) => `k${j} ${meta.columns.find((m) => m.name === c)?.sqlType ?? 'TEXT'} PATH '$[${j}]'`);
+  const cols = meta.primaryKey.map((c, j) => `k${j} ${jsonTableType(meta.columns.find((m) => m.name === c))} PATH '$[${j}]'`);
   // STRAIGHT_JOIN: one primary-key lookup (and lock) per incoming key, never a scan of all tombstones.
   return (
     `JSON_TABLE(?, '$[*]' COLUMNS (${[...extraColumns, ...cols].join(', ')})) AS k ` +

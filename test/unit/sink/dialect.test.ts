@@ -106,3 +106,13 @@ t.test('identifiers are validated before quoting', async (t) => {
   t.throws(() => quoteId('a`b'), /not an identifier/);
   t.throws(() => quoteId('x; DROP TABLE y'), /not an identifier/);
 });
+
+t.test('text key columns keep their character set inside JSON_TABLE', async (t) => {
+  const text = tableMetaFrom(
+    'names',
+    [{ ...col('name', 'varchar'), COLUMN_TYPE: 'varchar(255)', CHARACTER_SET_NAME: 'utf8mb4', COLLATION_NAME: 'utf8mb4_unicode_ci' }, col('updated_at', 'datetime', '', 6)],
+    ['name'],
+    'updated_at',
+  );
+  t.match(mariadbDialect.lockTombstones(text, 1), "k0 varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$[0]'", 'not the database default (latin1 would turn 😀 into ?)');
+});
