@@ -134,6 +134,8 @@ export interface Dialect {
   readonly oneTrip?: OneTripSql;
   createTombstoneTable(): string;
   dropTombstoneTable(): string;
+  /** Bringing a `tandem_tombstones` of an older shape to the current one (see `TombstoneMigrationSql`). */
+  readonly tombstoneMigration: TombstoneMigrationSql;
   /** DDL, one statement per entry, that (re)creates the three triggers of a table. */
   createTriggers(meta: TableMeta): string[];
   dropTriggers(table: string): string[];
@@ -154,9 +156,47 @@ export interface OneTripSql {
   /** Raises `REFUSED_BY_TOMBSTONE` when the guard counted any tombstone. */
   refuseIfBuried: string;
 }
+/**
+ * `tandem_tombstones` before its key was a digest had `PRIMARY KEY (tbl, pk)` with `pk
+ * VARCHAR(512)`: a key whose JSON text was longer made the application's DELETE fail. The steps
+ * that bring such a table to the current shape while applications keep deleting (their old
+ * triggers keep writing `(tbl, pk, ...)`), each safe to repeat:
+ * `addPkHash` (nullable), `keyTrigger` (from then on every insert gets its digest),
+ * `backfillBoundary`/`backfillPkHash`/`backfillRest` (the older rows, in bounded chunks), then
+ * `rekey` (one ALTER TABLE: a table copy, during which application deletes wait).
+ */
+export interface TombstoneMigrationSql {
+  /** The columns (`COLUMN_NAME`) and primary key (`PK_COLUMNS`, comma-separated) of the table; binds its name. */
+  shape: string;
+  addPkHash: string;
+  /** (Re)creates the trigger that derives `pk_hash` from `pk` on every insert. */
+  keyTrigger(): string[];
+  /**
+   * The key (`tbl`, `pk`) that ends a chunk of at most `?` rows after a key; binds
+   * `[tbl, tbl, pk, chunkRows - 1]` (`''` and `''` for the first chunk). None: the last chunk.
+   */
+  backfillBoundary: string;
+  /** Fills `pk_hash` in the chunk after a key up to a key; binds `[tbl, tbl, pk, tbl, tbl, pk]`. */
+  backfillPkHash: string;
+  /** Fills `pk_hash` everywhere after a key (the last chunk); binds `[tbl, tbl, pk]`. */
+  backfillRest: string;
+  /** `pk` becomes TEXT, `pk_hash` NOT NULL, and the primary key `(tbl, pk_hash)`. */
+  rekey: string;
+}
+
 /** The error number of SIGNAL SQLSTATE '45000' (MariaDB's ER_SIGNAL_EXCEPTION). */
 export const REFUSED_BY_TOMBSTONE = 1644;
 const BURIED_VAR = '@tandem_buried';
+
+/**
+ * A tombstone's identity: the SHA-256 of its key text (`JSON_ARRAY(...)`) as UTF-8 bytes. The key
+ * text has no length bound (long strings, JSON escapes, composite keys) but an index entry has;
+ * the digest fits any key, and SHA-256 makes two keys sharing one digest out of reach. CONVERT:
+ * the bytes hashed must not depend on the session's character set (JSON_ARRAY's result has it).
+ */
+function pkDigest(text: string): string {
+  return `UNHEX(SHA2(CONVERT(${text} USING utf8mb4), 256))`;
+}
 
 /** The key as `JSON_ARRAY(...)`, the text the tombstone table and the triggers use. */
 function pkOf(meta: TableMeta, ref: (column: string) => string): string {
@@ -206,21 +246,59 @@ function guardedAssignments(meta: TableMeta, incoming: (c: string) => string, st
 }
 
 /**
- * Characters `tandem_tombstones.pk` holds: a key whose `JSON_ARRAY(...)` text is longer cannot get
- * a tombstone (tandem doctor warns about such keys). The one place the limit is written.
+ * Bytes `tandem_tombstones.pk` (TEXT) holds: the whole key text, however long, since rows are
+ * found by its digest. Every key InnoDB can index fits (at most 3072 bytes of key, each character
+ * at most 6 once JSON-escaped); only keys on a prefix of a TEXT/BLOB column can exceed it (tandem
+ * doctor warns about those). The one place the limit is written.
  */
-export const TOMBSTONE_PK_CHARS = 512;
+export const TOMBSTONE_PK_BYTES = 65_535;
 
+const PK_TEXT = '`pk` TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL';
+const PK_HASH = '`pk_hash` BINARY(32)';
+
+/** Rows are found by `(tbl, pk_hash)`; `pk` holds the whole key text (what carryDeletes reads). */
 function tombstoneTableDdl(): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteId(TOMBSTONE_TABLE)} (` +
     '`tbl` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ' +
-    `\`pk\` VARCHAR(${TOMBSTONE_PK_CHARS}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ` +
+    `${PK_HASH} NOT NULL, ${PK_TEXT}, ` +
     '`deleted_at` DATETIME(6) NOT NULL, ' +
     '`origin` INT UNSIGNED NOT NULL, ' +
-    'PRIMARY KEY (`tbl`, `pk`), KEY `tandem_tombstones_deleted_at` (`deleted_at`)' +
+    'PRIMARY KEY (`tbl`, `pk_hash`), KEY `tandem_tombstones_deleted_at` (`deleted_at`)' +
     ') ENGINE=InnoDB'
   );
+}
+
+/** The trigger of Tandem's own table (not a synced table's, whose names end in _bi/_bu/_bd). */
+const KEY_TRIGGER = 'tandem_tombstones_pk_hash';
+
+/**
+ * Every writer (the triggers of each synced table, the sink, older triggers during a migration)
+ * inserts `(tbl, pk, ...)`; the table derives `pk_hash` itself, for every session, so no two
+ * writers can disagree on it. BEFORE INSERT runs before the duplicate-key check, so
+ * `INSERT ... ON DUPLICATE KEY UPDATE` finds the existing tombstone by its digest.
+ */
+function keyTriggerDdl(create: 'CREATE OR REPLACE TRIGGER' | 'CREATE TRIGGER'): string {
+  return `${create} ${quoteId(KEY_TRIGGER)} BEFORE INSERT ON ${quoteId(TOMBSTONE_TABLE)} FOR EACH ROW SET NEW.pk_hash = ${pkDigest('NEW.pk')}`;
+}
+
+// After the key (tbl, pk) `(?, ?)`, in the older table's primary-key order.
+const AFTER_KEY = '(tbl > ? OR (tbl = ? AND pk > ?))';
+
+function tombstoneMigration(create: 'CREATE OR REPLACE TRIGGER' | 'CREATE TRIGGER'): TombstoneMigrationSql {
+  const t = quoteId(TOMBSTONE_TABLE);
+  return {
+    shape:
+      "SELECT c.COLUMN_NAME AS COLUMN_NAME, (SELECT GROUP_CONCAT(s.COLUMN_NAME ORDER BY s.SEQ_IN_INDEX) FROM information_schema.STATISTICS AS s " +
+      "WHERE s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME AND s.INDEX_NAME = 'PRIMARY') AS PK_COLUMNS " +
+      'FROM information_schema.COLUMNS AS c WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION',
+    addPkHash: `ALTER TABLE ${t} ADD COLUMN ${PK_HASH} NULL AFTER \`tbl\``,
+    keyTrigger: () => (create === 'CREATE TRIGGER' ? [`DROP TRIGGER IF EXISTS ${quoteId(KEY_TRIGGER)}`, keyTriggerDdl(create)] : [keyTriggerDdl(create)]),
+    backfillBoundary: `SELECT tbl, pk FROM ${t} WHERE ${AFTER_KEY} ORDER BY tbl, pk LIMIT 1 OFFSET ?`,
+    backfillPkHash: `UPDATE ${t} SET pk_hash = ${pkDigest('pk')} WHERE pk_hash IS NULL AND ${AFTER_KEY} AND (tbl < ? OR (tbl = ? AND pk <= ?))`,
+    backfillRest: `UPDATE ${t} SET pk_hash = ${pkDigest('pk')} WHERE pk_hash IS NULL AND ${AFTER_KEY}`,
+    rekey: `ALTER TABLE ${t} MODIFY ${PK_HASH} NOT NULL, MODIFY ${PK_TEXT}, DROP PRIMARY KEY, ADD PRIMARY KEY (\`tbl\`, \`pk_hash\`)`,
+  };
 }
 
 const sqlString = (s: string) => `'${s.replace(/[\\']/g, (m) => '\\' + m)}'`;
@@ -252,7 +330,7 @@ function tombstoneOld(meta: TableMeta): string {
 function pastTombstoneOfNew(meta: TableMeta): string {
   const v = quoteId(meta.version);
   return (
-    `SET d = (SELECT deleted_at FROM ${quoteId(TOMBSTONE_TABLE)} WHERE tbl = ${sqlString(meta.name)} AND pk = ${pkOf(meta, (c) => `NEW.${quoteId(c)}`)}); ` +
+    `SET d = (SELECT deleted_at FROM ${quoteId(TOMBSTONE_TABLE)} WHERE tbl = ${sqlString(meta.name)} AND pk_hash = ${pkDigest(pkOf(meta, (c) => `NEW.${quoteId(c)}`))}); ` +
     `IF d IS NOT NULL AND d >= NEW.${v} THEN SET NEW.${v} = d + INTERVAL 1 MICROSECOND; END IF; `
   );
 }
@@ -335,7 +413,7 @@ function keysJoinTombstones(meta: TableMeta, extraColumns: string[]): string {
   // STRAIGHT_JOIN: one primary-key lookup (and lock) per incoming key, never a scan of all tombstones.
   return (
     `JSON_TABLE(?, '$[*]' COLUMNS (${[...extraColumns, ...cols].join(', ')})) AS k ` +
-    `STRAIGHT_JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(${meta.primaryKey.map((_, j) => `k.k${j}`).join(', ')})`
+    `STRAIGHT_JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk_hash = ${pkDigest(`JSON_ARRAY(${meta.primaryKey.map((_, j) => `k.k${j}`).join(', ')})`)}`
   );
 }
 
@@ -361,11 +439,11 @@ function jsonKey(v: SqlValue): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
-function tombstoneLock(rows: number, rowAliasPk: string): string {
-  const keys = new Array(rows).fill(`SELECT ? AS i, ${rowAliasPk} AS pk`).join(' UNION ALL ');
+function tombstoneLock(rows: number, boundPk: string): string {
+  const keys = new Array(rows).fill(`SELECT ? AS i, ${pkDigest(boundPk)} AS pk_hash`).join(' UNION ALL ');
   return (
     `SELECT k.i AS i, ts.deleted_at AS deleted_at FROM (${keys}) AS k ` +
-    `JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = k.pk FOR UPDATE`
+    `JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk_hash = k.pk_hash FOR UPDATE`
   );
 }
 
@@ -375,12 +453,12 @@ function deleteGuarded(meta: TableMeta, rows: number): string {
   const keyTuples = placeholders(meta.primaryKey.length, rows);
   return (
     `DELETE t FROM ${t} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ` +
-    `ON ts.tbl = ? AND ts.pk = ${pkOf(meta, (c) => `t.${quoteId(c)}`)} ` +
+    `ON ts.tbl = ? AND ts.pk_hash = ${pkDigest(pkOf(meta, (c) => `t.${quoteId(c)}`))} ` +
     `WHERE ${keyCols} IN (${keyTuples}) AND t.${quoteId(meta.version)} <= ts.deleted_at`
   );
 }
 
-function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombstones' | 'sessionSetup' | 'serverIdentity' | 'createTriggers'> {
+function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombstones' | 'sessionSetup' | 'serverIdentity' | 'createTriggers' | 'tombstoneMigration'> {
   return {
     name,
     lockTombstones: (meta, rows) => (keysAsJson(meta) ? tombstoneLockJson(meta) : tombstoneLock(rows, pkOf(meta, boundKey(meta)))),
@@ -399,8 +477,8 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
     deleteGuardedByPkText: (meta) => {
       const pk = pkOf(meta, (c) => `t.${quoteId(c)}`);
       return (
-        `DELETE t FROM ${quoteId(meta.name)} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = ${pk} ` +
-        `WHERE ${pk} = ts.pk AND ts.pk = ? AND t.${quoteId(meta.version)} <= ts.deleted_at`
+        `DELETE t FROM ${quoteId(meta.name)} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk_hash = ${pkDigest('?')} ` +
+        `WHERE ${pk} = ts.pk AND t.${quoteId(meta.version)} <= ts.deleted_at`
       );
     },
     lockVersion: (meta) =>
@@ -430,6 +508,7 @@ function tombstoneValuesRow(meta: TableMeta): string {
 export const mariadbDialect: Dialect = {
   ...common('mariadb'),
   oneTrip: mariadbOneTrip,
+  tombstoneMigration: tombstoneMigration('CREATE OR REPLACE TRIGGER'),
   serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id, @@GLOBAL.gtid_domain_id AS gtid_domain_id',
   sessionSetup: ({ serverId, gtidDomainId }) => [
     // A domain of its own: MariaDB's @@gtid_binlog_pos keeps one GTID per domain, and Debezium
@@ -462,6 +541,8 @@ export const mariadbDialect: Dialect = {
 const ROW_ALIAS = 'tandem_new';
 export const mysql8Dialect: Dialect = {
   ...common('mysql8'),
+  // No CREATE OR REPLACE TRIGGER in MySQL: drop, then create.
+  tombstoneMigration: tombstoneMigration('CREATE TRIGGER'),
   serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id',
   // MySQL has no session server_id nor GTID domain: origin rests on the no-op backstop
   // (docs/loop-prevention.md §1).
