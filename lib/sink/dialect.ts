@@ -117,7 +117,8 @@ export interface Dialect {
   upsertTombstones(meta: TableMeta, rows: number): string;
   /** Deletes the rows whose key is listed and whose version is not newer than its tombstone. */
   deleteGuarded(meta: TableMeta, rows: number): string;
-  purgeTombstones(): string;
+  /** The retention purge's statements (see `TombstonePurgeSql`). */
+  readonly purge: TombstonePurgeSql;
   /** The stored version of one key, locked. Binds the key. */
   lockVersion(meta: TableMeta): string;
   /**
@@ -182,6 +183,27 @@ export interface TombstoneMigrationSql {
   backfillRest: string;
   /** `pk` becomes TEXT, `pk_hash` NOT NULL, and the primary key `(tbl, pk_hash)`. */
   rekey: string;
+}
+
+/**
+ * Purging tombstones older than the retention, in short transactions that never wait for a lock
+ * (so they cannot deadlock with the triggers or the sink, which only ever wait for them).
+ */
+export interface TombstonePurgeSql {
+  /**
+   * `cutoff`: the server's time now, in the zone application sessions use by default (the
+   * server's global time_zone: the triggers write `deleted_at` with NOW(6) there, and the sink
+   * stores the other side's), minus the retention. Binds the retention in microseconds. NULL when
+   * the server cannot convert to its own zone.
+   */
+  cutoff: string;
+  /** Before each chunk's transaction: read committed, so no gap locks are taken. */
+  isolation: string;
+  /** Locks up to `?` tombstones older than `?` (cutoff, rows), oldest first, skipping locked ones; returns `tbl, pk_hash`. */
+  lockExpired: string;
+  /** Deletes the `(tbl, pk_hash)` keys locked by `lockExpired`; binds `deleteKeysValues(...)`. */
+  deleteKeys: string;
+  deleteKeysValues(keys: { tbl: string; pkHash: Buffer }[]): SqlValue[];
 }
 
 /** The error number of SIGNAL SQLSTATE '45000' (MariaDB's ER_SIGNAL_EXCEPTION). */
@@ -298,6 +320,25 @@ function tombstoneMigration(create: 'CREATE OR REPLACE TRIGGER' | 'CREATE TRIGGE
     backfillPkHash: `UPDATE ${t} SET pk_hash = ${pkDigest('pk')} WHERE pk_hash IS NULL AND ${AFTER_KEY} AND (tbl < ? OR (tbl = ? AND pk <= ?))`,
     backfillRest: `UPDATE ${t} SET pk_hash = ${pkDigest('pk')} WHERE pk_hash IS NULL AND ${AFTER_KEY}`,
     rekey: `ALTER TABLE ${t} MODIFY ${PK_HASH} NOT NULL, MODIFY ${PK_TEXT}, DROP PRIMARY KEY, ADD PRIMARY KEY (\`tbl\`, \`pk_hash\`)`,
+  };
+}
+
+function tombstonePurge(): TombstonePurgeSql {
+  const t = quoteId(TOMBSTONE_TABLE);
+  return {
+    // UTC_TIMESTAMP is the server's clock whatever the session's zone (the sink's is +00:00).
+    cutoff: "SELECT CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', @@GLOBAL.time_zone) - INTERVAL ? MICROSECOND AS cutoff",
+    isolation: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    // SKIP LOCKED: a tombstone a trigger or the sink holds is left for the next cycle; the purge
+    // never waits. FORCE INDEX: a scan of the whole table would lock more than the chunk.
+    lockExpired: `SELECT tbl, pk_hash FROM ${t} FORCE INDEX (\`tandem_tombstones_deleted_at\`) WHERE deleted_at < ? ORDER BY deleted_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+    // One primary-key lookup per key (STRAIGHT_JOIN from the list): a plain `DELETE ... WHERE
+    // (tbl, pk_hash) IN (...)` becomes a table scan once the chunk is most of the table, and a
+    // scan waits for the rows writers hold.
+    deleteKeys:
+      `DELETE ts FROM JSON_TABLE(?, '$[*]' COLUMNS (tbl VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[0]', h CHAR(64) CHARACTER SET ascii PATH '$[1]')) AS k ` +
+      `STRAIGHT_JOIN ${t} AS ts ON ts.tbl = k.tbl AND ts.pk_hash = UNHEX(k.h)`,
+    deleteKeysValues: (keys) => [JSON.stringify(keys.map((k) => [k.tbl, k.pkHash.toString('hex')]))],
   };
 }
 
@@ -470,7 +511,7 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
       return values;
     },
     deleteGuarded,
-    purgeTombstones: () => `DELETE FROM ${quoteId(TOMBSTONE_TABLE)} WHERE deleted_at < ? LIMIT 10000`,
+    purge: tombstonePurge(),
     tombstoneByPkText: () =>
       `INSERT INTO ${quoteId(TOMBSTONE_TABLE)} (tbl, pk, deleted_at, origin) VALUES (?, ?, ?, ?) ` +
       'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), deleted_at = GREATEST(deleted_at, VALUES(deleted_at))',

@@ -127,3 +127,11 @@ t.test('tandem_tombstones: keyed by (tbl, pk_hash), the digest its own trigger d
   t.match(mariadbDialect.createTriggers(meta)[0], `AND pk_hash = ${digest('JSON_ARRAY(NEW.`id`, NEW.`at`)')}`, 'the insert trigger looks tombstones up by digest');
   t.notMatch(mariadbDialect.createTriggers(meta)[2], /pk_hash/, 'the delete trigger writes (tbl, pk, ...): the table derives the digest');
 });
+
+t.test('the purge: cutoff from the server clock in its global zone, chunks that never wait for a lock', async (t) => {
+  const purge = mariadbDialect.purge;
+  t.equal(purge.cutoff, "SELECT CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', @@GLOBAL.time_zone) - INTERVAL ? MICROSECOND AS cutoff");
+  t.match(purge.lockExpired, /FORCE INDEX \(`tandem_tombstones_deleted_at`\) WHERE deleted_at < \? ORDER BY deleted_at LIMIT \? FOR UPDATE SKIP LOCKED$/);
+  t.match(purge.deleteKeys, /STRAIGHT_JOIN `tandem_tombstones` AS ts ON ts.tbl = k.tbl AND ts.pk_hash = UNHEX\(k.h\)$/, 'one primary-key lookup per key, never a scan');
+  t.same(purge.deleteKeysValues([{ tbl: 'rooms', pkHash: Buffer.from([0, 171]) }]), ['[["rooms","00ab"]]']);
+});
