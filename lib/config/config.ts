@@ -40,6 +40,11 @@ export interface TandemConfig {
    * refused finding (docs/doctor.md); `off` skips them (tests, a one-way bench into one database).
    */
   doctor: 'on' | 'off';
+  /**
+   * How long a delete is remembered (TANDEM_TOMBSTONE_RETENTION), in seconds. Must exceed the
+   * longest time a change can be delayed (outages): an older delete can be resurrected by a late update.
+   */
+  tombstoneRetentionSeconds: number;
 }
 
 type Parsed<T> = { value: T } | { error: string };
@@ -124,6 +129,18 @@ function oneOf<T extends string>(...choices: T[]): Parser<T> {
   };
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `7d`, `36h`, `90m`, `45s` or a plain number of seconds, within [min, max] seconds. */
+function duration(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const what = `a duration like 7d, 36h, 90m or a number of seconds, between ${min} s and ${max / 86_400} days`;
+    const m = /^(\d+)\s*([smhd]?)$/i.exec(typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '');
+    const seconds = m ? Number(m[1]) * DURATION_UNITS[(m[2] || 's').toLowerCase()] : NaN;
+    return Number.isSafeInteger(seconds) && seconds >= min && seconds <= max ? { value: seconds } : { error: `must be ${what}, got ${show(raw)}` };
+  };
+}
+
 const identifier = text(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka name (letters, digits, . _ -)');
 
 /** A setting that may be left unset (no default): absent or empty parses to undefined. */
@@ -146,6 +163,8 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
   gtidDomainId: { env: 'TANDEM_GTID_DOMAIN_ID', parse: integer(0, 4_294_967_295, 'a GTID domain id between 0 and 4294967295') },
   doctor: { env: 'TANDEM_DOCTOR', parse: oneOf('on', 'off') },
+  // A minute at least: below that, ordinary consumer lag would outlive a delete's tombstone.
+  tombstoneRetentionSeconds: { env: 'TANDEM_TOMBSTONE_RETENTION', parse: duration(60, 3650 * 86_400) },
 };
 
 /** The defaults, as the text a user would set (so they go through the same parsers). */
@@ -163,6 +182,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_SERVER_ID: '4100',
   TANDEM_GTID_DOMAIN_ID: '4100',
   TANDEM_DOCTOR: 'on',
+  TANDEM_TOMBSTONE_RETENTION: '7d',
 };
 
 export const TOMBSTONE_TABLE = 'tandem_tombstones';

@@ -68,6 +68,7 @@ export async function launch(o: LaunchOptions): Promise<number> {
         gtidDomainId: config.gtidDomainId,
         maxRows: options.batchRows ?? config.batchRows,
         lingerMs: options.lingerMs ?? config.lingerMs,
+        tombstoneRetentionMs: config.tombstoneRetentionSeconds * 1000,
         logger: log.child(name),
       });
       used.set(dbId, sink);

@@ -2,18 +2,18 @@
 // MySQL/MariaDB, one transaction per flush, durable before write() resolves.
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { ChangeEvent, DeadLetter, Sink, SinkWriteResult } from '../model';
-import { LocalDateTime } from '../model';
 import { TandemError, fatal } from '../errors';
 import { createLogger, type Logger } from '../observe';
 import { applyDeletes, applyInOneTrip, applyUpserts, SINK_STAGE, type ApplyCounts, type PlannedChunk } from './apply';
 import { Batcher, type Chunk } from './batcher';
 import { isConnectionError, toTandemError } from './classify';
 import { createSinkPool, redactUrl, tandemSessions } from './connection';
-import { isValidIdentifier, type Dialect } from './dialect';
+import { isValidIdentifier } from './dialect';
 import { prepare, targetTableOf, type PreparedDelete, type PreparedUpsert } from './prepare';
 import { readTableMeta, type TableMeta } from './table-meta';
 import { SchemaEvolution } from './schema-evolution';
 import { eventBytes } from './sql-size';
+import { TombstonePurge } from './tombstone-purge';
 
 export interface SinkTableOptions {
   primaryKey: string[];
@@ -33,7 +33,10 @@ export interface MysqlSinkOptions {
   maxRows?: number;
   lingerMs?: number;
   poolSize?: number;
-  /** Tombstones older than this are purged. Default 7 days. */
+  /**
+   * Tombstones older than this are purged (TANDEM_TOMBSTONE_RETENTION). Default 7 days. Must exceed
+   * the longest time a change can be delayed: an older delete can be resurrected by a late update.
+   */
   tombstoneRetentionMs?: number;
   /** Called with every dead letter as it is found (they are also in write()'s result). */
   onDeadLetter?: (dl: DeadLetter) => void;
@@ -42,7 +45,6 @@ export interface MysqlSinkOptions {
 }
 
 const DAY_MS = 86_400_000;
-const PURGE_EVERY_MS = 60_000;
 const MiB = 1024 * 1024;
 /** max_allowed_packet counts the command byte too; the rest is slack. */
 const PACKET_MARGIN = 1024;
@@ -72,6 +74,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const log = options.logger ?? createLogger({ component: name });
   if (!options.url && !options.pool) throw fatal('mysqlSink needs `url` or `pool`', { stage: SINK_STAGE });
   if (!Number.isInteger(maxRows) || maxRows < 1) throw fatal(`maxRows must be a positive integer, got ${maxRows}`, { stage: SINK_STAGE });
+  if (!Number.isSafeInteger(retentionMs) || retentionMs < 1) throw fatal(`tombstoneRetentionMs must be a positive integer of milliseconds, got ${retentionMs}`, { stage: SINK_STAGE });
   for (const [t, spec] of Object.entries(options.tables)) {
     const bad = [t, ...spec.primaryKey, spec.versionColumn ?? 'updated_at'].filter((n) => !isValidIdentifier(n));
     if (bad.length) throw fatal(`sink table options contain invalid identifiers: ${bad.join(', ')}`, { stage: SINK_STAGE });
@@ -82,7 +85,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const where = options.url ? redactUrl(options.url) : 'a given pool';
   const sessions = tandemSessions(pool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 });
   const metas = new Map<string, Promise<TableMeta>>();
-  let lastPurge = 0;
+  const purge = new TombstonePurge({ sessions, retentionMs, log });
 
   // Read on the flush's own connection: with a pool of one, another connection would never come.
   const metaOf = (conn: PoolConnection, table: string): Promise<TableMeta> => {
@@ -161,17 +164,6 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     return [...groups.values()];
   }
 
-  async function purge(conn: PoolConnection, dialect: Dialect): Promise<void> {
-    if (Date.now() - lastPurge < PURGE_EVERY_MS) return;
-    lastPurge = Date.now();
-    const cutoff = new LocalDateTime(BigInt(Date.now() - retentionMs) * 1000n, 6).toString();
-    try {
-      await conn.query(dialect.purgeTombstones(), [cutoff]);
-    } catch (err) {
-      log.warn('purging old tombstones failed; will try again', { error: toTandemError(err, 'purging tombstones').message });
-    }
-  }
-
   /** One attempt: one transaction for the whole flush. */
   async function flushOnce(chunks: Chunk[]): Promise<SinkWriteResult[]> {
     const dialect = await sessions.dialect();
@@ -199,8 +191,10 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
         await conn.commit();
       }
       const results: SinkWriteResult[] = planned.map((p) => p.counts);
-      await purge(conn, dialect);
       conn.release();
+      // In the background, one pooled connection per short chunk: a flush never waits for a
+      // purge cycle, at most for one chunk when the pool is busy.
+      purge.maybeStart();
       return results;
     } catch (err) {
       const e = toTandemError(err, 'writing a batch');
@@ -257,6 +251,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       if (closed) return;
       await batcher.flush();
       closed = true;
+      await purge.stop();
       evolution.close();
       if (ownsPool) await pool.end();
     },

@@ -58,7 +58,7 @@ t.test('one round trip: several chunks, deletes and upserts, exact counts per ch
   const { name, meta } = await table(conn);
   await db.admin.query(`INSERT INTO chat.${name} VALUES (1, 'old', '2024-01-01 00:00:01'), (2, 'keep', '2024-01-01 00:00:09')`);
   // A tombstone older than the incoming row does not refuse it.
-  await db.admin.query(`INSERT INTO chat.tandem_tombstones VALUES (?, '[5]', '2024-01-01 00:00:01', 7)`, [name]);
+  await db.admin.query(`INSERT INTO chat.tandem_tombstones (tbl, pk, deleted_at, origin) VALUES (?, '[5]', '2024-01-01 00:00:01', 7)`, [name]);
   const planned = [
     chunk(meta, [[1, 'new', '2024-01-01 00:00:02'], [2, 'lost', '2024-01-01 00:00:03'], [5, 'back', '2024-01-01 00:00:02']]),
     chunk(meta, [[6, 'six', '2024-01-01 00:00:02']], [[1, '2024-01-01 00:00:01.5']]),
@@ -73,7 +73,7 @@ t.test('one round trip: several chunks, deletes and upserts, exact counts per ch
 t.test('a refusing tombstone or a poison row rolls the whole trip back', async (t) => {
   const conn = await sinkConnection(t);
   const { name, meta } = await table(conn);
-  await db.admin.query(`INSERT INTO chat.tandem_tombstones VALUES (?, '[3]', '2024-01-01 00:00:02', 7)`, [name]);
+  await db.admin.query(`INSERT INTO chat.tandem_tombstones (tbl, pk, deleted_at, origin) VALUES (?, '[3]', '2024-01-01 00:00:02', 7)`, [name]);
   const before = await binlogPosition(db.admin);
   const buried = [chunk(meta, [[1, 'a', '2024-01-01 00:00:02']]), chunk(meta, [[3, 'tie', '2024-01-01 00:00:02']])];
   t.equal(await applyInOneTrip(conn, mariadbDialect, buried, LIMIT), false, 'a tombstone at the same time refuses: fall back');
