@@ -119,7 +119,8 @@ export async function applyDeletes(conn: PoolConnection, dialect: Dialect, meta:
   counts.skipped += written.length - res.affectedRows;
 }
 
-export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta: TableMeta, rows: PreparedUpsert[], counts: ApplyCounts, maxBytes: number): Promise<void> {
+/** `origin`: the server id a row removed for a UNIQUE conflict is tombstoned with (Tandem's own). */
+export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta: TableMeta, rows: PreparedUpsert[], counts: ApplyCounts, maxBytes: number, origin: number): Promise<void> {
   // Locking read: a concurrent application delete (its trigger writes the tombstone) waits for
   // this transaction or deadlocks with it (retried); it can never slip in between.
   const lockValues = dialect.lockTombstoneValues(meta, meta.name, rows.map((r) => r.key));
@@ -147,7 +148,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
   if (!meta.uniqueKeys?.length) return write(live);
   // A multi-row upsert could write one key's data into the row of another key holding the same
   // UNIQUE value: one row at a time, each after its probe (unique-keys.ts).
-  for (const r of live) await upsertWithUniqueKeys(conn, dialect, meta, r, counts, () => write([r]));
+  for (const r of live) await upsertWithUniqueKeys(conn, dialect, meta, r, counts, () => write([r]), origin);
 }
 
 function upsertValues(rows: PreparedUpsert[]): SqlValue[] {

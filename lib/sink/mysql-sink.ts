@@ -185,7 +185,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
         for (const { groups, counts } of planned) {
           for (const g of groups) {
             if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts, maxBytes);
-            if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts, maxBytes);
+            if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts, maxBytes, serverId);
           }
         }
         await conn.commit();

@@ -152,7 +152,7 @@ t.test('statement by statement, rows too many for one statement are split in hal
   const counts: ApplyCounts = { applied: 0, skipped: 0, deadLetters: [] };
   const inserts = await comInsert();
   await conn.beginTransaction();
-  await applyUpserts(conn, mariadbDialect, meta, prepared, counts, 450 * 1024); // two rows (400 KiB as hex) per statement
+  await applyUpserts(conn, mariadbDialect, meta, prepared, counts, 450 * 1024, 4100); // two rows (400 KiB as hex) per statement
   await conn.commit();
   t.same(counts, { applied: 10, skipped: 0, deadLetters: [] });
   t.ok((await comInsert()) - inserts >= 5, 'at least five statements');
