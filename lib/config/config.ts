@@ -45,6 +45,11 @@ export interface TandemConfig {
    * longest time a change can be delayed (outages): an older delete can be resurrected by a late update.
    */
   tombstoneRetentionSeconds: number;
+  /**
+   * Which schema changes of synced tables cross (TANDEM_DDL): `all` (default, like native
+   * replication), `additive` (only what cannot lose data), `none` (docs/schema-changes.md).
+   */
+  ddl: 'all' | 'additive' | 'none';
 }
 
 type Parsed<T> = { value: T } | { error: string };
@@ -165,6 +170,7 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   doctor: { env: 'TANDEM_DOCTOR', parse: oneOf('on', 'off') },
   // A minute at least: below that, ordinary consumer lag would outlive a delete's tombstone.
   tombstoneRetentionSeconds: { env: 'TANDEM_TOMBSTONE_RETENTION', parse: duration(60, 3650 * 86_400) },
+  ddl: { env: 'TANDEM_DDL', parse: oneOf('all', 'additive', 'none') },
 };
 
 /** The defaults, as the text a user would set (so they go through the same parsers). */
@@ -183,6 +189,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_GTID_DOMAIN_ID: '4100',
   TANDEM_DOCTOR: 'on',
   TANDEM_TOMBSTONE_RETENTION: '7d',
+  TANDEM_DDL: 'all',
 };
 
 export const TOMBSTONE_TABLE = 'tandem_tombstones';
@@ -258,8 +265,11 @@ export function databaseById(config: TandemConfig, id: string): DatabaseSpec {
   return db;
 }
 
-/** Every Debezium topic of one database: its synced tables and Tandem's tombstone table. */
+/**
+ * Every Debezium topic of one database: its synced tables, Tandem's tombstone table, and its
+ * schema-change topic (named like the topic prefix: `a`), whose DDL statements cross too.
+ */
 export function topicsOf(config: TandemConfig, id: string): string[] {
   const db = databaseById(config, id);
-  return [...config.tables.map((t) => t.name), config.tombstoneTable].map((t) => `${db.id}.${db.database}.${t}`);
+  return [...[...config.tables.map((t) => t.name), config.tombstoneTable].map((t) => `${db.id}.${db.database}.${t}`), db.id];
 }

@@ -44,6 +44,17 @@ export class CompiledSchema {
     return this.reader;
   }
 
+  /**
+   * Whether this is the value schema of Debezium's schema-change topic (DDL statements), which
+   * Tandem reads whole instead of as a change-event envelope.
+   */
+  isSchemaChange(): boolean {
+    const j = this.json as { type?: unknown; name?: unknown; fields?: { name?: unknown }[] };
+    if (j.type !== 'record' || typeof j.name !== 'string' || !/(^|\.)SchemaChangeValue$/.test(j.name)) return false;
+    const names = new Set((j.fields ?? []).map((f) => f.name));
+    return names.has('source') && names.has('ddl') && names.has('tableChanges');
+  }
+
   key(): RowPlan | string {
     return (this.keyPlan ??= this.invalid ?? compileKeyPlan(this.json));
   }

@@ -18,6 +18,20 @@ interface RawEnvelope {
 }
 
 const OPS = new Set<string>(['c', 'u', 'd', 'r']);
+
+interface RawSchemaChange {
+  source: RawSource;
+  databaseName: string | null;
+  ddl: string | null;
+  tableChanges: { type: unknown; id: unknown; table: { columns: { name: unknown }[] } | null }[] | null;
+}
+
+/** `"chat"."rooms"` (Debezium's table id) → `rooms`. */
+function lastIdentifier(id: string): string {
+  const parts = id.match(/"((?:[^"]|"")*)"|[^."]+/g) ?? [id];
+  const last = parts[parts.length - 1];
+  return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last;
+}
 // Hot path: tsx/esbuild turn imported names into getter calls on every use; read them once.
 const HEADER = HEADER_LENGTH;
 const sourceInfoOf = toSourceInfo;
@@ -87,6 +101,7 @@ export class DebeziumDecoder {
   }
 
   private build(record: KafkaRecord, value: Buffer, valueSchema: CompiledSchema, keySchema: CompiledSchema | undefined): ChangeEvent {
+    if (valueSchema.isSchemaChange()) return this.schemaChange(record, value, valueSchema);
     const plan = valueSchema.envelope();
     if (typeof plan === 'string') throw this.poison(record, `value schema id ${valueSchema.id}: ${plan}`);
     const reader = valueSchema.envelopeReader();
@@ -113,6 +128,32 @@ export class DebeziumDecoder {
       if (err instanceof TandemError) throw err;
       throw this.poison(record, `a column of ${plan.row.recordName} holds a value Tandem cannot read: ${messageOf(err)}`, err);
     }
+  }
+
+  /** A record of the schema-change topic: the DDL statement, ordered with rows by its binlog position. */
+  private schemaChange(record: KafkaRecord, value: Buffer, schema: CompiledSchema): ChangeEvent {
+    let raw: RawSchemaChange;
+    try {
+      raw = schema.type!.fromBuffer(value.subarray(HEADER)) as RawSchemaChange;
+    } catch (err) {
+      throw this.poison(record, `value is not valid Avro for schema id ${schema.id} (a schema change): ${messageOf(err)}`, err);
+    }
+    const tables = (raw.tableChanges ?? []).map((tc) => ({
+      type: String(tc.type),
+      table: lastIdentifier(String(tc.id)),
+      columns: (tc.table?.columns ?? []).map((c) => String(c.name)),
+    }));
+    const source = sourceInfoOf(raw.source);
+    return {
+      op: 'ddl',
+      before: null,
+      after: null,
+      key: {},
+      source: source.table ? source : { ...source, table: tables[0]?.table ?? '' },
+      kafka: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp },
+      headers: record.headers,
+      ddl: { statement: raw.ddl ?? '', database: raw.databaseName ?? source.db, tables },
+    };
   }
 
   private key(record: KafkaRecord, key: Buffer, schema: CompiledSchema): Row {

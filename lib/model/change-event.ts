@@ -1,7 +1,27 @@
 import type { ColumnValue, LocalDateTime } from './values';
 
-/** Debezium's operation codes: create, update, delete, read (snapshot). */
-export type Op = 'c' | 'u' | 'd' | 'r';
+/** Debezium's operation codes: create, update, delete, read (snapshot); `ddl`: a schema change. */
+export type Op = 'c' | 'u' | 'd' | 'r' | 'ddl';
+
+/** One table a schema change names (Debezium's `tableChanges`): what it did, and the table after. */
+export interface TableChange {
+  /** CREATE, ALTER or DROP. */
+  type: string;
+  table: string;
+  /** Column names in table order after the change (empty for DROP). */
+  columns: string[];
+}
+
+/**
+ * A DDL statement as the source ran it (Debezium's schema-change topic `<prefix>`), ordered with
+ * the rows by its binlog position (`source.file`/`pos`).
+ */
+export interface SchemaChange {
+  statement: string;
+  /** The database it ran in. */
+  database: string;
+  tables: TableChange[];
+}
 
 /** A row image: column name to decoded value. */
 export type Row = Record<string, ColumnValue>;
@@ -84,6 +104,12 @@ export interface ChangeEvent {
    * it; one shared array per schema). Stages that rename columns leave it as the source has it.
    */
   columns?: readonly ColumnSchema[];
+  /** Set on `op: 'ddl'` events only; `source.table` then names the (first) table it changes. */
+  ddl?: SchemaChange;
+}
+
+export function isSchemaChange(event: ChangeEvent): event is ChangeEvent & { ddl: SchemaChange } {
+  return event.op === 'ddl' && event.ddl !== undefined;
 }
 
 /** A record that cannot be processed, on its way to the dead-letter output. */

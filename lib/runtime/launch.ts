@@ -66,6 +66,7 @@ export async function launch(o: LaunchOptions): Promise<number> {
         tables: Object.fromEntries(config.tables.map((t) => [t.name, { primaryKey: t.primaryKey }])),
         serverId: config.serverId,
         gtidDomainId: config.gtidDomainId,
+        databaseId: dbId,
         maxRows: options.batchRows ?? config.batchRows,
         lingerMs: options.lingerMs ?? config.lingerMs,
         tombstoneRetentionMs: config.tombstoneRetentionSeconds * 1000,

@@ -28,6 +28,8 @@ export interface RuntimeOptions {
 }
 
 interface Lane {
+  /** The source node whose stages the lane's batches run through (null: records no source reads). */
+  source: string | null;
   tail: Promise<void>;
   pending: number;
   paused: boolean;
@@ -35,7 +37,41 @@ interface Lane {
   abandoned: boolean;
 }
 
-const newLane = (): Lane => ({ tail: Promise.resolve(), pending: 0, paused: false, abandoned: false });
+const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), pending: 0, paused: false, abandoned: false });
+
+/** A schema-change record, decoded when dispatched (its table decides its lane). */
+interface Prepared {
+  record: ConsumedRecord;
+  event: ChangeEvent | undefined;
+  deadLetters: DeadLetter[];
+}
+
+const LANE_SEP = '\u0000';
+/** One lane per table (row topic) of a source. */
+const laneName = (source: string, topic: string) => `${source}${LANE_SEP}${topic}`;
+const topicOfLane = (lane: string) => lane.slice(lane.indexOf(LANE_SEP) + 1);
+
+/**
+ * Debezium names a connector's schema-change topic after its topic prefix (`a`), and its row
+ * topics `<prefix>.<db>.<table>`: a topic without a dot carries DDL.
+ */
+export const isSchemaChangeTopic = (topic: string) => !topic.includes('.');
+
+/** Events of several topics (rows and the DDL among them) in the order their source wrote them. */
+function inBinlogOrder(events: ChangeEvent[]): ChangeEvent[] {
+  if (!events.some((e) => e.op === 'ddl')) return events;
+  const at = (e: ChangeEvent) => e.source;
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((x, y) => {
+      const a = at(x.e);
+      const b = at(y.e);
+      if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+      if (a.pos !== b.pos) return a.pos - b.pos;
+      return a.row - b.row || x.i - y.i;
+    })
+    .map((x) => x.e);
+}
 
 export class Runtime {
   readonly counters: Counters;
@@ -64,7 +100,7 @@ export class Runtime {
     this.policy = o.retryPolicy ?? defaultRetryPolicy;
     this.log = o.logger;
     this.outages = o.outages ?? new Outages({ log: o.logger });
-    for (const s of o.pipeline.sources) this.lanes.set(s.name, newLane());
+
     o.consumer.setRebalanceHandler({
       onAssign: (parts) => this.onAssign(parts),
       onRevoke: (parts) => this.onRevoke(parts),
@@ -93,7 +129,7 @@ export class Runtime {
       while (!this.stopping && !this.failure) {
         await this.revoking;
         const records = await this.o.consumer.consume(this.o.batchRows);
-        if (records.length > 0) this.dispatch(records);
+        if (records.length > 0) await this.dispatch(records);
       }
       await this.drain();
       if (!this.failure) committed = await this.finalCommit();
@@ -135,45 +171,58 @@ export class Runtime {
     return out;
   }
 
-  private dispatch(records: ConsumedRecord[]): void {
-    const bySource = new Map<string, ConsumedRecord[]>();
-    const unrouted: ConsumedRecord[] = [];
-    for (const r of records) {
+  /**
+   * Hands the records to lanes. A lane is one table of one source (its row topic), so a table
+   * waiting for a schema change or a slow ALTER holds back that table only. A schema change
+   * (Debezium's schema-change topic, named like the topic prefix) is decoded here and joins the
+   * lane of the table it changes, where it takes its binlog place among the rows.
+   */
+  private async dispatch(records: ConsumedRecord[]): Promise<void> {
+    const batches = new Map<string, { source: string | null; records: ConsumedRecord[]; ready: Prepared[] }>();
+    const live = records.filter((r) => this.assigned.has(partitionKey(r.topic, r.partition)));
+    this.counters.add('recordsIn', records.length);
+    const countdown = this.beginRanges(live);
+    const batchOf = (lane: string, source: string | null) => {
+      let b = batches.get(lane);
+      if (!b) batches.set(lane, (b = { source, records: [], ready: [] }));
+      return b;
+    };
+    for (const r of live) {
       // Records of a partition being revoked (or already gone) belong to its next owner.
-      if (!this.assigned.has(partitionKey(r.topic, r.partition))) continue;
       const source = this.router.sourceOf(r.topic);
       if (source === null) {
-        unrouted.push(r);
-        continue;
+        batchOf('(unrouted)', null).records.push(r);
+      } else if (isSchemaChangeTopic(r.topic)) {
+        const decoded = await this.decodeAll([r]);
+        const event = decoded.events[0];
+        const lane = event ? laneName(source, `${event.source.name}.${event.source.db}.${event.source.table}`) : laneName(source, r.topic);
+        batchOf(lane, source).ready.push({ record: r, event, deadLetters: decoded.deadLetters });
+      } else {
+        batchOf(laneName(source, r.topic), source).records.push(r);
       }
-      const list = bySource.get(source);
-      if (list) list.push(r);
-      else bySource.set(source, [r]);
     }
-    this.counters.add('recordsIn', records.length);
-    for (const [source, list] of bySource) this.enqueue(source, list);
-    if (unrouted.length > 0) this.enqueue(null, unrouted);
+    for (const [lane, b] of batches) this.enqueue(lane, b.source, b.records, b.ready, countdown);
   }
 
-  /** Starts decoding now (pipelining) but applies strictly after the source's previous batch. */
-  private enqueue(source: string | null, records: ConsumedRecord[]): void {
-    const laneName = source ?? '(unrouted)';
-    let lane = this.lanes.get(laneName);
+  /** Starts decoding now (pipelining) but applies strictly after the lane's previous batch. */
+  private enqueue(laneKey: string, source: string | null, records: ConsumedRecord[], ready: Prepared[], countdown: (r: ConsumedRecord) => void): void {
+    let lane = this.lanes.get(laneKey);
     if (!lane) {
-      lane = newLane();
-      this.lanes.set(laneName, lane);
+      lane = newLane(source);
+      this.lanes.set(laneKey, lane);
     }
-    const finishes = this.beginRanges(records);
-    lane.pending += records.length;
+    const all = [...records, ...ready.map((p) => p.record)];
+    lane.pending += all.length;
     const decoded = source === null ? Promise.resolve(this.unroutedLetters(records)) : this.decodeAll(records);
     decoded.catch(() => undefined); // observed through the lane below
     const current = lane;
     lane.tail = lane.tail
       .then(async () => {
         if (this.failure || current.abandoned) return;
-        const { events, deadLetters } = await decoded;
+        const rows = await decoded;
+        const events = inBinlogOrder([...rows.events, ...ready.flatMap((p) => (p.event ? [p.event] : []))]);
         const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events) : { deadLetters: [], counters: {} };
-        const letters = [...deadLetters, ...outcome.deadLetters.map((l) => withOriginalBytes(l, records))];
+        const letters = [...rows.deadLetters, ...ready.flatMap((p) => p.deadLetters), ...outcome.deadLetters.map((l) => withOriginalBytes(l, all))];
         if (letters.length > 0) {
           await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('Kafka (dead-letter topic)'));
           for (const l of letters) this.log.warn('dead-lettered', { stage: l.stage, reason: l.reason, topic: l.kafka?.topic, partition: l.kafka?.partition, offset: l.kafka?.offset });
@@ -184,32 +233,43 @@ export class Runtime {
         if (audits && conflicts.length > 0) await withRetry(this.policy, () => audits.publish(conflicts), this.retryHooks('Kafka (audit topic)'));
         this.counters.addAll(outcome.counters);
         this.counters.add('deadLettered', letters.length);
-        for (const f of finishes) f();
-        current.pending -= records.length;
+        for (const r of all) countdown(r);
+        current.pending -= all.length;
         this.flowControl();
         this.commitChain = this.commitChain.then(async () => void (await this.commit(false)));
       })
       .catch((err: unknown) => {
         if (err instanceof RetryStopped && this.stopping) {
-          if (!current.abandoned) this.log.info(`stop requested while ${laneName} waited; its batch is left for the next start`, { waitingFor: err.context.stage, error: err.last.message });
+          if (!current.abandoned) this.log.info(`stop requested while ${laneKey} waited; its batch is left for the next start`, { waitingFor: err.context.stage, error: err.last.message });
           current.abandoned = true;
-          this.undone += records.length;
+          this.undone += all.length;
           return;
         }
-        this.fail(err, laneName);
+        this.fail(err, laneKey);
       });
     this.flowControl();
   }
 
-  private beginRanges(records: ConsumedRecord[]): (() => void)[] {
-    const ranges = new Map<string, { topic: string; partition: number; first: bigint; last: bigint }>();
+  /**
+   * Registers the consumed offsets with the tracker and returns what a lane calls per record it
+   * finished: a partition's range is finished once every one of its records is (the records of
+   * a schema-change topic go to several lanes).
+   */
+  private beginRanges(records: ConsumedRecord[]): (r: ConsumedRecord) => void {
+    const ranges = new Map<string, { topic: string; partition: number; first: bigint; last: bigint; left: number; finish?: () => void }>();
     for (const r of records) {
       const k = partitionKey(r.topic, r.partition);
       const cur = ranges.get(k);
-      if (cur) cur.last = r.offset;
-      else ranges.set(k, { topic: r.topic, partition: r.partition, first: r.offset, last: r.offset });
+      if (cur) {
+        cur.last = r.offset;
+        cur.left++;
+      } else ranges.set(k, { topic: r.topic, partition: r.partition, first: r.offset, last: r.offset, left: 1 });
     }
-    return [...ranges.values()].map((g) => this.tracker.begin(g.topic, g.partition, g.first, g.last));
+    for (const g of ranges.values()) g.finish = this.tracker.begin(g.topic, g.partition, g.first, g.last);
+    return (r) => {
+      const g = ranges.get(partitionKey(r.topic, r.partition));
+      if (g && --g.left === 0) g.finish?.();
+    };
   }
 
   private async decodeAll(records: ConsumedRecord[]): Promise<{ events: ChangeEvent[]; deadLetters: DeadLetter[] }> {
@@ -283,8 +343,10 @@ export class Runtime {
     }
   }
 
-  private partitionsOf(source: string): TopicPartition[] {
-    return [...this.assigned.values()].filter((tp) => this.router.sourceOf(tp.topic) === source);
+  /** The partitions a lane reads: its table's row topic (a schema-change topic is never paused). */
+  private partitionsOf(lane: string): TopicPartition[] {
+    const topic = topicOfLane(lane);
+    return [...this.assigned.values()].filter((tp) => tp.topic === topic);
   }
 
   /** Waits until every batch handed out so far is finished (or the loop failed). */
@@ -316,10 +378,10 @@ export class Runtime {
   private onAssign(parts: TopicPartition[]): void {
     for (const p of parts) this.assigned.set(partitionKey(p.topic, p.partition), p);
     this.log.info('partitions assigned', { partitions: parts.map((p) => `${p.topic}[${p.partition}]`) });
-    // A source that is paused stays paused on its new partitions too.
+    // A lane that is paused stays paused on its new partitions too.
     const paused = parts.filter((p) => {
       const s = this.router.sourceOf(p.topic);
-      return s !== null && this.lanes.get(s)?.paused === true;
+      return s !== null && this.lanes.get(laneName(s, p.topic))?.paused === true;
     });
     if (paused.length > 0) this.o.consumer.pause(paused);
   }

@@ -1,8 +1,8 @@
 // The sink that ends every Tandem topology: batched, LWW-guarded, idempotent writes into
 // MySQL/MariaDB, one transaction per flush, durable before write() resolves.
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import type { ChangeEvent, DeadLetter, Sink, SinkWriteResult } from '../model';
-import { TandemError, fatal } from '../errors';
+import { isSchemaChange, type ChangeEvent, type DeadLetter, type Sink, type SinkWriteResult } from '../model';
+import { TandemError, fatal, retriable } from '../errors';
 import { createLogger, type Logger } from '../observe';
 import { applyDeletes, applyInOneTrip, applyUpserts, SINK_STAGE, type ApplyCounts, type PlannedChunk } from './apply';
 import { Batcher, type Chunk } from './batcher';
@@ -11,7 +11,7 @@ import { createSinkPool, redactUrl, tandemSessions } from './connection';
 import { isValidIdentifier } from './dialect';
 import { prepare, targetTableOf, type PreparedDelete, type PreparedUpsert } from './prepare';
 import { readTableMeta, type TableMeta } from './table-meta';
-import { SchemaEvolution } from './schema-evolution';
+import { SchemaChanges } from './schema-changes';
 import { eventBytes } from './sql-size';
 import { TombstonePurge } from './tombstone-purge';
 
@@ -40,6 +40,11 @@ export interface MysqlSinkOptions {
   tombstoneRetentionMs?: number;
   /** Called with every dead letter as it is found (they are also in write()'s result). */
   onDeadLetter?: (dl: DeadLetter) => void;
+  /**
+   * This database's id in the topology (`a`, `b`: its Debezium topic prefix). Schema changes use it
+   * to reach the other database's sink of the process (docs/schema-changes.md). Default: the name.
+   */
+  databaseId?: string;
   name?: string;
   logger?: Logger;
 }
@@ -61,8 +66,13 @@ export function flushBudget(maxPacket: number): number {
   return limit - Math.min(MiB, Math.floor(limit / 4));
 }
 
-function* eventsOf(chunks: Chunk[]): Iterable<ChangeEvent> {
-  for (const chunk of chunks) yield* chunk.events;
+/** The database name a `mysql://…/db` URL names (the schema changes requalify names with it). */
+function databaseOf(url: string | undefined): string {
+  try {
+    return url ? decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) : '';
+  } catch {
+    return '';
+  }
 }
 
 export function mysqlSink(options: MysqlSinkOptions): Sink {
@@ -106,12 +116,19 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     return m;
   };
 
-  const evolution = new SchemaEvolution({
-    allowed: (table) => Object.hasOwn(options.tables, table),
-    metaOf,
-    forget: (table) => metas.delete(table),
+  const schema = new SchemaChanges({
+    databaseId: options.databaseId ?? name,
+    database: databaseOf(options.url),
     acquire: () => sessions.acquire(),
     dialect: () => sessions.dialect(),
+    synced: (table) => Object.hasOwn(options.tables, table),
+    installTriggers: async (conn, table) => {
+      const dialect = await sessions.dialect();
+      metas.delete(table);
+      const meta = await metaOf(conn, table);
+      for (const ddl of dialect.createTriggers(meta)) await conn.query(ddl);
+    },
+    forget: (table) => metas.delete(table),
     log,
   });
 
@@ -139,18 +156,18 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
         throw toTandemError(err, 'reading the table definition', table);
       }
       inHand.set(table, meta);
-      const refused = evolution.refusal(meta, event);
-      if (refused !== undefined) {
-        counts.deadLetters.push({ stage: SINK_STAGE, reason: `${table}: ${refused}`, event, kafka: event.kafka });
-        continue;
-      }
       let p = prepare(meta, event);
-      if ('reason' in p && /not in target table/.test(p.reason)) {
-        // The schema may have changed since it was read: read it once more before refusing.
+      if ('shape' in p) {
+        // The schema may have changed since it was read: read it once more.
         metas.delete(table);
         meta = await metaOf(conn, table);
         inHand.set(table, meta);
         p = prepare(meta, event);
+      }
+      if ('shape' in p) {
+        // A row of another shape than the table here: a schema change of its source that is not
+        // replayed here yet (or not to be: TANDEM_DDL). It waits for it, it is not dropped.
+        throw retriable(`${table}: ${p.reason}`, { stage: `schema of ${table}`, hint: 'a schema change of the source that this side does not have yet; see docs/schema-changes.md' });
       }
       if ('reason' in p) {
         counts.deadLetters.push({ stage: SINK_STAGE, reason: `${table}: ${p.reason}`, event, kafka: event.kafka });
@@ -171,8 +188,6 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     // No statement of this flush may be larger: the server would drop the connection.
     const maxBytes = sessions.maxPacket(conn) - PACKET_MARGIN;
     try {
-      // Schema changes first: DDL would commit the flush's transaction halfway.
-      await evolution.prepare(conn, dialect, eventsOf(chunks));
       const planned: PlannedChunk[] = [];
       for (const chunk of chunks) {
         const counts: ApplyCounts = { applied: 0, skipped: 0, deadLetters: [] };
@@ -235,7 +250,42 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   /** The error as this sink's: its name is the part an operator waits for, its target in the text. */
   function named(err: unknown): TandemError {
     const e = toTandemError(err, 'writing a batch');
-    return new TandemError(e.kind, `${name} (${where}): ${e.message}`, { ...e.context, stage: name }, { cause: e.cause ?? err });
+    // A table waiting for its schema is its own part to wait for, not the whole database.
+    const stage = e.context.stage?.startsWith('schema of ') ? `${name}: ${e.context.stage}` : name;
+    return new TandemError(e.kind, `${name} (${where}): ${e.message}`, { ...e.context, stage }, { cause: e.cause ?? err });
+  }
+
+  /**
+   * Rows before a schema change are durable before it runs, rows after it are written after it:
+   * a DDL statement commits implicitly and changes what the rows must fit.
+   */
+  async function writeAround(events: readonly ChangeEvent[]): Promise<SinkWriteResult> {
+    const total: SinkWriteResult = { applied: 0, skipped: 0, deadLetters: [] };
+    let rows: ChangeEvent[] = [];
+    const flushRows = async () => {
+      if (rows.length === 0) return;
+      const r = await batcher.write(rows);
+      rows = [];
+      total.applied += r.applied;
+      total.skipped += r.skipped;
+      total.deadLetters.push(...r.deadLetters);
+      if (r.audits?.length) (total.audits ??= []).push(...r.audits);
+    };
+    for (const event of events) {
+      if (!isSchemaChange(event)) {
+        rows.push(event);
+        continue;
+      }
+      await flushRows();
+      try {
+        await schema.apply(event);
+      } catch (err) {
+        throw named(err);
+      }
+      total.applied++;
+    }
+    await flushRows();
+    return total;
   }
 
   let closed = false;
@@ -244,7 +294,8 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     describe: () => `mysql sink → ${where} tables [${Object.keys(options.tables).join(', ')}] maxRows=${maxRows} lingerMs=${lingerMs} serverId=${serverId}`,
     write(events: readonly ChangeEvent[]) {
       if (closed) return Promise.reject(fatal(`${name} is closed`, { stage: SINK_STAGE }));
-      return batcher.write(events);
+      if (!events.some(isSchemaChange)) return batcher.write(events);
+      return writeAround(events);
     },
     flush: () => batcher.flush(),
     async close() {
@@ -252,7 +303,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       await batcher.flush();
       closed = true;
       await purge.stop();
-      evolution.close();
+      schema.close();
       if (ownsPool) await pool.end();
     },
   };

@@ -29,6 +29,8 @@ export function targetTableOf(event: ChangeEvent): string {
 }
 
 class Refused extends Error {}
+/** The row has another shape than the target table: a schema change not applied here (yet). */
+class OtherShape extends Refused {}
 
 function keyValues(meta: TableMeta, event: ChangeEvent, row: Record<string, ColumnValue> | null): SqlValue[] {
   return meta.primaryKey.map((c) => {
@@ -51,7 +53,7 @@ function prepareUpsert(meta: TableMeta, event: ChangeEvent): PreparedUpsert {
   const known = knownColumns(meta);
   const unknown = Object.keys(after).filter((c) => !known.has(c) && !meta.generated.has(c));
   if (unknown.length) {
-    throw new Refused(`column(s) ${unknown.join(', ')} not in target table ${meta.name}; apply the same DDL at the target, then replay`);
+    throw new OtherShape(`the row has column(s) ${unknown.join(', ')}, which ${meta.name} does not have here`);
   }
   const values = meta.insertColumns.map((c) => {
     const v = after[c];
@@ -60,7 +62,7 @@ function prepareUpsert(meta: TableMeta, event: ChangeEvent): PreparedUpsert {
       // what that side holds for it too (docs/schema-changes.md).
       const d = meta.defaults?.get(c);
       if (d !== undefined) return d;
-      throw new Refused(`column ${c} of ${meta.name} is missing from the event's after image and has no constant default in the target (dropped or renamed at the source? Tandem replicates ADD COLUMN only, see docs/schema-changes.md)`);
+      throw new OtherShape(`the row lacks column ${c}, which ${meta.name} has here without a constant default (dropped or renamed at the source)`);
     }
     return toSqlValue(v, c);
   });
@@ -85,13 +87,14 @@ function prepareDelete(meta: TableMeta, event: ChangeEvent): PreparedDelete {
   };
 }
 
-/** The prepared row, or the reason it is poison. */
-export function prepare(meta: TableMeta, event: ChangeEvent): Prepared | { reason: string } {
+/** The prepared row, or the reason it is poison, or (`shape`) why it waits for a schema change. */
+export function prepare(meta: TableMeta, event: ChangeEvent): Prepared | { reason: string; shape?: true } {
   try {
     if (event.op === 'd') return prepareDelete(meta, event);
     if (event.op === 'c' || event.op === 'u' || event.op === 'r') return prepareUpsert(meta, event);
     return { reason: `unknown op ${JSON.stringify(event.op)}` };
   } catch (err) {
+    if (err instanceof OtherShape) return { reason: err.message, shape: true };
     if (err instanceof Refused || (err instanceof TandemError && err.kind === 'poison')) return { reason: err.message };
     throw err;
   }

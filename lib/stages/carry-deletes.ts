@@ -56,7 +56,9 @@ export function carryDeletes(options: CarryDeletesOptions): Stage {
     process(events, ctx) {
       const out: ChangeEvent[] = [];
       for (const event of events) {
-        if (event.source.table !== tombstones) {
+        if (event.op === 'ddl') {
+          out.push(event); // a schema change passes in its place
+        } else if (event.source.table !== tombstones) {
           if (event.op === 'd') ctx.count('rowDeletesDropped');
           else out.push(event);
         } else if (event.op === 'd') {

@@ -5,3 +5,4 @@ export * from './last-writer-wins';
 export * from './route-by-table';
 export * from './version';
 export * from './keys';
+export * from './schema-changes';

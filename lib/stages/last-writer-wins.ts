@@ -48,7 +48,13 @@ export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
       // then keeps the newer row and only remembers the delete).
       const deletes = new Map<string, Candidate>();
       const ordered: { id: string; candidate: Candidate }[] = [];
+      // Schema changes are no versions of a row: they keep their place among the rows.
+      const passing: { event: ChangeEvent; index: number }[] = [];
       events.forEach((event, index) => {
+        if (event.op === 'ddl') {
+          passing.push({ event, index });
+          return;
+        }
         const version = versionOf(event, column);
         if (!version) {
           const what = event.op === 'd' ? 'a delete without deletedAt (not carried by a tombstone)' : `no ${column} column`;
@@ -74,7 +80,7 @@ export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
           ctx.audit({ table: candidate.event.source.table, key: candidate.event.key, winner: winner.event, loser: candidate.event });
         }
       }
-      const out = [...winners.values()];
+      const out: { event: ChangeEvent; index: number }[] = [...winners.values(), ...passing];
       for (const [id, del] of deletes) if (winners.get(id) !== del) out.push(del);
       return out.sort((x, y) => x.index - y.index).map((c) => c.event);
     },

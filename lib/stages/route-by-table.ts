@@ -54,7 +54,11 @@ export function routeByTable(options: RouteByTableOptions): Stage {
       for (const event of events) {
         const table = event.source.table;
         const route = routes.get(table);
-        if (route) {
+        if (route && event.op === 'ddl') {
+          // A statement can be replayed only where the table has the same name and columns.
+          if (route.table === table && Object.keys(route.rename).length === 0 && route.drop.length === 0) out.push({ ...event, target: { table } });
+          else ctx.count('ddlNotRoutable');
+        } else if (route) {
           const key = mapRow(event.key, route) ?? {};
           out.push({ ...event, before: mapRow(event.before, route), after: mapRow(event.after, route), key, target: { table: route.table } });
         } else if (ignore.has(table)) {

@@ -138,6 +138,8 @@ export class InMemoryDatabase {
     for (const event of events) {
       const table = event.target?.table;
       if (table === undefined) refuse(event, 'no target table: the topology has no route stage before this sink');
+      // Rows here have no declared columns: a schema change reaches the database and changes nothing.
+      else if (event.op === 'ddl') result.applied++;
       else if (!this.tables.has(table)) refuse(event, `table ${table} does not exist in database ${this.options.id}`);
       else if (event.op === 'd' && !event.deletedAt) refuse(event, `delete of ${table} without deletedAt cannot be ordered`);
       else if (event.op !== 'd' && (!event.after || epochMicrosOf(event.after[UPDATED_AT] ?? null) === undefined)) refuse(event, `change of ${table} has no ${UPDATED_AT}`);

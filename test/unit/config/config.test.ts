@@ -23,7 +23,8 @@ t.test('defaults', async (t) => {
   t.equal(c.dlqTopic, 'tandem.dlq');
   t.equal(c.serverId, 4100);
   t.equal(c.doctor, 'on', 'tandem run checks the databases first unless told not to');
-  t.same(topicsOf(c, 'b'), ['b.chat.rooms', 'b.chat.members', 'b.chat.messages', 'b.chat.tandem_tombstones']);
+  t.same(topicsOf(c, 'b'), ['b.chat.rooms', 'b.chat.members', 'b.chat.messages', 'b.chat.tandem_tombstones', 'b'], 'the rows, the tombstones and the schema changes');
+  t.equal(c.ddl, 'all', 'schema changes cross, as in native replication');
 });
 
 t.test('TANDEM_DOCTOR: on or off, nothing else', async (t) => {
@@ -47,7 +48,7 @@ t.test('environment overrides', async (t) => {
   t.equal(c.batchRows, 500);
   t.equal(c.lingerMs, 0);
   t.equal(c.serverId, 4200);
-  t.same(topicsOf(c, 'b'), ['b.other.messages', 'b.other.reactions', 'b.other.tandem_tombstones']);
+  t.same(topicsOf(c, 'b'), ['b.other.messages', 'b.other.reactions', 'b.other.tandem_tombstones', 'b']);
 });
 
 t.test('every bad setting is named at once, with what was given', async (t) => {

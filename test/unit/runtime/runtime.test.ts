@@ -1,6 +1,8 @@
 import t from 'tap';
 import { testRetryPolicy, retriable } from '../../../lib/errors';
+import type { ChangeEvent } from '../../../lib/model';
 import { createLogger } from '../../../lib/observe';
+import type { RecordDecoder } from '../../../lib/runtime/ports';
 import { Runtime } from '../../../lib/runtime/runtime';
 import { FakeAudits, FakeConsumer, FakeDeadLetters, FakePipeline, fakeDecoder, quietLogger, record } from './fixtures/fakes';
 
@@ -253,4 +255,58 @@ t.test('a schema id the registry does not know (404) is waited for, loudly, neve
   t.same(pipeline.applied['a-to-b'], ['x']);
   t.same(dlq.letters, [], 'nothing dead-lettered');
   t.match(lines.join('\n'), /waiting for schema registry: registry has no such entry while fetching schema id 42 \(404\)[\s\S]*schema registry is back/);
+});
+
+/** Rows `<table>@<pos>` and schema changes `DDL <table>@<pos>` with their binlog positions. */
+const positionedDecoder: RecordDecoder = {
+  async decode(r): Promise<ChangeEvent> {
+    const text = String(r.value);
+    const ddl = text.startsWith('DDL ');
+    const [table, pos] = text.replace('DDL ', '').split('@');
+    const source = { connector: 'mariadb', name: 'a', db: 'chat', table, serverId: 1, gtid: null, file: 'bin.000001', pos: Number(pos), row: 0, tsMs: 0, snapshot: false, thread: null };
+    if (ddl) return { op: 'ddl', before: null, after: null, key: {}, source, headers: {}, ddl: { statement: `ALTER TABLE ${table} ADD x INT`, database: 'chat', tables: [{ type: 'ALTER', table, columns: [] }] } };
+    return { op: 'c', before: null, after: { id: Number(pos), v: text }, key: { id: Number(pos) }, source, headers: {} };
+  },
+};
+
+t.test('lanes are per table: a table that waits does not hold back the others of its source', async (t) => {
+  const consumer = new FakeConsumer();
+  const pipeline = new FakePipeline([{ name: 'a-to-b', topics: [/a(\..*)?/] }]);
+  for (let i = 0; i < 3; i++) consumer.add(record('a.chat.slow', 0, i, `slow@${i}`));
+  for (let i = 0; i < 3; i++) consumer.add(record('a.chat.fast', 0, i, `fast@${10 + i}`));
+  const original = pipeline.runBatch.bind(pipeline);
+  let slowAttempts = 0;
+  pipeline.runBatch = async (s, e) => {
+    if (e.some((x) => x.source.table === 'slow')) {
+      slowAttempts++;
+      throw retriable('table slow waits for its schema', { stage: 'mysql-b: schema of slow' });
+    }
+    return original(s, e);
+  };
+  const rt = new Runtime({ consumer, deadLetters: new FakeDeadLetters(), pipeline, decoder: positionedDecoder, logger: quietLogger(), batchRows: 10, retryPolicy: { retries: Infinity, initialMs: 1, maxMs: 5, factor: 2, jitter: 0 } });
+  consumer.onIdle = () => consumer.committed()['a.chat.fast:0'] === '3' && slowAttempts > 3 && rt.stop();
+  await rt.run();
+  t.same(pipeline.applied['a-to-b'], ['fast@10', 'fast@11', 'fast@12'], 'the other table was applied');
+  t.same(consumer.committed(), { 'a.chat.fast:0': '3' }, 'and committed; the waiting one is not');
+});
+
+t.test("a schema change joins its table's lane and takes its binlog place among the rows", async (t) => {
+  const consumer = new FakeConsumer();
+  const pipeline = new FakePipeline([{ name: 'a-to-b', topics: [/a(\..*)?/] }]);
+  consumer.add(record('a.chat.rooms', 0, 0, 'rooms@10'));
+  consumer.add(record('a.chat.rooms', 0, 1, 'rooms@30'));
+  consumer.add(record('a', 0, 0, 'DDL rooms@20'));
+  consumer.add(record('a', 0, 1, 'DDL other@25'));
+  const seen: string[][] = [];
+  const original = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (s, e) => {
+    seen.push(e.map((x) => `${x.op === 'ddl' ? 'DDL ' : ''}${x.source.table}@${x.source.pos}`));
+    return original(s, e.filter((x) => x.op !== 'ddl'));
+  };
+  const rt = new Runtime({ consumer, deadLetters: new FakeDeadLetters(), pipeline, decoder: positionedDecoder, logger: quietLogger(), batchRows: 10 });
+  stopWhenIdle(consumer, rt);
+  await rt.run();
+  t.same(seen.find((b) => b.some((x) => x.startsWith('rooms'))), ['rooms@10', 'DDL rooms@20', 'rooms@30'], "the ALTER of rooms between the rows written before and after it");
+  t.same(seen.find((b) => b.some((x) => x.includes('other'))), ['DDL other@25'], 'a schema change of another table in that table\'s lane');
+  t.same(consumer.committed(), { 'a.chat.rooms:0': '2', 'a:0': '2' }, 'the schema-change topic is committed once both lanes are done');
 });

@@ -231,9 +231,9 @@ t.test('a scripted interleaving of writes on A and B ends with the same rows on 
 
 t.test('describe() shows both directions', async (t) => {
   const text = setup().driver.topology.describe().toString();
-  t.match(text, /Source: a-to-b\.source \(topics: \[a\.chat\.rooms, a\.chat\.members, a\.chat\.messages, a\.chat\.tandem_tombstones\]\)/);
+  t.match(text, /Source: a-to-b\.source \(topics: \[a\.chat\.rooms, a\.chat\.members, a\.chat\.messages, a\.chat\.tandem_tombstones, a\]\)/);
   t.match(text, /Sink: b-to-a\.mysql-a \(in-memory database a \(test driver\)\)/);
-  t.equal(text.split('\n').filter((l) => /^    \S/.test(l)).length, 12, 'six nodes per direction');
+  t.equal(text.split('\n').filter((l) => /^    \S/.test(l)).length, 14, 'seven nodes per direction');
 });
 
 t.test('conflicts the stage resolves are exposed as audit records with both versions', async (t) => {

@@ -12,7 +12,8 @@ t.test('prints the bidirectional graph', async (t) => {
   t.equal(run.status, 0, run.stderr);
   const lines = run.stdout.split('\n');
   t.equal(lines[0], 'Topology: bidirectional');
-  t.ok(lines.includes('    Source: a-to-b.source (topics: [a.chat.rooms, a.chat.members, a.chat.messages, a.chat.tandem_tombstones])'));
+  t.ok(lines.includes('    Source: a-to-b.source (topics: [a.chat.rooms, a.chat.members, a.chat.messages, a.chat.tandem_tombstones, a])'));
+  t.ok(lines.includes('    Processor: a-to-b.schema-changes (schema-changes: schema changes of synced tables cross (TANDEM_DDL=all))'), 'the DDL stage');
   t.ok(lines.includes('    Processor: b-to-a.origin-filter (origin-filter: drops events written by server id 4100)'));
   t.ok(lines.includes('    Sink: a-to-b.mysql-b (mysql b: mysql://tandem:***@db-b:3306/chat, batches of 1000 rows or 20 ms)'), 'password masked');
   t.notMatch(run.stdout, /secret/);

@@ -1,0 +1,113 @@
+// What a DDL statement is, read from its text: the kind of statement, whether it can lose data,
+// and the same statement for a database of another name. Debezium hands Tandem the statement as
+// the source ran it; Tandem replays it on the other side (docs/schema-changes.md).
+
+export type DdlKind = 'alter-table' | 'create-table' | 'create-index' | 'drop-index' | 'rename-table' | 'truncate' | 'drop-table' | 'other';
+
+/** How much DDL crosses (TANDEM_DDL): everything, only what cannot lose data, or nothing. */
+export type DdlMode = 'all' | 'additive' | 'none';
+
+/** The statement without leading comments and whitespace (`/* ... *\/`, `-- ...`, `# ...`). */
+export function stripLeadingComments(sql: string): string {
+  let s = sql;
+  for (;;) {
+    const t = s.replace(/^\s+/, '');
+    if (t.startsWith('/*') && !t.startsWith('/*!')) {
+      const end = t.indexOf('*/');
+      s = end < 0 ? '' : t.slice(end + 2);
+    } else if (t.startsWith('--') || t.startsWith('#')) {
+      const end = t.indexOf('\n');
+      s = end < 0 ? '' : t.slice(end + 1);
+    } else return t;
+  }
+}
+
+const KINDS: [RegExp, DdlKind][] = [
+  [/^ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\b/i, 'alter-table'],
+  [/^CREATE\s+(OR\s+REPLACE\s+)?(TEMPORARY\s+)?TABLE\b/i, 'create-table'],
+  [/^CREATE\s+(OR\s+REPLACE\s+)?(ONLINE\s+|OFFLINE\s+)?(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\b/i, 'create-index'],
+  [/^DROP\s+INDEX\b/i, 'drop-index'],
+  [/^RENAME\s+TABLES?\b/i, 'rename-table'],
+  [/^TRUNCATE\b/i, 'truncate'],
+  [/^DROP\s+(TEMPORARY\s+)?TABLES?\b/i, 'drop-table'],
+];
+
+export function ddlKind(statement: string): DdlKind {
+  const s = stripLeadingComments(statement);
+  if (/^CREATE\s+(OR\s+REPLACE\s+)?TEMPORARY\s+TABLE\b/i.test(s) || /^DROP\s+TEMPORARY\b/i.test(s)) return 'other';
+  return KINDS.find(([re]) => re.test(s))?.[1] ?? 'other';
+}
+
+/** The statement's top-level comma-separated parts (not inside parentheses, quotes or backticks). */
+export function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote !== '`') i++;
+      else if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts.filter((p) => p.length > 0);
+}
+
+/** ALTER TABLE clauses that only add (a column, an index, a key, a check) or change table options. */
+const ADDITIVE_CLAUSE = /^(ADD\s+(COLUMN\b|INDEX\b|KEY\b|UNIQUE\b|FULLTEXT\b|SPATIAL\b|CONSTRAINT\b|FOREIGN\s+KEY\b|CHECK\b|`|\w)|COMMENT\b|ALGORITHM\b|LOCK\b|ENGINE\b|DEFAULT\s+CHARSET|CHARACTER\s+SET|ROW_FORMAT\b|AUTO_INCREMENT\b|FORCE\b)/i;
+
+/**
+ * Whether the statement cannot lose data (TANDEM_DDL=additive): CREATE TABLE / INDEX, and
+ * ALTER TABLE whose every clause adds something or sets a table option. MODIFY, CHANGE, RENAME,
+ * DROP, TRUNCATE change or remove what exists.
+ */
+export function isAdditive(statement: string): boolean {
+  const s = stripLeadingComments(statement);
+  const kind = ddlKind(s);
+  if (kind === 'create-table' || kind === 'create-index') return !/^CREATE\s+OR\s+REPLACE/i.test(s);
+  if (kind !== 'alter-table') return false;
+  const body = s.replace(/^ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+(`(?:[^`]|``)+`|[\w$]+)(\s*\.\s*(`(?:[^`]|``)+`|[\w$]+))?\s*/i, '');
+  const clauses = topLevelParts(body);
+  return clauses.length > 0 && clauses.every((c) => ADDITIVE_CLAUSE.test(c));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The statement for a database named `to` instead of `from`: names qualified with `from`
+ * (`` `chat`.`rooms` `` or `chat.rooms`) are requalified. Text inside string literals is left as it is.
+ */
+export function requalify(statement: string, from: string, to: string): string {
+  if (from === to) return statement;
+  const qualified = new RegExp(`(\`${escapeRe(from)}\`|\\b${escapeRe(from)}\\b)(\\s*\\.)`, 'g');
+  let out = '';
+  let quote: string | null = null;
+  let chunk = '';
+  for (let i = 0; i < statement.length; i++) {
+    const c = statement[i];
+    if (quote) {
+      chunk += c;
+      if (c === '\\' && i + 1 < statement.length) chunk += statement[++i];
+      else if (c === quote) {
+        out += chunk;
+        chunk = '';
+        quote = null;
+      }
+    } else if (c === "'" || c === '"') {
+      out += chunk.replace(qualified, `\`${to}\`$2`);
+      chunk = c;
+      quote = c;
+    } else chunk += c;
+  }
+  return out + (quote ? chunk : chunk.replace(qualified, `\`${to}\`$2`));
+}

@@ -1,0 +1,194 @@
+// Schema changes that cross (docs/schema-changes.md): a DDL statement the source ran, replayed on
+// this side by the sink, in its place among the table's rows (the runtime's per-table lanes keep
+// binlog order). Before a replay the table's definition here must be the one both sides last
+// agreed on; otherwise both sides changed the table at once, and that table waits (its lane
+// only) until an operator makes the two definitions equal, never guessing. Triggers of the table
+// are re-installed on both sides after a change to it.
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { ddlKind, requalify } from '../ddl';
+import { retriable } from '../errors';
+import type { ChangeEvent, SchemaChange } from '../model';
+import type { Logger } from '../observe';
+import { describeMysqlError, kindOfMysqlError, toTandemError } from './classify';
+import { SQL, quoteId, type Dialect } from './dialect';
+
+/** Longer than any DDL needs once no transaction holds the table; then the lane retries. */
+const DDL_LOCK_WAIT_S = 30;
+
+/** Errors that say the statement's effect is already there (a replay after a crash, an operator's fix). */
+const ALREADY_APPLIED = new Set([
+  1050, // ER_TABLE_EXISTS_ERROR
+  1051, // ER_BAD_TABLE_ERROR (DROP of a table that is gone)
+  1060, // ER_DUP_FIELDNAME
+  1061, // ER_DUP_KEYNAME
+  1091, // ER_CANT_DROP_FIELD_OR_KEY
+  1146, // ER_NO_SUCH_TABLE (RENAME / TRUNCATE / ALTER of a table renamed or dropped already)
+]);
+
+/** What one database offers the schema changes of the other sink of the process. */
+export interface SchemaPeer {
+  /** The table's definition there (SHOW CREATE TABLE, normalised), or null when it does not exist. */
+  definition(table: string): Promise<string | null>;
+  /** Re-installs Tandem's triggers of `table` there, if it is synced. */
+  refreshTriggers(table: string): Promise<void>;
+}
+
+interface TableState {
+  /** The definition both sides last had alike. */
+  agreed?: string;
+  /** Set while both sides changed the table at once: the table's lanes wait. */
+  conflict?: { since: number; detail: string };
+}
+
+// One process runs both directions of a table: they share what was agreed about it.
+const peers = new Map<string, SchemaPeer>();
+const states = new Map<string, TableState>();
+
+/** Forgets the shared state (tests run several sinks on fresh databases in one process). */
+export function resetSchemaState(): void {
+  states.clear();
+}
+
+export interface SchemaChangesOptions {
+  /** This database's id (the topic prefix of its own changes: `a`, `b`). */
+  databaseId: string;
+  /** This database's name (the URL's path). */
+  database: string;
+  acquire(): Promise<PoolConnection>;
+  dialect(): Promise<Dialect>;
+  /** Whether Tandem syncs the table (its triggers are installed). */
+  synced(table: string): boolean;
+  /** Installs (or re-installs) the triggers of a synced table on this connection. */
+  installTriggers(conn: PoolConnection, table: string): Promise<void>;
+  /** The table's cached definition is stale. */
+  forget(table: string): void;
+  log: Logger;
+}
+
+/** SHOW CREATE TABLE without what differs between two identical tables (the next AUTO_INCREMENT value). */
+export function normaliseDefinition(createTable: string): string {
+  return createTable.replace(/\s+AUTO_INCREMENT=\d+/i, '').trim();
+}
+
+export class SchemaChanges implements SchemaPeer {
+  constructor(private readonly o: SchemaChangesOptions) {
+    peers.set(o.databaseId, this);
+  }
+
+  close(): void {
+    if (peers.get(this.o.databaseId) === this) peers.delete(this.o.databaseId);
+  }
+
+  async definition(table: string): Promise<string | null> {
+    const conn = await this.o.acquire();
+    try {
+      return await this.definitionOn(conn, table);
+    } finally {
+      conn.release();
+    }
+  }
+
+  private async definitionOn(conn: PoolConnection, table: string): Promise<string | null> {
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TABLE ${quoteId(table)}`);
+      return rows.length ? normaliseDefinition(String(rows[0]['Create Table'])) : null;
+    } catch (err) {
+      if ((err as { errno?: number }).errno === 1146) return null;
+      throw toTandemError(err, 'reading the table definition', table);
+    }
+  }
+
+  async refreshTriggers(table: string): Promise<void> {
+    if (!this.o.synced(table)) return;
+    const conn = await this.o.acquire();
+    try {
+      this.o.forget(table);
+      if ((await this.definitionOn(conn, table)) !== null) await this.o.installTriggers(conn, table);
+    } finally {
+      conn.release();
+    }
+  }
+
+  /**
+   * Replays one schema change here. Resolves once it is applied (or found applied already);
+   * rejects with a `retriable` error while both sides' definitions of the table conflict, or
+   * while the table is locked: the caller's lane waits, the other tables go on.
+   */
+  async apply(event: ChangeEvent & { ddl: SchemaChange }): Promise<void> {
+    const table = event.ddl.tables[0]?.table ?? event.source.table;
+    const stage = `schema of ${table}`;
+    const from = event.source.name;
+    const state = states.get(table) ?? {};
+    states.set(table, state);
+    const conn = await this.o.acquire();
+    try {
+      const mine = await this.definitionOn(conn, table);
+      if (state.conflict) {
+        // Waiting for an operator: resolved once both sides hold the same definition; the
+        // statements that crossed meanwhile are not replayed over the operator's choice.
+        const theirs = await peers.get(from)?.definition(table);
+        if (theirs !== undefined && mine === theirs) {
+          this.o.log.info(`table ${table}: both sides have the same definition again; its changes flow again`, { table, waitedMs: Date.now() - state.conflict.since });
+          state.conflict = undefined;
+          state.agreed = mine ?? undefined;
+          return;
+        }
+        throw retriable(`table ${table}: its definitions on ${from} and ${this.o.databaseId} differ (${state.conflict.detail}); waiting until they are made equal`, { stage, hint: 'see docs/schema-changes.md, "Both sides changed a table at once"' });
+      }
+      const agreed = state.agreed ?? mine ?? undefined;
+      if (mine !== null && agreed !== undefined && mine !== agreed && ddlKind(event.ddl.statement) !== 'create-table') {
+        await this.conflict(state, table, from, event, `${this.o.databaseId} changed it too`, mine);
+      }
+      await this.execute(conn, event, table, state, from);
+      const after = await this.definitionOn(conn, table);
+      state.agreed = after ?? undefined;
+      this.o.forget(table);
+      for (const changed of event.ddl.tables.map((t) => t.table)) this.o.forget(changed);
+    } finally {
+      conn.release();
+    }
+    // Column lists are read into the triggers when they are installed: both sides, now.
+    for (const changed of new Set([table, ...event.ddl.tables.map((t) => t.table)])) {
+      await this.refreshTriggers(changed);
+      await peers.get(from)?.refreshTriggers(changed);
+    }
+  }
+
+  private async execute(conn: PoolConnection, event: ChangeEvent & { ddl: SchemaChange }, table: string, state: TableState, from: string): Promise<void> {
+    const sql = requalify(event.ddl.statement, event.ddl.database, this.o.database);
+    try {
+      await conn.query(SQL.lockWaitTimeout, [DDL_LOCK_WAIT_S]);
+      await conn.query(sql);
+      this.o.log.info(`replayed a schema change of ${from}`, { table, ddl: sql, at: `${event.source.file}:${event.source.pos}` });
+    } catch (err) {
+      const errno = (err as { errno?: number }).errno ?? 0;
+      if (ALREADY_APPLIED.has(errno)) {
+        this.o.log.info(`a schema change of ${from} is already in place here`, { table, ddl: sql, error: describeMysqlError(err) });
+        return;
+      }
+      // Locks and lost connections are the environment: the lane waits and tries again.
+      if (kindOfMysqlError(err) === 'retriable') throw toTandemError(err, `replaying ${sql}`, table);
+      // The statement cannot run here as it ran there (data that fits a new constraint there
+      // but not here, a feature this server lacks): the definitions now differ, and only an
+      // operator can say which one is right.
+      await this.conflict(state, table, from, event, `replaying it failed here: ${describeMysqlError(err)}`, await this.definitionOn(conn, table));
+    } finally {
+      await conn.query(SQL.lockWaitTimeoutDefault).catch(() => undefined);
+    }
+  }
+
+  private async conflict(state: TableState, table: string, from: string, event: ChangeEvent & { ddl: SchemaChange }, why: string, mine: string | null): Promise<never> {
+    const theirs = (await peers.get(from)?.definition(table).catch(() => undefined)) ?? '(not readable)';
+    state.conflict = { since: Date.now(), detail: why };
+    this.o.log.error(`table ${table}: both sides changed its definition; its changes stop here until an operator makes the two definitions equal (the other tables go on)`, {
+      table,
+      statement: event.ddl.statement,
+      from,
+      why,
+      [`definition on ${from}`]: theirs,
+      [`definition on ${this.o.databaseId}`]: mine ?? '(no such table)',
+      hint: 'make both definitions the same by hand (ALTER TABLE on one side or both); Tandem notices and goes on by itself; make verify shows the difference meanwhile',
+    });
+    throw retriable(`table ${table}: its definitions on ${from} and ${this.o.databaseId} differ (${why}); waiting until they are made equal`, { stage: `schema of ${table}`, hint: 'see docs/schema-changes.md, "Both sides changed a table at once"' });
+  }
+}
