@@ -3,7 +3,7 @@
 // open), so the rows are split in halves until the bad one is alone: it is dead-lettered and
 // the others are written in the same transaction.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { LocalDateTime, type ConflictRecord, type DeadLetter } from '../model';
+import { LocalDateTime, tally, type ConflictRecord, type DeadLetter, type TableCounts } from '../model';
 import { describeMysqlError, isConnectionError, kindOfMysqlError } from './classify';
 import { REFUSED_BY_TOMBSTONE, SQL, type Dialect, type SqlValue } from './dialect';
 import type { PreparedDelete, PreparedUpsert } from './prepare';
@@ -16,6 +16,7 @@ export interface ApplyCounts {
   deadLetters: DeadLetter[];
   /** Unique-key conflicts resolved while applying (unique-keys.ts). */
   audits?: ConflictRecord[];
+  tables?: Record<string, TableCounts>;
 }
 
 export const SINK_STAGE = 'mysql-sink';
@@ -91,8 +92,7 @@ export async function applyDeletes(conn: PoolConnection, dialect: Dialect, meta:
   );
   if (written.length === 0) return;
   const [res] = await conn.query<ResultSetHeader>(dialect.deleteGuarded(meta, written.length), [meta.name, ...written.flatMap((r) => r.key)]);
-  counts.applied += res.affectedRows;
-  counts.skipped += written.length - res.affectedRows;
+  tally(counts, meta.name, res.affectedRows, written.length - res.affectedRows);
 }
 
 export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta: TableMeta, rows: PreparedUpsert[], counts: ApplyCounts): Promise<void> {
@@ -105,7 +105,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
     const i = Number(t.i);
     if (LocalDateTime.parse(String(t.deleted_at)).epochMicros >= rows[i].version) buried.add(i);
   }
-  counts.skipped += buried.size;
+  tally(counts, meta.name, 0, buried.size);
   const live = buried.size ? rows.filter((_, i) => !buried.has(i)) : rows;
   if (live.length === 0) return;
   const write = (part: PreparedUpsert[]) =>
@@ -116,8 +116,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
         for (const r of p) for (const v of r.values) values.push(v);
         const [res] = await conn.query<ResultSetHeader>(upsertSql(dialect, meta, p.length), values);
         const changed = changedRows(res, p.length);
-        counts.applied += changed;
-        counts.skipped += p.length - changed;
+        tally(counts, meta.name, changed, p.length - changed);
       },
       counts,
       `writing to ${meta.name}`,
@@ -160,10 +159,7 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
         const tombstones: SqlValue[] = [];
         for (const r of deletes) tombstones.push(meta.name, ...r.key, r.deletedAt, r.origin);
         add(dialect.upsertTombstones(meta, deletes.length), tombstones);
-        add(dialect.deleteGuarded(meta, deletes.length), [meta.name, ...deletes.flatMap((r) => r.key)], (res, counts) => {
-          counts.applied += res.affectedRows;
-          counts.skipped += deletes.length - res.affectedRows;
-        });
+        add(dialect.deleteGuarded(meta, deletes.length), [meta.name, ...deletes.flatMap((r) => r.key)], (res, counts) => tally(counts, meta.name, res.affectedRows, deletes.length - res.affectedRows));
         chunkOf[statements.length - 1] = ci;
       }
       if (upserts.length) {
@@ -179,8 +175,7 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
         add(oneTrip.refuseIfBuried, []);
         add(upsertSql(dialect, meta, upserts.length), upsertValues(upserts), (res, counts) => {
           const changed = changedRows(res, upserts.length);
-          counts.applied += changed;
-          counts.skipped += upserts.length - changed;
+          tally(counts, meta.name, changed, upserts.length - changed);
         });
         chunkOf[statements.length - 1] = ci;
       }

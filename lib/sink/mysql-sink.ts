@@ -36,6 +36,8 @@ export interface MysqlSinkOptions {
   tombstoneRetentionMs?: number;
   /** Called with every dead letter as it is found (they are also in write()'s result). */
   onDeadLetter?: (dl: DeadLetter) => void;
+  /** Told after each flush that committed: its rows and how long its transaction took (metrics). */
+  onFlush?: (rows: number, ms: number) => void;
   name?: string;
   logger?: Logger;
 }
@@ -203,11 +205,13 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   // (the runtime waits with lib/errors withRetry for as long as the database is down).
   const batcher = new Batcher(maxRows, lingerMs, async (chunks) => {
     let results: SinkWriteResult[];
+    const started = performance.now();
     try {
       results = await flushOnce(chunks);
     } catch (err) {
       throw named(err);
     }
+    options.onFlush?.(chunks.reduce((n, c) => n + c.events.length, 0), performance.now() - started);
     if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
     // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
     return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));

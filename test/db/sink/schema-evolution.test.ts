@@ -61,7 +61,7 @@ const catalog = (name: string) =>
 t.test('columns the record has are added in place, with type, nullability and default; rows carry their values', async (t) => {
   const name = await table('evolve');
   const sink = sinkFor(name);
-  t.same(await sink.write([event(name, BASE, { id: 1, body: 'before', updated_at: ts('2024-01-01 00:00:01') })]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([event(name, BASE, { id: 1, body: 'before', updated_at: ts('2024-01-01 00:00:01') })]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
 
   const added = [
     col('n', 'int', ['INT'], { optional: true, default: null }),
@@ -71,7 +71,7 @@ t.test('columns the record has are added in place, with type, nullability and de
   ];
   const wide = [ID, BODY, ...added, UPDATED];
   const row = { id: 2, body: 'after', n: 5, code: 'abc', price: new Decimal(12345n, 3), seen_at: ts('2024-05-06 07:08:09.123456'), updated_at: ts('2024-01-01 00:00:02') };
-  t.same(await sink.write([event(name, wide, row)]), { applied: 1, skipped: 0, deadLetters: [] }, 'the row with the new columns is applied');
+  t.same(await sink.write([event(name, wide, row)]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } }, 'the row with the new columns is applied');
 
   t.same(await catalog(name), [
     { c: 'id', type: 'int(11)', nullable: 'NO', dflt: null },
@@ -91,7 +91,7 @@ t.test('columns the record has are added in place, with type, nullability and de
   t.match(String(trigger.body), /seen_at/, 'the BEFORE UPDATE trigger was re-installed with the new columns');
 
   // An event of the old record schema (written at its source before the column was added there).
-  t.same(await sink.write([event(name, BASE, { id: 3, body: 'old schema', updated_at: ts('2024-01-01 00:00:03') })]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([event(name, BASE, { id: 3, body: 'old schema', updated_at: ts('2024-01-01 00:00:03') })]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
   t.same(await rows(db.admin, `SELECT n, code, price, seen_at FROM chat.${name} WHERE id = 3`), [{ n: null, code: 'none', price: '1.500', seen_at: null }], 'it gets the defaults');
 
   // Equal updated_at, rows differing only in a new column: the content hash covers it, so both
