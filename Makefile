@@ -45,8 +45,12 @@ test-e2e: install
 test: install typecheck
 	bash stack/test-all.sh
 
+# Metrics (/metrics), health (/healthz, /readyz) and the status page (/) on this port while it
+# runs: 9464 unless TANDEM_HTTP_PORT says otherwise (`off` or empty: none). `tandem run` alone
+# serves nothing unless TANDEM_HTTP_PORT is set (tests).
+TANDEM_HTTP_PORT ?= 9464
 run: install
-	$(CLI) run $(TOPOLOGY)
+	TANDEM_HTTP_PORT='$(TANDEM_HTTP_PORT)' $(CLI) run $(TOPOLOGY)
 
 describe: install
 	@$(CLI) describe $(TOPOLOGY)

@@ -40,6 +40,13 @@ export interface TandemConfig {
    * refused finding (docs/doctor.md); `off` skips them (tests, a one-way bench into one database).
    */
   doctor: 'on' | 'off';
+  /**
+   * TANDEM_HTTP_PORT: the port of /metrics, /healthz, /readyz and the status page; unset or `off`:
+   * no HTTP server (`make run` sets 9464 unless told otherwise); 0: a free port the OS picks.
+   */
+  httpPort?: number;
+  /** TANDEM_HTTP_HOST: the address it listens on (loopback by default). */
+  httpHost: string;
 }
 
 type Parsed<T> = { value: T } | { error: string };
@@ -124,6 +131,12 @@ function oneOf<T extends string>(...choices: T[]): Parser<T> {
   };
 }
 
+/** A port, or `off`/empty for none. */
+const port: Parser<number | undefined> = (raw) => {
+  if (typeof raw === 'string' && raw.trim().toLowerCase() === 'off') return { value: undefined };
+  return optional(integer(0, 65535, 'a TCP port (0 to 65535), or off'))(raw);
+};
+
 const identifier = text(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka name (letters, digits, . _ -)');
 
 /** A setting that may be left unset (no default): absent or empty parses to undefined. */
@@ -146,6 +159,8 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
   gtidDomainId: { env: 'TANDEM_GTID_DOMAIN_ID', parse: integer(0, 4_294_967_295, 'a GTID domain id between 0 and 4294967295') },
   doctor: { env: 'TANDEM_DOCTOR', parse: oneOf('on', 'off') },
+  httpPort: { env: 'TANDEM_HTTP_PORT', parse: port },
+  httpHost: { env: 'TANDEM_HTTP_HOST', parse: text(/^[A-Za-z0-9.:_-]{1,253}$/, 'a host name or IP address to listen on') },
 };
 
 /** The defaults, as the text a user would set (so they go through the same parsers). */
@@ -163,6 +178,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_SERVER_ID: '4100',
   TANDEM_GTID_DOMAIN_ID: '4100',
   TANDEM_DOCTOR: 'on',
+  TANDEM_HTTP_HOST: '127.0.0.1',
 };
 
 export const TOMBSTONE_TABLE = 'tandem_tombstones';
