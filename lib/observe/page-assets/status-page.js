@@ -5,6 +5,8 @@
 (function () {
   var EVERY_MS = 1000;
   var KEEP = 300;
+  // Rows shown of the last conflicts and dead letters (the server keeps more).
+  var LIST_ROWS = 15;
   var COLORS = ['#0969da', '#bf3989', '#1a7f37', '#9a6700', '#8250df'];
   var state = { directions: [], times: [], series: { throughput: [], lag: [], conflicts: [] }, prev: null, samples: 0 };
   // For the browser test and a curious operator's console.
@@ -96,7 +98,7 @@
     state.samples++;
     if (!window.tandem.charts.throughput) {
       makeChart('throughput', 'rows applied per second', 'rows/s');
-      makeChart('lag', 'behind the source (ms, Debezium source.ts_ms)', 'ms');
+      makeChart('lag', 'ms behind the source', 'ms');
       makeChart('conflicts', 'conflicts resolved per second', '/s');
     } else {
       Object.keys(window.tandem.charts).forEach(function (k) {
@@ -190,7 +192,7 @@
     table(
       'conflicts',
       ['when', 'direction', 'table', 'key', 'winner', 'loser', 'stage'],
-      status.conflicts.map(function (c) {
+      status.conflicts.slice(0, LIST_ROWS).map(function (c) {
         return { cells: [c.at.slice(11, 23), shortName(c.direction), c.table, JSON.stringify(c.key), side(c.winner), side(c.loser), c.stage] };
       }),
       'no conflict yet',
@@ -198,7 +200,7 @@
     table(
       'dead-letters',
       ['when', 'direction', 'stage', 'kind', 'where', 'reason'],
-      status.deadLetters.map(function (d) {
+      status.deadLetters.slice(0, LIST_ROWS).map(function (d) {
         return { cells: [d.at.slice(11, 23), d.direction ? shortName(d.direction) : '(unrouted)', d.stage, d.reasonKind, d.topic ? d.topic + '[' + d.partition + ']@' + d.offset : '', d.reason], wide: true };
       }),
       'no dead letter yet',
