@@ -12,6 +12,7 @@ export TANDEM_STATE_DIR="${TANDEM_TEST_STATE_DIR:-$HOME/.cache/tandem/state-test
 passed=0
 failed=0
 problems=()
+timings=()
 
 # Runs one phase, shows its output, and adds tap's closing `# { total, pass, fail }` counts.
 phase() {
@@ -19,8 +20,11 @@ phase() {
   local log rc summary p f
   log=$(mktemp)
   echo "=== ${name}: $*"
+  local t0=$SECONDS
   "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
+  echo "=== ${name}: $((SECONDS - t0)) s"
+  timings+=("${name} $((SECONDS - t0)) s")
   summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
   p=$(sed -nE 's/.*pass: ([0-9]+).*/\1/p' <<<"$summary")
   f=$(sed -nE 's/.*fail: ([0-9]+).*/\1/p' <<<"$summary")
@@ -44,6 +48,7 @@ finish() {
   trap - EXIT INT TERM
   [[ ${stack_started:-0} -eq 1 ]] && stack_down
   for p in "${problems[@]}"; do echo "failed: $p"; done
+  echo "phases: ${timings[*]}; total $SECONDS s"
   echo "${passed} passed, ${failed} failed"
   if [[ $failed -gt 0 || ${#problems[@]} -gt 0 || $rc -ne 0 ]]; then exit 1; fi
   exit 0

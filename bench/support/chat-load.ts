@@ -3,7 +3,7 @@
 // Each delete is produced three ways, so Debezium's JDBC sink and Tandem each find what they read:
 // a Debezium delete event and a Kafka tombstone on the row topic, and a tandem_tombstones row
 // change (what Tandem's triggers would have captured) on the tombstone topic.
-import { Decimal, LocalDateTime, type ColumnValue, type Row, type SourceInfo } from '../../lib/model';
+import { Decimal, LocalDateTime, tombstonePkHash, type ColumnValue, type Row, type SourceInfo } from '../../lib/model';
 
 export const TABLES = ['rooms', 'members', 'messages'] as const;
 export type ChatTable = (typeof TABLES)[number];
@@ -28,7 +28,7 @@ export interface Change {
   after: Row | null;
   key: Row;
   source: SourceInfo;
-  /** Set on deletes: the tandem_tombstones row (tbl, pk, deleted_at, origin). */
+  /** Set on deletes: the tandem_tombstones row (tbl, pk_hash, pk, deleted_at, origin). */
   tombstone?: Row;
 }
 
@@ -145,7 +145,7 @@ export class ChatLoad {
         live.pop();
         this.final[table].delete(pk);
         this.counts.deletes++;
-        yield { table, op, before, after: null, key: keyOf(table, before), source, tombstone: { tbl: table, pk, deleted_at: at, origin: this.serverId } };
+        yield { table, op, before, after: null, key: keyOf(table, before), source, tombstone: { tbl: table, pk_hash: tombstonePkHash(pk), pk, deleted_at: at, origin: this.serverId } };
       }
     }
   }

@@ -41,6 +41,11 @@ export interface TandemConfig {
    */
   doctor: 'on' | 'off';
   /**
+   * How long a delete is remembered (TANDEM_TOMBSTONE_RETENTION), in seconds. Must exceed the
+   * longest time a change can be delayed (outages): an older delete can be resurrected by a late update.
+   */
+  tombstoneRetentionSeconds: number;
+  /**
    * TANDEM_HTTP_PORT: the port of /metrics, /healthz, /readyz and the status page; unset or `off`:
    * no HTTP server (`make run` sets 9464 unless told otherwise); 0: a free port the OS picks.
    */
@@ -137,6 +142,18 @@ const port: Parser<number | undefined> = (raw) => {
   return optional(integer(0, 65535, 'a TCP port (0 to 65535), or off'))(raw);
 };
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `7d`, `36h`, `90m`, `45s` or a plain number of seconds, within [min, max] seconds. */
+function duration(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const what = `a duration like 7d, 36h, 90m or a number of seconds, between ${min} s and ${max / 86_400} days`;
+    const m = /^(\d+)\s*([smhd]?)$/i.exec(typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '');
+    const seconds = m ? Number(m[1]) * DURATION_UNITS[(m[2] || 's').toLowerCase()] : NaN;
+    return Number.isSafeInteger(seconds) && seconds >= min && seconds <= max ? { value: seconds } : { error: `must be ${what}, got ${show(raw)}` };
+  };
+}
+
 const identifier = text(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka name (letters, digits, . _ -)');
 
 /** A setting that may be left unset (no default): absent or empty parses to undefined. */
@@ -161,6 +178,8 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   doctor: { env: 'TANDEM_DOCTOR', parse: oneOf('on', 'off') },
   httpPort: { env: 'TANDEM_HTTP_PORT', parse: port },
   httpHost: { env: 'TANDEM_HTTP_HOST', parse: text(/^[A-Za-z0-9.:_-]{1,253}$/, 'a host name or IP address to listen on') },
+  // A minute at least: below that, ordinary consumer lag would outlive a delete's tombstone.
+  tombstoneRetentionSeconds: { env: 'TANDEM_TOMBSTONE_RETENTION', parse: duration(60, 3650 * 86_400) },
 };
 
 /** The defaults, as the text a user would set (so they go through the same parsers). */
@@ -179,6 +198,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_GTID_DOMAIN_ID: '4100',
   TANDEM_DOCTOR: 'on',
   TANDEM_HTTP_HOST: '127.0.0.1',
+  TANDEM_TOMBSTONE_RETENTION: '7d',
 };
 
 export const TOMBSTONE_TABLE = 'tandem_tombstones';

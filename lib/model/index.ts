@@ -3,3 +3,4 @@ export * from './change-event';
 export * from './sink';
 export * from './kafka-record';
 export * from './conflict-record';
+export * from './tombstone';

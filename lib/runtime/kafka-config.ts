@@ -1,4 +1,5 @@
 import { fatal } from '../errors';
+import { MAX_BATCH_BYTES, MAX_REQUEST_BYTES } from '../stack/limits';
 
 // librdkafka settings come from three places, later ones winning: Tandem's defaults, the values
 // Tandem derives from its own config (brokers, group id), and any `TANDEM_RDKAFKA_<KEY>` variable
@@ -48,6 +49,19 @@ const pinnedConsumer: KafkaSettings = {
   'enable.auto.offset.store': false,
 };
 
+/**
+ * The largest fetch response the consumer accepts (librdkafka checks every response against
+ * `receive.message.max.bytes`, 100 MB by default, and a record that does not fit is fetched again
+ * forever). A record larger than the per-partition `fetch.message.max.bytes` (1 MiB) is still
+ * returned whole (first batch of a fetch) or fetched with a doubled size, so the prefetch bounds
+ * stay as they are. librdkafka refuses a value below `fetch.max.bytes` + 512 when both are set:
+ * a larger one given by the user wins.
+ */
+function receiveMaxBytes(passthrough: KafkaSettings): number {
+  const asked = ['fetch.max.bytes', 'message.max.bytes'].map((k) => Number(passthrough[k] ?? 0) + 512);
+  return Math.max(MAX_REQUEST_BYTES, ...asked.filter(Number.isFinite));
+}
+
 export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
   const passthrough = kafkaPassthrough(input.env ?? process.env);
   for (const key of Object.keys(pinnedConsumer)) {
@@ -64,6 +78,8 @@ export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
     'auto.offset.reset': 'earliest',
     // Bounded prefetch: librdkafka's own queue is the first buffer that must stay flat.
     'queued.max.messages.kbytes': 16384,
+    // Records up to the local stack's largest (lib/stack/limits.ts; docs/runtime.md).
+    'receive.message.max.bytes': receiveMaxBytes(passthrough),
     'socket.keepalive.enable': true,
     // Debezium creates a table's topic on its first change (e.g. the tombstone topic on the first
     // delete): notice it in seconds, not librdkafka's default five minutes.
@@ -89,6 +105,9 @@ export function producerSettings(input: { brokers: string; clientId?: string; en
     'client.id': `${input.clientId ?? 'tandem'}-dlq`,
     'metadata.broker.list': input.brokers,
     'enable.idempotence': true,
+    // A dead letter carries the original record plus headers: above message.max.bytes (1 MB by
+    // default) produce() refuses it, and the batch would wait for its dead letter forever.
+    'message.max.bytes': MAX_BATCH_BYTES,
     dr_cb: true,
     ...shared,
   };

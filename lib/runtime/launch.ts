@@ -113,6 +113,7 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
         gtidDomainId: config.gtidDomainId,
         maxRows: options.batchRows ?? config.batchRows,
         lingerMs: options.lingerMs ?? config.lingerMs,
+        tombstoneRetentionMs: config.tombstoneRetentionSeconds * 1000,
         logger: log.child(name),
         ...(observability ? { onFlush: (rows: number, ms: number) => observability.flushed(name, rows, ms) } : {}),
       });

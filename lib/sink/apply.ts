@@ -1,12 +1,16 @@
 // Applies prepared rows of one table inside the flush's open transaction. A statement that
 // fails because of one bad row is rolled back by InnoDB on its own (the transaction stays
 // open), so the rows are split in halves until the bad one is alone: it is dead-lettered and
-// the others are written in the same transaction.
+// the others are written in the same transaction. A statement larger than `maxBytes` (the
+// session's max_allowed_packet, less a margin) is never sent: it is split the same way, a row too
+// large as text goes as a prepared statement, and a row too large even so is dead-lettered.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { poison } from '../errors';
 import { LocalDateTime, tally, type ConflictRecord, type DeadLetter, type TableCounts } from '../model';
 import { describeMysqlError, isConnectionError, kindOfMysqlError } from './classify';
 import { REFUSED_BY_TOMBSTONE, SQL, type Dialect, type SqlValue } from './dialect';
 import type { PreparedDelete, PreparedUpsert } from './prepare';
+import { executeBytes, oversize } from './sql-size';
 import { upsertWithUniqueKeys } from './unique-keys';
 import type { TableMeta } from './table-meta';
 
@@ -48,6 +52,26 @@ function upsertSql(dialect: Dialect, meta: TableMeta, rows: number): string {
   return sql;
 }
 
+const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+/**
+ * Sends one statement of `rows` rows, never one larger than `maxBytes`: a larger one is refused
+ * as poison, so that the rows are split in halves. A single row too large as text (binary values
+ * double as hex) goes as a prepared statement, whose values travel unescaped; a row too large
+ * even so is refused, and dead-lettered with the reason.
+ */
+async function send(conn: PoolConnection, maxBytes: number, sql: string, values: SqlValue[], rows: number): Promise<ResultSetHeader> {
+  const text = oversize(maxBytes, sql, values);
+  if (text === undefined) return (await conn.query<ResultSetHeader>(sql, values))[0];
+  if (rows > 1) throw poison(`${rows} rows would make a statement of ${mib(text)}, more than the target's max_allowed_packet allows (${mib(maxBytes)})`);
+  const unescaped = executeBytes(values);
+  if (unescaped <= maxBytes) return (await conn.execute<ResultSetHeader>(sql, values))[0];
+  throw poison(
+    `the row takes ${mib(unescaped)} even as a prepared statement (${mib(text)} as SQL text), more than the target's max_allowed_packet allows ` +
+      `(${mib(maxBytes)} per statement): raise max_allowed_packet on the target to write it`,
+  );
+}
+
 async function splitOnPoison<T extends { event: DeadLetter['event'] }>(
   rows: T[],
   exec: (rows: T[]) => Promise<void>,
@@ -77,14 +101,14 @@ export function changedRows(header: ResultSetHeader, rows: number): number {
   return rows === 1 ? Math.min(header.affectedRows, 1) : header.affectedRows;
 }
 
-export async function applyDeletes(conn: PoolConnection, dialect: Dialect, meta: TableMeta, rows: PreparedDelete[], counts: ApplyCounts): Promise<void> {
+export async function applyDeletes(conn: PoolConnection, dialect: Dialect, meta: TableMeta, rows: PreparedDelete[], counts: ApplyCounts, maxBytes: number): Promise<void> {
   const written: PreparedDelete[] = [];
   await splitOnPoison(
     rows,
     async (part) => {
       const values: SqlValue[] = [];
       for (const r of part) values.push(meta.name, ...r.key, r.deletedAt, r.origin);
-      await conn.query(dialect.upsertTombstones(meta, part.length), values);
+      await send(conn, maxBytes, dialect.upsertTombstones(meta, part.length), values, part.length);
       written.push(...part);
     },
     counts,
@@ -95,7 +119,8 @@ export async function applyDeletes(conn: PoolConnection, dialect: Dialect, meta:
   tally(counts, meta.name, res.affectedRows, written.length - res.affectedRows);
 }
 
-export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta: TableMeta, rows: PreparedUpsert[], counts: ApplyCounts): Promise<void> {
+/** `origin`: the server id a row removed for a UNIQUE conflict is tombstoned with (Tandem's own). */
+export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta: TableMeta, rows: PreparedUpsert[], counts: ApplyCounts, maxBytes: number, origin: number): Promise<void> {
   // Locking read: a concurrent application delete (its trigger writes the tombstone) waits for
   // this transaction or deadlocks with it (retried); it can never slip in between.
   const lockValues = dialect.lockTombstoneValues(meta, meta.name, rows.map((r) => r.key));
@@ -112,9 +137,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
     splitOnPoison(
       part,
       async (p) => {
-        const values: SqlValue[] = [];
-        for (const r of p) for (const v of r.values) values.push(v);
-        const [res] = await conn.query<ResultSetHeader>(upsertSql(dialect, meta, p.length), values);
+        const res = await send(conn, maxBytes, upsertSql(dialect, meta, p.length), upsertValues(p), p.length);
         const changed = changedRows(res, p.length);
         tally(counts, meta.name, changed, p.length - changed);
       },
@@ -124,7 +147,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
   if (!meta.uniqueKeys?.length) return write(live);
   // A multi-row upsert could write one key's data into the row of another key holding the same
   // UNIQUE value: one row at a time, each after its probe (unique-keys.ts).
-  for (const r of live) await upsertWithUniqueKeys(conn, dialect, meta, r, counts, () => write([r]));
+  for (const r of live) await upsertWithUniqueKeys(conn, dialect, meta, r, counts, () => write([r]), origin);
 }
 
 function upsertValues(rows: PreparedUpsert[]): SqlValue[] {
@@ -136,11 +159,12 @@ function upsertValues(rows: PreparedUpsert[]): SqlValue[] {
 /**
  * The whole flush as one multi-statement round trip inside one transaction (the common case: no
  * poison, no tombstone refusing a row). Resolves `true` once committed, with the counts added to
- * each chunk; `false` when it was rolled back and the flush must be applied statement by
- * statement (a tombstone refuses a row, a row is poison, the dialect or connection cannot).
- * Retriable errors are thrown, like those of the statement-by-statement path.
+ * each chunk; `false` when it was rolled back, or not sent, and the flush must be applied
+ * statement by statement (a tombstone refuses a row, a row is poison, the whole text would be
+ * larger than `maxBytes`, the dialect or connection cannot). Retriable errors are thrown, like
+ * those of the statement-by-statement path.
  */
-export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, planned: PlannedChunk[]): Promise<boolean> {
+export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, planned: PlannedChunk[], maxBytes: number): Promise<boolean> {
   const oneTrip = dialect.oneTrip;
   if (!oneTrip || !conn.connection.config.multipleStatements) return false;
   const statements: string[] = [SQL.begin];
@@ -182,9 +206,12 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
     }
   }
   statements.push(SQL.commit);
+  const text = statements.join(';\n');
+  // Too large as one text: the statements one by one are smaller (and split further if need be).
+  if (oversize(maxBytes, text, values) !== undefined) return false;
   let results: ResultSetHeader[];
   try {
-    [results] = await conn.query<ResultSetHeader[]>(statements.join(';\n'), values);
+    [results] = await conn.query<ResultSetHeader[]>(text, values);
   } catch (err) {
     if (isConnectionError(err)) throw err;
     // The batch stopped at the failing statement, before COMMIT: nothing of the flush stays.

@@ -1,6 +1,8 @@
-// Groups the events of many write() calls into flushes of at most maxRows, flushed when full
-// or lingerMs after the first waiting row, one flush at a time (so order per key holds), and
-// resolves each write() once all of its rows are durable.
+// Groups the events of many write() calls into flushes of at most maxRows rows and, with a byte
+// limit, at most maxBytes bytes (a flush becomes statements, and a statement may not exceed the
+// target's max_allowed_packet), flushed when full or lingerMs after the first waiting row, one
+// flush at a time (so order per key holds), and resolves each write() once all of its rows are
+// durable. What an event weighs is the caller's to say: no SQL here.
 import { addTables, type ChangeEvent, type SinkWriteResult } from '../model';
 
 export interface Ticket {
@@ -20,9 +22,24 @@ export interface Chunk {
 /** Outcome of one flush, per chunk (same order). */
 export type FlushFn = (chunks: Chunk[]) => Promise<SinkWriteResult[]>;
 
+export interface ByteLimit {
+  /** The most bytes one flush takes; asked at each flush (the limit may be learnt late). */
+  maxBytes: () => number;
+  /** What an event weighs, asked once per event when it is written. */
+  sizeOf: (event: ChangeEvent) => number;
+}
+
+/** A chunk waiting in the queue, with each event's weight. */
+interface Waiting extends Chunk {
+  sizes: number[];
+}
+
+const unweighed = { maxBytes: () => Infinity, sizeOf: () => 0 };
+
 export class Batcher {
-  private queue: Chunk[] = [];
+  private queue: Waiting[] = [];
   private rows = 0;
+  private bytes = 0;
   private due = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -31,14 +48,17 @@ export class Batcher {
     private readonly maxRows: number,
     private readonly lingerMs: number,
     private readonly flushFn: FlushFn,
+    private readonly limit: ByteLimit = unweighed,
   ) {}
 
   write(events: readonly ChangeEvent[]): Promise<SinkWriteResult> {
     if (events.length === 0) return Promise.resolve({ applied: 0, skipped: 0, deadLetters: [] });
     return new Promise((resolve, reject) => {
       const ticket: Ticket = { remaining: events.length, result: { applied: 0, skipped: 0, deadLetters: [] }, resolve, reject, failed: false };
-      this.queue.push({ ticket, events: [...events] });
+      const sizes = events.map((e) => this.limit.sizeOf(e));
+      this.queue.push({ ticket, events: [...events], sizes });
       this.rows += events.length;
+      for (const n of sizes) this.bytes += n;
       this.schedule();
     });
   }
@@ -55,9 +75,14 @@ export class Batcher {
     return this.rows;
   }
 
+  /** A full flush is waiting: by rows, or by bytes. */
+  private full(): boolean {
+    return this.rows >= this.maxRows || (this.rows > 0 && this.bytes >= this.limit.maxBytes());
+  }
+
   private schedule(): void {
     if (this.rows === 0) return;
-    if (this.rows >= this.maxRows || this.due) {
+    if (this.full() || this.due) {
       this.kick();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
@@ -76,22 +101,43 @@ export class Batcher {
     });
   }
 
+  /**
+   * The next flush: events in order while it has fewer than maxRows and the next one still fits
+   * in maxBytes. Always at least one event, however heavy: the flush function decides what
+   * becomes of an event too large for any statement.
+   */
   private take(): Chunk[] {
     const out: Chunk[] = [];
-    let room = this.maxRows;
-    while (room > 0 && this.queue.length) {
+    const maxBytes = this.limit.maxBytes();
+    let rows = 0;
+    let bytes = 0;
+    while (rows < this.maxRows && this.queue.length) {
       const head = this.queue[0];
-      if (head.events.length <= room) {
-        out.push(head);
-        this.queue.shift();
-        room -= head.events.length;
-      } else {
-        out.push({ ticket: head.ticket, events: head.events.splice(0, room) });
-        room = 0;
+      let n = 0;
+      let weight = 0;
+      while (n < head.events.length && rows + n < this.maxRows) {
+        const next = weight + head.sizes[n];
+        if (bytes + next > maxBytes && rows + n > 0) break;
+        weight = next;
+        n++;
       }
+      if (n === 0) break; // the next event would not fit
+      const whole = n === head.events.length;
+      if (whole) {
+        out.push({ ticket: head.ticket, events: head.events });
+        this.queue.shift();
+      } else {
+        out.push({ ticket: head.ticket, events: head.events.splice(0, n) });
+        head.sizes.splice(0, n);
+      }
+      rows += n;
+      bytes += weight;
+      if (!whole) break; // full, by rows or by bytes
     }
-    this.rows -= this.maxRows - room;
+    this.rows -= rows;
+    this.bytes -= bytes;
     if (this.rows === 0) {
+      this.bytes = 0;
       this.due = false;
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
@@ -100,7 +146,7 @@ export class Batcher {
   }
 
   private async drain(): Promise<void> {
-    while (this.rows >= this.maxRows || (this.due && this.rows > 0)) {
+    while (this.full() || (this.due && this.rows > 0)) {
       const chunks = this.take();
       let results: SinkWriteResult[];
       try {

@@ -56,10 +56,16 @@ export interface Sessions {
   /** A connection of the pool, set up as a Tandem session. */
   acquire(): Promise<PoolConnection>;
   dialect(): Promise<Dialect>;
+  /** The session's max_allowed_packet, read when it was set up: no statement may be larger. */
+  maxPacket(conn: PoolConnection): number;
+  /** The max_allowed_packet of the session set up last; undefined before the first. */
+  lastMaxPacket(): number | undefined;
 }
 
 export function tandemSessions(pool: Pool, identity: SessionIdentity): Sessions {
-  const ready = new WeakSet<object>();
+  // Connections set up as Tandem sessions, with their max_allowed_packet.
+  const ready = new WeakMap<object, number>();
+  let lastPacket: number | undefined;
   let dialect: Promise<Dialect> | undefined;
   const detect = (): Promise<Dialect> => {
     dialect ??= (async () => {
@@ -76,6 +82,12 @@ export function tandemSessions(pool: Pool, identity: SessionIdentity): Sessions 
   };
   return {
     dialect: detect,
+    maxPacket(conn) {
+      const limit = ready.get(conn.connection);
+      if (limit === undefined) throw new Error('maxPacket() of a connection that acquire() did not set up');
+      return limit;
+    },
+    lastMaxPacket: () => lastPacket,
     async acquire() {
       const d = await detect();
       let conn: PoolConnection;
@@ -85,15 +97,19 @@ export function tandemSessions(pool: Pool, identity: SessionIdentity): Sessions 
         throw toTandemError(err, 'connecting');
       }
       if (ready.has(conn.connection)) return conn;
+      let packet: number;
       try {
         for (const stmt of d.sessionSetup(identity)) await conn.query(stmt.sql, stmt.values);
+        const [rows] = await conn.query<RowDataPacket[]>(d.maxAllowedPacket());
+        packet = Number(rows[0].max_allowed_packet);
       } catch (err) {
         conn.destroy();
         const e = toTandemError(err, 'setting up the Tandem session (SET SESSION server_id, gtid_domain_id ...)');
         if (e.kind === 'fatal') e.context.hint = 'the sink user needs SUPER (or BINLOG REPLAY on MariaDB 10.5.2+) to set its session server_id and gtid_domain_id; `make doctor` names the GRANT';
         throw e;
       }
-      ready.add(conn.connection);
+      ready.set(conn.connection, packet);
+      lastPacket = packet;
       return conn;
     },
   };

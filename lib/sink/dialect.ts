@@ -11,7 +11,7 @@ import {
   type ColumnValue,
 } from '../model';
 import { poison } from '../errors';
-import type { TableMeta, UniqueKey } from './table-meta';
+import type { ColumnMeta, TableMeta, UniqueKey } from './table-meta';
 
 /** What mysql2 binds: it escapes these client-side (`query`) or sends them as parameters. */
 export type SqlValue = null | number | bigint | string | Buffer;
@@ -92,7 +92,8 @@ export interface SessionIdentity {
  * - REPEATABLE READ: the guard's locking reads rely on next-key locks.
  * - time zone UTC: TIMESTAMP values are written as the UTC instants Debezium sends.
  */
-export const TANDEM_SQL_MODE = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO';
+// In the order MariaDB reports it (@@sql_mode), so a session shows exactly this text.
+export const TANDEM_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 export const PINNED_SESSION: readonly { sql: string; values: SqlValue[] }[] = [
   { sql: "SET SESSION sql_mode = ?, SESSION time_zone = '+00:00'", values: [TANDEM_SQL_MODE] },
   { sql: 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ', values: [] },
@@ -104,6 +105,11 @@ export interface Dialect {
   sessionSetup(identity: SessionIdentity): { sql: string; values: SqlValue[] }[];
   /** One row: the server's own `server_id` and (MariaDB) `gtid_domain_id`. */
   serverIdentity(): string;
+  /**
+   * One row, `max_allowed_packet`: the largest statement this session may send. The session's
+   * value, fixed when it connected (a later SET GLOBAL changes only new connections).
+   */
+  maxAllowedPacket(): string;
   /** Guarded multi-row upsert of `rows` rows (columns in `meta.insertColumns` order). */
   upsert(meta: TableMeta, rows: number): string;
   /**
@@ -116,7 +122,8 @@ export interface Dialect {
   upsertTombstones(meta: TableMeta, rows: number): string;
   /** Deletes the rows whose key is listed and whose version is not newer than its tombstone. */
   deleteGuarded(meta: TableMeta, rows: number): string;
-  purgeTombstones(): string;
+  /** The retention purge's statements (see `TombstonePurgeSql`). */
+  readonly purge: TombstonePurgeSql;
   /** The stored version of one key, locked. Binds the key. */
   lockVersion(meta: TableMeta): string;
   /**
@@ -133,6 +140,8 @@ export interface Dialect {
   readonly oneTrip?: OneTripSql;
   createTombstoneTable(): string;
   dropTombstoneTable(): string;
+  /** Bringing a `tandem_tombstones` of an older shape to the current one (see `TombstoneMigrationSql`). */
+  readonly tombstoneMigration: TombstoneMigrationSql;
   /** DDL, one statement per entry, that (re)creates the three triggers of a table. */
   createTriggers(meta: TableMeta): string[];
   dropTriggers(table: string): string[];
@@ -153,9 +162,68 @@ export interface OneTripSql {
   /** Raises `REFUSED_BY_TOMBSTONE` when the guard counted any tombstone. */
   refuseIfBuried: string;
 }
+/**
+ * `tandem_tombstones` before its key was a digest had `PRIMARY KEY (tbl, pk)` with `pk
+ * VARCHAR(512)`: a key whose JSON text was longer made the application's DELETE fail. The steps
+ * that bring such a table to the current shape while applications keep deleting (their old
+ * triggers keep writing `(tbl, pk, ...)`), each safe to repeat:
+ * `addPkHash` (nullable), `keyTrigger` (from then on every insert gets its digest),
+ * `backfillBoundary`/`backfillPkHash`/`backfillRest` (the older rows, in bounded chunks), then
+ * `rekey` (one ALTER TABLE: a table copy, during which application deletes wait).
+ */
+export interface TombstoneMigrationSql {
+  /** The columns (`COLUMN_NAME`) and primary key (`PK_COLUMNS`, comma-separated) of the table; binds its name. */
+  shape: string;
+  addPkHash: string;
+  /** (Re)creates the trigger that derives `pk_hash` from `pk` on every insert. */
+  keyTrigger(): string[];
+  /**
+   * The key (`tbl`, `pk`) that ends a chunk of at most `?` rows after a key; binds
+   * `[tbl, tbl, pk, chunkRows - 1]` (`''` and `''` for the first chunk). None: the last chunk.
+   */
+  backfillBoundary: string;
+  /** Fills `pk_hash` in the chunk after a key up to a key; binds `[tbl, tbl, pk, tbl, tbl, pk]`. */
+  backfillPkHash: string;
+  /** Fills `pk_hash` everywhere after a key (the last chunk); binds `[tbl, tbl, pk]`. */
+  backfillRest: string;
+  /** `pk` becomes TEXT, `pk_hash` NOT NULL, and the primary key `(tbl, pk_hash)`. */
+  rekey: string;
+}
+
+/**
+ * Purging tombstones older than the retention, in short transactions that never wait for a lock
+ * (so they cannot deadlock with the triggers or the sink, which only ever wait for them).
+ */
+export interface TombstonePurgeSql {
+  /**
+   * `cutoff`: the server's time now, in the zone application sessions use by default (the
+   * server's global time_zone: the triggers write `deleted_at` with NOW(6) there, and the sink
+   * stores the other side's), minus the retention. Binds the retention in microseconds. NULL when
+   * the server cannot convert to its own zone.
+   */
+  cutoff: string;
+  /** Before each chunk's transaction: read committed, so no gap locks are taken. */
+  isolation: string;
+  /** Locks up to `?` tombstones older than `?` (cutoff, rows), oldest first, skipping locked ones; returns `tbl, pk_hash`. */
+  lockExpired: string;
+  /** Deletes the `(tbl, pk_hash)` keys locked by `lockExpired`; binds `deleteKeysValues(...)`. */
+  deleteKeys: string;
+  deleteKeysValues(keys: { tbl: string; pkHash: Buffer }[]): SqlValue[];
+}
+
 /** The error number of SIGNAL SQLSTATE '45000' (MariaDB's ER_SIGNAL_EXCEPTION). */
 export const REFUSED_BY_TOMBSTONE = 1644;
 const BURIED_VAR = '@tandem_buried';
+
+/**
+ * A tombstone's identity: the SHA-256 of its key text (`JSON_ARRAY(...)`) as UTF-8 bytes. The key
+ * text has no length bound (long strings, JSON escapes, composite keys) but an index entry has;
+ * the digest fits any key, and SHA-256 makes two keys sharing one digest out of reach. CONVERT:
+ * the bytes hashed must not depend on the session's character set (JSON_ARRAY's result has it).
+ */
+function pkDigest(text: string): string {
+  return `UNHEX(SHA2(CONVERT(${text} USING utf8mb4), 256))`;
+}
 
 /** The key as `JSON_ARRAY(...)`, the text the tombstone table and the triggers use. */
 function pkOf(meta: TableMeta, ref: (column: string) => string): string {
@@ -172,9 +240,20 @@ function boundKey(meta: TableMeta): (column: string) => string {
   };
 }
 
-/** Canonical content of a row for the equal-`updated_at` tie-break (docs/loop-prevention.md §2). */
+/** Columns whose values may be as large as max_allowed_packet: LOBs (MariaDB's JSON is a LONGTEXT). */
+const LARGE_TYPES = /^(tiny|medium|long)?(text|blob)$|^json$/;
+
+/**
+ * Canonical content of a row for the equal-`updated_at` tie-break (docs/loop-prevention.md §2).
+ * Binary and large columns go in as their own MD5: JSON_ARRAY cannot hold raw bytes, and a
+ * function result larger than max_allowed_packet (HEX() of a blob, JSON_ARRAY() of a long text
+ * full of quotes) is an error that would make every re-applied flush of that row fail.
+ */
 function contentHash(meta: TableMeta, ref: (column: string) => string): string {
-  const parts = meta.dataColumns.map((c) => (meta.columns.find((m) => m.name === c)?.binary ? `HEX(${ref(c)})` : ref(c)));
+  const parts = meta.dataColumns.map((c) => {
+    const col = meta.columns.find((m) => m.name === c);
+    return col && (col.binary || LARGE_TYPES.test(col.dataType)) ? `MD5(${ref(c)})` : ref(c);
+  });
   return parts.length ? `MD5(JSON_ARRAY(${parts.join(', ')}))` : `''`;
 }
 
@@ -205,21 +284,78 @@ function guardedAssignments(meta: TableMeta, incoming: (c: string) => string, st
 }
 
 /**
- * Characters `tandem_tombstones.pk` holds: a key whose `JSON_ARRAY(...)` text is longer cannot get
- * a tombstone (tandem doctor warns about such keys). The one place the limit is written.
+ * Bytes `tandem_tombstones.pk` (TEXT) holds: the whole key text, however long, since rows are
+ * found by its digest. Every key InnoDB can index fits (at most 3072 bytes of key, each character
+ * at most 6 once JSON-escaped); only keys on a prefix of a TEXT/BLOB column can exceed it (tandem
+ * doctor warns about those). The one place the limit is written.
  */
-export const TOMBSTONE_PK_CHARS = 512;
+export const TOMBSTONE_PK_BYTES = 65_535;
 
+const PK_TEXT = '`pk` TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL';
+const PK_HASH = '`pk_hash` BINARY(32)';
+
+/** Rows are found by `(tbl, pk_hash)`; `pk` holds the whole key text (what carryDeletes reads). */
 function tombstoneTableDdl(): string {
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteId(TOMBSTONE_TABLE)} (` +
     '`tbl` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ' +
-    `\`pk\` VARCHAR(${TOMBSTONE_PK_CHARS}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, ` +
+    `${PK_HASH} NOT NULL, ${PK_TEXT}, ` +
     '`deleted_at` DATETIME(6) NOT NULL, ' +
     '`origin` INT UNSIGNED NOT NULL, ' +
-    'PRIMARY KEY (`tbl`, `pk`), KEY `tandem_tombstones_deleted_at` (`deleted_at`)' +
+    'PRIMARY KEY (`tbl`, `pk_hash`), KEY `tandem_tombstones_deleted_at` (`deleted_at`)' +
     ') ENGINE=InnoDB'
   );
+}
+
+/** The trigger of Tandem's own table (not a synced table's, whose names end in _bi/_bu/_bd). */
+const KEY_TRIGGER = 'tandem_tombstones_pk_hash';
+
+/**
+ * Every writer (the triggers of each synced table, the sink, older triggers during a migration)
+ * inserts `(tbl, pk, ...)`; the table derives `pk_hash` itself, for every session, so no two
+ * writers can disagree on it. BEFORE INSERT runs before the duplicate-key check, so
+ * `INSERT ... ON DUPLICATE KEY UPDATE` finds the existing tombstone by its digest.
+ */
+function keyTriggerDdl(create: 'CREATE OR REPLACE TRIGGER' | 'CREATE TRIGGER'): string {
+  return `${create} ${quoteId(KEY_TRIGGER)} BEFORE INSERT ON ${quoteId(TOMBSTONE_TABLE)} FOR EACH ROW SET NEW.pk_hash = ${pkDigest('NEW.pk')}`;
+}
+
+// After the key (tbl, pk) `(?, ?)`, in the older table's primary-key order.
+const AFTER_KEY = '(tbl > ? OR (tbl = ? AND pk > ?))';
+
+function tombstoneMigration(create: 'CREATE OR REPLACE TRIGGER' | 'CREATE TRIGGER'): TombstoneMigrationSql {
+  const t = quoteId(TOMBSTONE_TABLE);
+  return {
+    shape:
+      "SELECT c.COLUMN_NAME AS COLUMN_NAME, (SELECT GROUP_CONCAT(s.COLUMN_NAME ORDER BY s.SEQ_IN_INDEX) FROM information_schema.STATISTICS AS s " +
+      "WHERE s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME AND s.INDEX_NAME = 'PRIMARY') AS PK_COLUMNS " +
+      'FROM information_schema.COLUMNS AS c WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION',
+    addPkHash: `ALTER TABLE ${t} ADD COLUMN ${PK_HASH} NULL AFTER \`tbl\``,
+    keyTrigger: () => (create === 'CREATE TRIGGER' ? [`DROP TRIGGER IF EXISTS ${quoteId(KEY_TRIGGER)}`, keyTriggerDdl(create)] : [keyTriggerDdl(create)]),
+    backfillBoundary: `SELECT tbl, pk FROM ${t} WHERE ${AFTER_KEY} ORDER BY tbl, pk LIMIT 1 OFFSET ?`,
+    backfillPkHash: `UPDATE ${t} SET pk_hash = ${pkDigest('pk')} WHERE pk_hash IS NULL AND ${AFTER_KEY} AND (tbl < ? OR (tbl = ? AND pk <= ?))`,
+    backfillRest: `UPDATE ${t} SET pk_hash = ${pkDigest('pk')} WHERE pk_hash IS NULL AND ${AFTER_KEY}`,
+    rekey: `ALTER TABLE ${t} MODIFY ${PK_HASH} NOT NULL, MODIFY ${PK_TEXT}, DROP PRIMARY KEY, ADD PRIMARY KEY (\`tbl\`, \`pk_hash\`)`,
+  };
+}
+
+function tombstonePurge(): TombstonePurgeSql {
+  const t = quoteId(TOMBSTONE_TABLE);
+  return {
+    // UTC_TIMESTAMP is the server's clock whatever the session's zone (the sink's is +00:00).
+    cutoff: "SELECT CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', @@GLOBAL.time_zone) - INTERVAL ? MICROSECOND AS cutoff",
+    isolation: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    // SKIP LOCKED: a tombstone a trigger or the sink holds is left for the next cycle; the purge
+    // never waits. FORCE INDEX: a scan of the whole table would lock more than the chunk.
+    lockExpired: `SELECT tbl, pk_hash FROM ${t} FORCE INDEX (\`tandem_tombstones_deleted_at\`) WHERE deleted_at < ? ORDER BY deleted_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+    // One primary-key lookup per key (STRAIGHT_JOIN from the list): a plain `DELETE ... WHERE
+    // (tbl, pk_hash) IN (...)` becomes a table scan once the chunk is most of the table, and a
+    // scan waits for the rows writers hold.
+    deleteKeys:
+      `DELETE ts FROM JSON_TABLE(?, '$[*]' COLUMNS (tbl VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[0]', h CHAR(64) CHARACTER SET ascii PATH '$[1]')) AS k ` +
+      `STRAIGHT_JOIN ${t} AS ts ON ts.tbl = k.tbl AND ts.pk_hash = UNHEX(k.h)`,
+    deleteKeysValues: (keys) => [JSON.stringify(keys.map((k) => [k.tbl, k.pkHash.toString('hex')]))],
+  };
 }
 
 const sqlString = (s: string) => `'${s.replace(/[\\']/g, (m) => '\\' + m)}'`;
@@ -251,7 +387,7 @@ function tombstoneOld(meta: TableMeta): string {
 function pastTombstoneOfNew(meta: TableMeta): string {
   const v = quoteId(meta.version);
   return (
-    `SET d = (SELECT deleted_at FROM ${quoteId(TOMBSTONE_TABLE)} WHERE tbl = ${sqlString(meta.name)} AND pk = ${pkOf(meta, (c) => `NEW.${quoteId(c)}`)}); ` +
+    `SET d = (SELECT deleted_at FROM ${quoteId(TOMBSTONE_TABLE)} WHERE tbl = ${sqlString(meta.name)} AND pk_hash = ${pkDigest(pkOf(meta, (c) => `NEW.${quoteId(c)}`))}); ` +
     `IF d IS NOT NULL AND d >= NEW.${v} THEN SET NEW.${v} = d + INTERVAL 1 MICROSECOND; END IF; `
   );
 }
@@ -318,13 +454,23 @@ function keysAsJson(meta: TableMeta): boolean {
   return meta.primaryKey.every((c) => !meta.columns.find((m) => m.name === c)?.binary);
 }
 
+/**
+ * A key column's type inside JSON_TABLE: the column's own, with its character set and collation
+ * for text, so JSON_ARRAY renders the key exactly as the triggers render the stored column.
+ */
+function jsonTableType(column: ColumnMeta | undefined): string {
+  if (!column) return 'TEXT';
+  const cs = column.charset;
+  return cs && isValidIdentifier(cs.name) && isValidIdentifier(cs.collation) ? `${column.sqlType} CHARACTER SET ${cs.name} COLLATE ${cs.collation}` : column.sqlType;
+}
+
 /** The bound keys as a table `k (k0, k1, ...)`, joined to their tombstones `ts`. */
 function keysJoinTombstones(meta: TableMeta, extraColumns: string[]): string {
-  const cols = meta.primaryKey.map((c, j) => `k${j} ${meta.columns.find((m) => m.name === c)?.sqlType ?? 'TEXT'} PATH '$[${j}]'`);
+  const cols = meta.primaryKey.map((c, j) => `k${j} ${jsonTableType(meta.columns.find((m) => m.name === c))} PATH '$[${j}]'`);
   // STRAIGHT_JOIN: one primary-key lookup (and lock) per incoming key, never a scan of all tombstones.
   return (
     `JSON_TABLE(?, '$[*]' COLUMNS (${[...extraColumns, ...cols].join(', ')})) AS k ` +
-    `STRAIGHT_JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(${meta.primaryKey.map((_, j) => `k.k${j}`).join(', ')})`
+    `STRAIGHT_JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk_hash = ${pkDigest(`JSON_ARRAY(${meta.primaryKey.map((_, j) => `k.k${j}`).join(', ')})`)}`
   );
 }
 
@@ -350,11 +496,11 @@ function jsonKey(v: SqlValue): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
-function tombstoneLock(rows: number, rowAliasPk: string): string {
-  const keys = new Array(rows).fill(`SELECT ? AS i, ${rowAliasPk} AS pk`).join(' UNION ALL ');
+function tombstoneLock(rows: number, boundPk: string): string {
+  const keys = new Array(rows).fill(`SELECT ? AS i, ${pkDigest(boundPk)} AS pk_hash`).join(' UNION ALL ');
   return (
     `SELECT k.i AS i, ts.deleted_at AS deleted_at FROM (${keys}) AS k ` +
-    `JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = k.pk FOR UPDATE`
+    `JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk_hash = k.pk_hash FOR UPDATE`
   );
 }
 
@@ -364,12 +510,12 @@ function deleteGuarded(meta: TableMeta, rows: number): string {
   const keyTuples = placeholders(meta.primaryKey.length, rows);
   return (
     `DELETE t FROM ${t} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ` +
-    `ON ts.tbl = ? AND ts.pk = ${pkOf(meta, (c) => `t.${quoteId(c)}`)} ` +
+    `ON ts.tbl = ? AND ts.pk_hash = ${pkDigest(pkOf(meta, (c) => `t.${quoteId(c)}`))} ` +
     `WHERE ${keyCols} IN (${keyTuples}) AND t.${quoteId(meta.version)} <= ts.deleted_at`
   );
 }
 
-function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombstones' | 'sessionSetup' | 'serverIdentity' | 'createTriggers'> {
+function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombstones' | 'sessionSetup' | 'serverIdentity' | 'createTriggers' | 'tombstoneMigration'> {
   return {
     name,
     lockTombstones: (meta, rows) => (keysAsJson(meta) ? tombstoneLockJson(meta) : tombstoneLock(rows, pkOf(meta, boundKey(meta)))),
@@ -381,15 +527,15 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
       return values;
     },
     deleteGuarded,
-    purgeTombstones: () => `DELETE FROM ${quoteId(TOMBSTONE_TABLE)} WHERE deleted_at < ? LIMIT 10000`,
+    purge: tombstonePurge(),
     tombstoneByPkText: () =>
       `INSERT INTO ${quoteId(TOMBSTONE_TABLE)} (tbl, pk, deleted_at, origin) VALUES (?, ?, ?, ?) ` +
       'ON DUPLICATE KEY UPDATE origin = IF(VALUES(deleted_at) > deleted_at, VALUES(origin), origin), deleted_at = GREATEST(deleted_at, VALUES(deleted_at))',
     deleteGuardedByPkText: (meta) => {
       const pk = pkOf(meta, (c) => `t.${quoteId(c)}`);
       return (
-        `DELETE t FROM ${quoteId(meta.name)} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk = ${pk} ` +
-        `WHERE ${pk} = ts.pk AND ts.pk = ? AND t.${quoteId(meta.version)} <= ts.deleted_at`
+        `DELETE t FROM ${quoteId(meta.name)} AS t JOIN ${quoteId(TOMBSTONE_TABLE)} AS ts ON ts.tbl = ? AND ts.pk_hash = ${pkDigest('?')} ` +
+        `WHERE ${pk} = ts.pk AND t.${quoteId(meta.version)} <= ts.deleted_at`
       );
     },
     lockVersion: (meta) =>
@@ -409,6 +555,7 @@ function common(name: Dialect['name']): Omit<Dialect, 'upsert' | 'upsertTombston
     createTombstoneTable: tombstoneTableDdl,
     dropTombstoneTable: () => `DROP TABLE IF EXISTS ${quoteId(TOMBSTONE_TABLE)}`,
     dropTriggers: (table) => tandemTriggerNames(table).map((name) => `DROP TRIGGER IF EXISTS ${quoteId(name)}`),
+    maxAllowedPacket: () => 'SELECT @@SESSION.max_allowed_packet AS max_allowed_packet',
   };
 }
 
@@ -419,6 +566,7 @@ function tombstoneValuesRow(meta: TableMeta): string {
 export const mariadbDialect: Dialect = {
   ...common('mariadb'),
   oneTrip: mariadbOneTrip,
+  tombstoneMigration: tombstoneMigration('CREATE OR REPLACE TRIGGER'),
   serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id, @@GLOBAL.gtid_domain_id AS gtid_domain_id',
   sessionSetup: ({ serverId, gtidDomainId }) => [
     // A domain of its own: MariaDB's @@gtid_binlog_pos keeps one GTID per domain, and Debezium
@@ -451,6 +599,8 @@ export const mariadbDialect: Dialect = {
 const ROW_ALIAS = 'tandem_new';
 export const mysql8Dialect: Dialect = {
   ...common('mysql8'),
+  // No CREATE OR REPLACE TRIGGER in MySQL: drop, then create.
+  tombstoneMigration: tombstoneMigration('CREATE TRIGGER'),
   serverIdentity: () => 'SELECT @@GLOBAL.server_id AS server_id',
   // MySQL has no session server_id nor GTID domain: origin rests on the no-op backstop
   // (docs/loop-prevention.md §1).

@@ -2,17 +2,18 @@
 // MySQL/MariaDB, one transaction per flush, durable before write() resolves.
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { ChangeEvent, DeadLetter, Sink, SinkWriteResult } from '../model';
-import { LocalDateTime } from '../model';
 import { TandemError, fatal } from '../errors';
 import { createLogger, type Logger } from '../observe';
 import { applyDeletes, applyInOneTrip, applyUpserts, SINK_STAGE, type ApplyCounts, type PlannedChunk } from './apply';
 import { Batcher, type Chunk } from './batcher';
 import { isConnectionError, toTandemError } from './classify';
 import { createSinkPool, redactUrl, tandemSessions } from './connection';
-import { isValidIdentifier, type Dialect } from './dialect';
+import { isValidIdentifier } from './dialect';
 import { prepare, targetTableOf, type PreparedDelete, type PreparedUpsert } from './prepare';
 import { readTableMeta, type TableMeta } from './table-meta';
 import { SchemaEvolution } from './schema-evolution';
+import { eventBytes } from './sql-size';
+import { TombstonePurge } from './tombstone-purge';
 
 export interface SinkTableOptions {
   primaryKey: string[];
@@ -32,7 +33,10 @@ export interface MysqlSinkOptions {
   maxRows?: number;
   lingerMs?: number;
   poolSize?: number;
-  /** Tombstones older than this are purged. Default 7 days. */
+  /**
+   * Tombstones older than this are purged (TANDEM_TOMBSTONE_RETENTION). Default 7 days. Must exceed
+   * the longest time a change can be delayed: an older delete can be resurrected by a late update.
+   */
   tombstoneRetentionMs?: number;
   /** Called with every dead letter as it is found (they are also in write()'s result). */
   onDeadLetter?: (dl: DeadLetter) => void;
@@ -43,7 +47,21 @@ export interface MysqlSinkOptions {
 }
 
 const DAY_MS = 86_400_000;
-const PURGE_EVERY_MS = 60_000;
+const MiB = 1024 * 1024;
+/** max_allowed_packet counts the command byte too; the rest is slack. */
+const PACKET_MARGIN = 1024;
+/** Until the first session tells the target's max_allowed_packet: MySQL's smallest default. */
+const PACKET_UNTIL_KNOWN = 4 * MiB;
+
+/**
+ * How many bytes of events (sql-size.ts eventBytes) a flush takes: the statement limit less room
+ * for the statements' own text (column lists, the LWW guard; a few kB per table of a flush).
+ * When this is not enough the statements are measured exactly and split anyway (apply.ts).
+ */
+export function flushBudget(maxPacket: number): number {
+  const limit = maxPacket - PACKET_MARGIN;
+  return limit - Math.min(MiB, Math.floor(limit / 4));
+}
 
 function* eventsOf(chunks: Chunk[]): Iterable<ChangeEvent> {
   for (const chunk of chunks) yield* chunk.events;
@@ -58,6 +76,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const log = options.logger ?? createLogger({ component: name });
   if (!options.url && !options.pool) throw fatal('mysqlSink needs `url` or `pool`', { stage: SINK_STAGE });
   if (!Number.isInteger(maxRows) || maxRows < 1) throw fatal(`maxRows must be a positive integer, got ${maxRows}`, { stage: SINK_STAGE });
+  if (!Number.isSafeInteger(retentionMs) || retentionMs < 1) throw fatal(`tombstoneRetentionMs must be a positive integer of milliseconds, got ${retentionMs}`, { stage: SINK_STAGE });
   for (const [t, spec] of Object.entries(options.tables)) {
     const bad = [t, ...spec.primaryKey, spec.versionColumn ?? 'updated_at'].filter((n) => !isValidIdentifier(n));
     if (bad.length) throw fatal(`sink table options contain invalid identifiers: ${bad.join(', ')}`, { stage: SINK_STAGE });
@@ -68,7 +87,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const where = options.url ? redactUrl(options.url) : 'a given pool';
   const sessions = tandemSessions(pool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 });
   const metas = new Map<string, Promise<TableMeta>>();
-  let lastPurge = 0;
+  const purge = new TombstonePurge({ sessions, retentionMs, log });
 
   // Read on the flush's own connection: with a pool of one, another connection would never come.
   const metaOf = (conn: PoolConnection, table: string): Promise<TableMeta> => {
@@ -147,21 +166,12 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     return [...groups.values()];
   }
 
-  async function purge(conn: PoolConnection, dialect: Dialect): Promise<void> {
-    if (Date.now() - lastPurge < PURGE_EVERY_MS) return;
-    lastPurge = Date.now();
-    const cutoff = new LocalDateTime(BigInt(Date.now() - retentionMs) * 1000n, 6).toString();
-    try {
-      await conn.query(dialect.purgeTombstones(), [cutoff]);
-    } catch (err) {
-      log.warn('purging old tombstones failed; will try again', { error: toTandemError(err, 'purging tombstones').message });
-    }
-  }
-
   /** One attempt: one transaction for the whole flush. */
   async function flushOnce(chunks: Chunk[]): Promise<SinkWriteResult[]> {
     const dialect = await sessions.dialect();
     const conn = await sessions.acquire();
+    // No statement of this flush may be larger: the server would drop the connection.
+    const maxBytes = sessions.maxPacket(conn) - PACKET_MARGIN;
     try {
       // Schema changes first: DDL would commit the flush's transaction halfway.
       await evolution.prepare(conn, dialect, eventsOf(chunks));
@@ -172,19 +182,21 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       }
       // Deletes first, then upserts: under LWW the order of different versions does not
       // change the outcome, and upserts then see this flush's tombstones.
-      if (!(await applyInOneTrip(conn, dialect, planned))) {
+      if (!(await applyInOneTrip(conn, dialect, planned, maxBytes))) {
         await conn.beginTransaction();
         for (const { groups, counts } of planned) {
           for (const g of groups) {
-            if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts);
-            if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts);
+            if (g.deletes.length) await applyDeletes(conn, dialect, g.meta, g.deletes, counts, maxBytes);
+            if (g.upserts.length) await applyUpserts(conn, dialect, g.meta, g.upserts, counts, maxBytes, serverId);
           }
         }
         await conn.commit();
       }
       const results: SinkWriteResult[] = planned.map((p) => p.counts);
-      await purge(conn, dialect);
       conn.release();
+      // In the background, one pooled connection per short chunk: a flush never waits for a
+      // purge cycle, at most for one chunk when the pool is busy.
+      purge.maybeStart();
       return results;
     } catch (err) {
       const e = toTandemError(err, 'writing a batch');
@@ -203,19 +215,26 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   // One attempt per flush. A retriable error (deadlock, lost connection, server down) rejects the
   // writes with kind `retriable`, named after this sink: the caller owns the one retry loop
   // (the runtime waits with lib/errors withRetry for as long as the database is down).
-  const batcher = new Batcher(maxRows, lingerMs, async (chunks) => {
-    let results: SinkWriteResult[];
-    const started = performance.now();
-    try {
-      results = await flushOnce(chunks);
-    } catch (err) {
-      throw named(err);
-    }
-    options.onFlush?.(chunks.reduce((n, c) => n + c.events.length, 0), performance.now() - started);
-    if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
-    // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
-    return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
-  });
+  // Flushes are bounded by bytes too, against the target's max_allowed_packet as last read.
+  const byBytes = { maxBytes: () => flushBudget(sessions.lastMaxPacket() ?? PACKET_UNTIL_KNOWN), sizeOf: eventBytes };
+  const batcher = new Batcher(
+    maxRows,
+    lingerMs,
+    async (chunks) => {
+      let results: SinkWriteResult[];
+      const started = performance.now();
+      try {
+        results = await flushOnce(chunks);
+      } catch (err) {
+        throw named(err);
+      }
+      options.onFlush?.(chunks.reduce((n, c) => n + c.events.length, 0), performance.now() - started);
+      if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
+      // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
+      return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
+    },
+    byBytes,
+  );
 
   /** The error as this sink's: its name is the part an operator waits for, its target in the text. */
   function named(err: unknown): TandemError {
@@ -236,6 +255,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       if (closed) return;
       await batcher.flush();
       closed = true;
+      await purge.stop();
       evolution.close();
       if (ownsPool) await pool.end();
     },

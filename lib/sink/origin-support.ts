@@ -5,6 +5,7 @@ import { toTandemError } from './classify';
 import { createSinkPool } from './connection';
 import { SQL, dialectFor, type Dialect } from './dialect';
 import { readTableMeta } from './table-meta';
+import { ensureTombstoneTable } from './tombstone-table';
 
 export interface OriginSupportOptions {
   versionColumn?: string;
@@ -22,12 +23,15 @@ async function withPool<T>(target: Pool | string, fn: (pool: Pool, dialect: Dial
   }
 }
 
-/** Creates `tandem_tombstones` and (re)creates the triggers of every table. Safe to re-run. */
+/**
+ * Creates `tandem_tombstones` (or brings an older one to the current shape) and (re)creates the
+ * triggers of every table. Safe to re-run.
+ */
 export async function installOriginSupport(target: Pool | string, tables: readonly string[], options: OriginSupportOptions = {}): Promise<void> {
   await withPool(target, async (pool, dialect) => {
     let step = 'creating tandem_tombstones';
     try {
-      await pool.query(dialect.createTombstoneTable());
+      await ensureTombstoneTable(pool, dialect, (what) => (step = what));
       for (const table of tables) {
         step = `installing the triggers of ${table}`;
         const meta = await readTableMeta(pool, table, options.versionColumn ?? 'updated_at');

@@ -8,7 +8,7 @@ import type { SqlValue } from './dialect';
 export interface ColumnMeta {
   name: string;
   dataType: string;
-  /** Hashed as HEX(): JSON_ARRAY cannot hold raw bytes. */
+  /** Binary: as HEX() in tombstone keys and MD5() in the content hash (JSON cannot hold raw bytes). */
   binary: boolean;
   /** For key columns whose JSON rendering depends on the type (dates, decimals): CAST target. */
   castAs?: string;
@@ -16,6 +16,11 @@ export interface ColumnMeta {
   sqlType: string;
   /** A character type: compared byte for byte by the triggers, whatever its collation. */
   text?: boolean;
+  /**
+   * Text columns: their character set and collation. A JSON_TABLE column without them takes the
+   * database's default, which may not hold the key's characters (latin1 turns 😀 into ?).
+   */
+  charset?: { name: string; collation: string };
 }
 
 /** A foreign key of another table referencing this one with an action InnoDB would not binlog. */
@@ -66,6 +71,8 @@ export interface CatalogColumn {
   DATETIME_PRECISION: number | string | null;
   COLUMN_DEFAULT?: string | null;
   IS_NULLABLE?: string;
+  CHARACTER_SET_NAME?: string | null;
+  COLLATION_NAME?: string | null;
 }
 
 const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit']);
@@ -116,6 +123,7 @@ export function tableMetaFrom(table: string, catalog: CatalogColumn[], primaryKe
     ...(TEXT.has(c.DATA_TYPE.toLowerCase()) ? { text: true } : {}),
     castAs: castFor(c),
     sqlType: c.DATA_TYPE.toLowerCase() === 'timestamp' ? (castFor(c) ?? 'DATETIME(6)') : (c.COLUMN_TYPE ?? c.DATA_TYPE),
+    ...(c.CHARACTER_SET_NAME && c.COLLATION_NAME ? { charset: { name: c.CHARACTER_SET_NAME, collation: c.COLLATION_NAME } } : {}),
   }));
   const names = columns.map((c) => c.name);
   if (primaryKey.length === 0) throw fatal(`table ${table} has no primary key; Tandem syncs only tables with one`, { stage: 'mysql-sink' });
@@ -164,7 +172,8 @@ async function readReferencedBy(db: Pool | Connection, table: string, version: s
 
 export async function readTableMeta(db: Pool | Connection, table: string, version: string): Promise<TableMeta> {
   const [cols] = await db.query<RowDataPacket[]>(
-    'SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLUMN_DEFAULT, IS_NULLABLE FROM information_schema.COLUMNS ' +
+    'SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLUMN_DEFAULT, IS_NULLABLE, CHARACTER_SET_NAME, COLLATION_NAME ' +
+      'FROM information_schema.COLUMNS ' +
       'WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [table],
   );

@@ -76,6 +76,8 @@ export async function upsertWithUniqueKeys(
   row: PreparedUpsert,
   counts: UpsertCounts,
   upsertOne: () => Promise<void>,
+  /** The origin these removals record: Tandem's own server id, the same on both sides (verify compares tombstones). */
+  origin: number,
 ): Promise<void> {
   const version = new LocalDateTime(row.version, 6).toString();
   // Each round removes at least one older row; more rounds than indexes means something raced.
@@ -89,13 +91,13 @@ export async function upsertWithUniqueKeys(
     const winner = conflicts.find((c) => Number(c.row.tandem_incoming_wins) !== 1);
     if (winner) {
       // An older row than one that holds the value: it goes, on both sides.
-      tally(counts, meta.name, await removeAt(conn, dialect, meta, row.key, version, row.event.source.serverId), 1);
+      tally(counts, meta.name, await removeAt(conn, dialect, meta, row.key, version, origin), 1);
       (counts.audits ??= []).push({ stage: '', table: meta.name, key: row.event.key, winner: storedEvent(meta, winner.row), loser: row.event, index: winner.index.name });
       return;
     }
     for (const c of conflicts) {
       const loser = storedEvent(meta, c.row);
-      tally(counts, meta.name, await removeAt(conn, dialect, meta, { pkText: String(c.row.tandem_pk) }, String(c.row.tandem_version), row.event.source.serverId), 0);
+      tally(counts, meta.name, await removeAt(conn, dialect, meta, { pkText: String(c.row.tandem_pk) }, String(c.row.tandem_version), origin), 0);
       (counts.audits ??= []).push({ stage: '', table: meta.name, key: loser.key, winner: row.event, loser, index: c.index.name });
     }
   }

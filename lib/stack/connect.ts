@@ -8,6 +8,7 @@ import { ComponentError } from './component';
 import type { StackConfig } from './config';
 import type { StackArtifacts } from './fetch';
 import { javaService } from './java-service';
+import { CONNECTOR_QUEUE_BYTES, MAX_RECORD_BYTES } from './limits';
 import { waitFor } from './wait';
 
 export const requiredPlugins = ['io.debezium.connector.mariadb.MariaDbConnector', 'io.debezium.connector.jdbc.JdbcSinkConnector'];
@@ -32,6 +33,11 @@ export function workerProperties(cfg: StackConfig, art: StackArtifacts): string 
     // defaults (2 min delivery timeout, 1 min blocked send): the change stream resumes by itself.
     'producer.delivery.timeout.ms=2147483647',
     'producer.max.block.ms=2147483647',
+    // A change event up to the stack's largest (lib/stack/limits.ts; an update carries the row twice).
+    // Above max.request.size (1 MB by default) the producer throws RecordTooLargeException and the
+    // task FAILS; above buffer.memory (32 MiB) likewise. The broker's message.max.bytes is larger.
+    `producer.max.request.size=${MAX_RECORD_BYTES}`,
+    `producer.buffer.memory=${MAX_RECORD_BYTES}`,
     `plugin.path=${art.pluginPath}`,
     '',
   ].join('\n');
@@ -43,7 +49,9 @@ export function connectComponent(cfg: StackConfig, art: StackArtifacts): Compone
     name: 'connect',
     address: base,
     javaHome: cfg.versions.javaHome17,
-    heap: '768m',
+    // Room for a change event of MAX_RECORD_BYTES in flight: the binlog event, the row, its Avro
+    // encoding and the producer's copy each hold it once.
+    heap: '1536m',
     startTimeoutMs: 150_000,
     prepare: (dir) => writeFileSync(join(dir, 'worker.properties'), workerProperties(cfg, art)),
     args: (dir) => ['-cp', `${art.kafkaLib}/*`, 'org.apache.kafka.connect.cli.ConnectDistributed', join(dir, 'worker.properties')],
@@ -105,6 +113,9 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     // Each field's connect.parameters then name the column's own type, length and scale, so the
     // sink can add a column the other side gained with the same definition (docs/schema-changes.md).
     'column.propagate.source.type': 'chat\\..*',
+    // Bounds the records held between the binlog reader and Kafka by bytes, not only by count
+    // (8192): 8192 rows of 20 MB would exhaust Connect's heap. A larger record still passes alone.
+    'max.queue.size.in.bytes': String(CONNECTOR_QUEUE_BYTES),
     ...converter('key'),
     ...converter('value'),
   };

@@ -6,6 +6,7 @@ import { createConnection } from 'mysql2/promise';
 import { ComponentError, processFiles, type Component } from './component';
 import type { StackConfig } from './config';
 import type { KeeperOptions } from './db-keeper';
+import { MAX_ROW_BYTES } from './limits';
 import { isOurs, runningPid, startDaemon, stopPid } from './processes';
 import { repoRoot } from './versions';
 import { waitFor } from './wait';
@@ -17,6 +18,16 @@ export const dbServerIds = { a: { serverId: 11, gtidDomainId: 1 }, b: { serverId
  * b 2, 4, 6..., so two inserts at once on the two masters never take the same id.
  */
 export const autoIncrement = { a: { increment: 2, offset: 1 }, b: { increment: 2, offset: 2 } } as const;
+
+/**
+ * `mariadbd` options of stack server `id`: its AUTO_INCREMENT share, and max_allowed_packet,
+ * which bounds the largest row an application can write (16 MiB by default), and so every limit
+ * after it (lib/stack/limits.ts).
+ */
+export function serverArgs(id: 'a' | 'b'): string[] {
+  const ai = autoIncrement[id];
+  return [`--auto-increment-increment=${ai.increment}`, `--auto-increment-offset=${ai.offset}`, `--max-allowed-packet=${MAX_ROW_BYTES}`];
+}
 
 /** Root-run SQL on every start: idempotent users, grants, database and schema. */
 export function initSql(): string[] {
@@ -75,15 +86,7 @@ export function dbComponent(cfg: StackConfig, id: 'a' | 'b'): Component {
         if (stray !== undefined) await stopPid(stray, dataDir, 30_000);
         rmSync(readyFile, { force: true });
         mkdirSync(files.dir, { recursive: true });
-        const ai = autoIncrement[id];
-        const opts: KeeperOptions = {
-          port,
-          ...dbServerIds[id],
-          dataDir,
-          readyFile,
-          initSql: initSql(),
-          extraArgs: [`--auto-increment-increment=${ai.increment}`, `--auto-increment-offset=${ai.offset}`],
-        };
+        const opts: KeeperOptions = { port, ...dbServerIds[id], dataDir, readyFile, initSql: initSql(), extraArgs: serverArgs(id) };
         startDaemon({
           command: process.execPath,
           args: ['--import', 'tsx', keeper, JSON.stringify(opts)],

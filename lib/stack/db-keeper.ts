@@ -13,7 +13,7 @@ export interface KeeperOptions {
   /** Written (JSON `{ pid, port }`) once the server answers and its init SQL ran. */
   readyFile: string;
   initSql: string[];
-  /** More mariadbd options. */
+  /** More `mariadbd` options (startMariaDb's extraArgs). */
   extraArgs?: string[];
 }
 

@@ -8,6 +8,7 @@ import type { StackConfig } from './config';
 import type { StackArtifacts } from './fetch';
 import { javaService } from './java-service';
 import { brokerMetadata } from './kafka-client';
+import { MAX_BATCH_BYTES, MAX_REQUEST_BYTES } from './limits';
 
 export function serverProperties(cfg: StackConfig, dataDir: string): string {
   const { host, ports } = cfg;
@@ -33,6 +34,13 @@ export function serverProperties(cfg: StackConfig, dataDir: string): string {
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
     'log.retention.hours=168',
+    // Rows up to MariaDB's max_allowed_packet (lib/stack/limits.ts). Topics created without their
+    // own max.message.bytes (auto-created row topics, Debezium's schema history, tandem.dlq) take
+    // message.max.bytes as theirs. A produce request larger than socket.request.max.bytes (100 MB
+    // by default) is dropped with the connection, whatever message.max.bytes says.
+    `message.max.bytes=${MAX_BATCH_BYTES}`,
+    `replica.fetch.max.bytes=${MAX_BATCH_BYTES}`,
+    `socket.request.max.bytes=${MAX_REQUEST_BYTES}`,
     '',
   ].join('\n');
 }
@@ -45,7 +53,8 @@ export function kafkaComponent(cfg: StackConfig, art: StackArtifacts): Component
     name: 'kafka',
     address: brokers,
     javaHome: java,
-    heap: '512m',
+    // A produce request of MAX_REQUEST_BYTES is read into the heap whole, one per connector at once.
+    heap: '768m',
     startTimeoutMs: 90_000,
     prepare(dir) {
       const props = join(dir, 'server.properties');

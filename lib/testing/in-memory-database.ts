@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TableSpec } from '../config';
-import { LocalDateTime, epochMicrosOf, tally, type ChangeEvent, type DeadLetter, type Op, type Row, type Sink, type SinkWriteResult } from '../model';
+import { LocalDateTime, epochMicrosOf, tally, tombstonePkHash, type ChangeEvent, type DeadLetter, type Op, type Row, type Sink, type SinkWriteResult } from '../model';
 import { compareVersions, keyString, type Version } from '../stages';
 
 export interface InMemoryDatabaseOptions {
@@ -193,9 +193,11 @@ export class InMemoryDatabase {
     const id = this.idOf(table, keyRow);
     const pk = renderPk(this.pkOf(table).map((c) => keyRow[c]));
     const old = this.tombstones.get(id);
-    const rowOf = (t: Tombstone): Row => ({ tbl: table, pk, deleted_at: t.deletedAt, origin: t.origin });
+    // Columns in table order; the row's key is (tbl, pk_hash), as Debezium captures it.
+    const pkHash = tombstonePkHash(pk);
+    const rowOf = (t: Tombstone): Row => ({ tbl: table, pk_hash: pkHash, pk, deleted_at: t.deletedAt, origin: t.origin });
     this.tombstones.set(id, tomb);
-    this.capture(this.options.tombstoneTable, old ? 'u' : 'c', old ? rowOf(old) : null, rowOf(tomb), serverId, { tbl: table, pk });
+    this.capture(this.options.tombstoneTable, old ? 'u' : 'c', old ? rowOf(old) : null, rowOf(tomb), serverId, { tbl: table, pk_hash: pkHash });
   }
 
   private capture(table: string, op: Op, before: Row | null, after: Row | null, serverId: number, key?: Row): void {

@@ -36,8 +36,10 @@ export async function checkTombstones(a: string, b: string, tables: TableSpec[] 
       // A table outside the list cannot be checked: its difference counts as not dominated.
       const deletedAt = [d.a?.deleted_at, d.b?.deleted_at].filter((v): v is string => typeof v === 'string').sort().pop() ?? '';
       let ok = false;
-      if (spec) {
-        const key = JSON.parse(d.key.pk) as unknown[];
+      // Rows are keyed by (tbl, pk_hash), a digest; the key itself is the text in `pk`.
+      const pk = d.a?.pk ?? d.b?.pk;
+      if (spec && typeof pk === 'string') {
+        const key = JSON.parse(pk) as unknown[];
         const [va, vb] = [await rowVersion(ca, spec, key), await rowVersion(cb, spec, key)];
         ok = va !== undefined && va === vb && va > deletedAt;
       }

@@ -1,7 +1,9 @@
-// A delete is remembered as a tombstone keyed by the row's primary key as JSON_ARRAY(...) text
-// (docs/loop-prevention.md §3), in a column of TOMBSTONE_PK_CHARS characters: a key whose text can
-// be longer cannot be tombstoned. The bound is worked out from the key columns' types.
-import { TOMBSTONE_PK_CHARS } from '../../sink';
+// A delete is remembered as a tombstone holding the row's primary key as JSON_ARRAY(...) text
+// (docs/loop-prevention.md §3), found by that text's digest, in a TEXT column of
+// TOMBSTONE_PK_BYTES bytes: a key whose text can be longer cannot be tombstoned. Every key InnoDB
+// indexes whole fits; a key on a prefix of a TEXT/BLOB column may not. The bound is worked out
+// from the key columns' types, every character escaped.
+import { TOMBSTONE_PK_BYTES } from '../../sink';
 import type { CatalogRow } from '../../verify';
 import { ok, warning, type Finding } from '../finding';
 import { exists, tableSubject, type TableContext } from './context';
@@ -45,34 +47,53 @@ export function maxJsonChars(c: CatalogRow): number | undefined {
   return undefined;
 }
 
-/** `[v1, v2]` as MariaDB renders it: brackets, and `, ` between values. Undefined when unbounded. */
-export function maxKeyJsonChars(columns: CatalogRow[]): number | undefined {
+/** `[v1, v2]`: brackets, `, ` between values, and each value's bound. Undefined when one is unbounded. */
+function keyBound(columns: CatalogRow[], bound: (c: CatalogRow) => number | undefined): number | undefined {
   let total = 2 + 2 * Math.max(0, columns.length - 1);
   for (const c of columns) {
-    const chars = maxJsonChars(c);
-    if (chars === undefined) return undefined;
-    total += chars;
+    const n = bound(c);
+    if (n === undefined) return undefined;
+    total += n;
   }
   return total;
 }
+
+/** The key's text as MariaDB renders it, in characters. Undefined when unbounded. */
+export const maxKeyJsonChars = (columns: CatalogRow[]): number | undefined => keyBound(columns, maxJsonChars);
+
+const TEXT_TYPES = new Set(['char', 'varchar', 'enum', 'set']);
+/** JSON escapes a control character as \u00XX, six bytes: the most one character of text can take. */
+const WORST_BYTES_PER_CHAR = 6;
+
+/** The most bytes one key column takes inside JSON_ARRAY(...), every character escaped. Undefined when unbounded. */
+export function maxJsonBytes(c: CatalogRow): number | undefined {
+  const chars = maxJsonChars(c);
+  if (chars === undefined) return undefined;
+  return TEXT_TYPES.has(c.DATA_TYPE.toLowerCase()) ? WORST_BYTES_PER_CHAR * (chars - 2) + 2 : chars;
+}
+
+/** The key's text in bytes, every character escaped. Undefined when unbounded. */
+export const maxKeyJsonBytes = (columns: CatalogRow[]): number | undefined => keyBound(columns, maxJsonBytes);
 
 export function checkKeyLength(t: TableContext): Finding[] {
   if (!t.sides.every((s) => exists(s.table))) return [];
   const subject = tableSubject(t.spec.name);
   const bounds = t.sides.map((s) => {
     const key = s.table.primaryKey.map((k) => s.table.columns.find((c) => c.COLUMN_NAME === k)).filter((c): c is CatalogRow => c !== undefined);
-    return { key, chars: key.length === 0 ? 0 : maxKeyJsonChars(key) };
+    return { key, bytes: key.length === 0 ? 0 : maxKeyJsonBytes(key) };
   });
   if (bounds.some((b) => b.key.length === 0)) return []; // the primary-key check says so
-  const worst = bounds.some((b) => b.chars === undefined) ? undefined : Math.max(...bounds.map((b) => b.chars ?? 0));
+  const worst = bounds.some((b) => b.bytes === undefined) ? undefined : Math.max(...bounds.map((b) => b.bytes ?? 0));
   const key = bounds[0].key.map((c) => `${c.COLUMN_NAME} ${c.COLUMN_TYPE}`).join(', ');
-  if (worst !== undefined && worst <= TOMBSTONE_PK_CHARS) return [ok('key length', subject, `key (${key}) renders as at most ${worst} characters of JSON; tandem_tombstones.pk holds ${TOMBSTONE_PK_CHARS}`)];
+  if (worst !== undefined && worst <= TOMBSTONE_PK_BYTES) {
+    return [ok('key length', subject, `key (${key}) renders as at most ${worst} bytes of JSON, every character escaped; tandem_tombstones.pk holds ${TOMBSTONE_PK_BYTES} (tombstones are found by its digest)`)];
+  }
   return [
     warning(
       'key length',
       subject,
-      `key (${key}) can render as ${worst === undefined ? 'an unbounded number of' : `up to ${worst}`} characters of JSON; tandem_tombstones.pk holds ${TOMBSTONE_PK_CHARS}: deleting a row whose key text is longer fails (Tandem's delete trigger cannot record its tombstone)`,
-      `keep such keys shorter than ${TOMBSTONE_PK_CHARS} characters of JSON (a shorter key column, or a surrogate id as the primary key)`,
+      `key (${key}) can render as ${worst === undefined ? 'an unbounded number of' : `up to ${worst}`} bytes of JSON; tandem_tombstones.pk holds ${TOMBSTONE_PK_BYTES}: deleting a row whose key text is longer fails (Tandem's delete trigger cannot record its tombstone)`,
+      `keep such keys under ${TOMBSTONE_PK_BYTES} bytes of JSON (a bounded key column rather than a prefix of TEXT/BLOB, or a surrogate id as the primary key)`,
     ),
   ];
 }

@@ -168,18 +168,29 @@ t.test('foreign keys: a cascade is handled (ok), a reference to a table not sync
   t.same(tombs.map((r) => r.tbl).sort(), [child, parent].sort(), 'both deletes left a tombstone');
 });
 
-t.test('key length: a key whose JSON can outgrow tandem_tombstones.pk is a warning, and deleting such a row fails', async (t) => {
+t.test('key length: any key InnoDB indexes whole is ok (tombstones hold its text, found by digest); a TEXT prefix key warns, and a row whose key text outgrows pk cannot be deleted', async (t) => {
   const long = uniqueTable('longkey');
   await both(`CREATE TABLE ${long} (code VARCHAR(600) NOT NULL PRIMARY KEY, updated_at DATETIME(6) NOT NULL)`);
   const [f] = findingsOf(await doctorOn(`${long}:code`), 'key length');
-  t.equal(f.level, 'warning');
-  t.match(f.message, /key \(code varchar\(600\)\) can render as up to 604 characters of JSON; tandem_tombstones.pk holds 512/);
+  t.equal(f.level, 'ok');
+  t.match(f.message, /key \(code varchar\(600\)\) renders as at most 3604 bytes of JSON, every character escaped; tandem_tombstones.pk holds 65535/);
   await installOriginSupport(pair.a.url, [long]);
-  await pair.rootA.query(`INSERT INTO ${long} VALUES (?, NOW(6))`, ['k'.repeat(600)]);
+  await pair.rootA.query(`INSERT INTO ${long} VALUES (?, NOW(6))`, ['"'.repeat(600)]);
+  await pair.rootA.query(`DELETE FROM ${long}`);
+  const [[tomb]] = await pair.rootA.query<RowDataPacket[]>('SELECT CHAR_LENGTH(pk) AS n FROM tandem_tombstones WHERE tbl = ?', [long]);
+  t.equal(Number(tomb.n), 1204, "the application's delete is recorded, its key text 1204 characters long");
+
+  const prefix = uniqueTable('prefixkey');
+  await both(`CREATE TABLE ${prefix} (body TEXT NOT NULL, updated_at DATETIME(6) NOT NULL, PRIMARY KEY (body(100)))`);
+  const [w] = findingsOf(await doctorOn(`${prefix}:body`), 'key length');
+  t.equal(w.level, 'warning');
+  t.match(w.message, /key \(body text\) can render as an unbounded number of bytes of JSON; tandem_tombstones.pk holds 65535/);
+  await installOriginSupport(pair.a.url, [prefix]);
+  await pair.rootA.query(`INSERT INTO ${prefix} VALUES (?, NOW(6))`, ['k'.repeat(65_535)]);
   await t.rejects(pair.a.admin().then(async (c) => {
     try {
       await c.query('USE chat');
-      await c.query(`DELETE FROM ${long}`);
+      await c.query(`DELETE FROM ${prefix}`);
     } finally {
       await c.end();
     }
@@ -189,9 +200,9 @@ t.test('key length: a key whose JSON can outgrow tandem_tombstones.pk is a warni
   await both(`CREATE TABLE ${fits} (room BIGINT NOT NULL, day DATE NOT NULL, code VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL, PRIMARY KEY (room, day, code))`);
   const [ok] = findingsOf(await doctorOn(`${fits}:room+day+code`), 'key length');
   t.equal(ok.level, 'ok');
-  t.match(ok.message, /renders as at most 140 characters/);
-  const [[{ j }]] = await pair.rootA.query<RowDataPacket[]>("SELECT CAST(JSON_ARRAY(-9223372036854775808, CAST('2024-01-01' AS DATE), REPEAT('x', 100)) AS CHAR) AS j");
-  t.equal(String(j).length, 140, 'the bound is what MariaDB renders');
+  t.match(ok.message, /renders as at most 640 bytes/);
+  const [[{ j }]] = await pair.rootA.query<RowDataPacket[]>("SELECT CAST(JSON_ARRAY(-9223372036854775808, CAST('2024-01-01' AS DATE), REPEAT(CHAR(1), 100)) AS CHAR) AS j");
+  t.equal(Buffer.byteLength(String(j)), 640, 'the bound is what MariaDB renders, every character escaped');
 });
 
 t.test("triggers: another trigger is a warning unless it checks @tandem_apply; Tandem's own are not mentioned", async (t) => {

@@ -73,7 +73,7 @@ t.test('local writes always win locally', async (t) => {
   const [res] = await app.query<ResultSetHeader>(`UPDATE ${name} SET updated_at = '2030-01-01 00:00:05.000002' WHERE id = 1`);
   t.equal(res.changedRows, 0, "matched but unchanged");
   // A tombstone newer than a local insert: the insert is moved past it.
-  await app.query("INSERT INTO tandem_tombstones VALUES (?, '[2]', '2030-01-01 00:00:07', 99)", [name]);
+  await app.query("INSERT INTO tandem_tombstones (tbl, pk, deleted_at, origin) VALUES (?, '[2]', '2030-01-01 00:00:07', 99)", [name]);
   await app.query(`INSERT INTO ${name} VALUES (2, 'again', '2024-01-01 00:00:00')`);
   t.same(await rows(app, `SELECT updated_at FROM ${name} WHERE id = 2`), [{ updated_at: '2030-01-01 00:00:07.000001' }]);
 });

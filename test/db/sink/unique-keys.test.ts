@@ -46,7 +46,7 @@ async function sides(): Promise<[Side, Side]> {
 
 const user = (id: number, email: string, nick: string, at: string) => upsert('users', { id, email, nick, updated_at: ts(at) }, { op: 'c', serverId: 11 });
 const contents = async (side: Side) => (await rows(db.admin, `SELECT id, email, nick, CAST(updated_at AS CHAR) AS v FROM ${side.name}.users ORDER BY id`)).map((r) => `${r.id} ${r.email} ${r.nick} ${r.v}`);
-const tombstones = async (side: Side) => (await rows(db.admin, `SELECT pk, CAST(deleted_at AS CHAR) AS at FROM ${side.name}.tandem_tombstones WHERE tbl = 'users' ORDER BY pk`)).map((r) => `${r.pk}@${r.at}`);
+const tombstones = async (side: Side) => (await rows(db.admin, `SELECT pk, CAST(deleted_at AS CHAR) AS at, origin FROM ${side.name}.tandem_tombstones WHERE tbl = 'users' ORDER BY pk`)).map((r) => `${r.pk}@${r.at} by ${r.origin}`);
 
 t.test('both masters insert a user with the same email at once: the newer keeps it, on both sides, whatever the order', async (t) => {
   for (const order of ['a first', 'b first']) {
@@ -58,8 +58,8 @@ t.test('both masters insert a user with the same email at once: the newer keeps 
     const [ra, rb] = order === 'a first' ? [await toA(), await toB()] : [await toB(), await toA()].reverse();
     t.same(await contents(a), ['2 E@x.com bob 2024-01-01 00:00:02.000000'], `${order}: a keeps only the newer claim`);
     t.same(await contents(b), await contents(a), `${order}: b is identical`);
-    t.same(await tombstones(a), ['[1]@2024-01-01 00:00:01.000000'], `${order}: the older row is tombstoned at its own version on a`);
-    t.same(await tombstones(b), await tombstones(a), `${order}: and on b`);
+    t.same(await tombstones(a), ['[1]@2024-01-01 00:00:01.000000 by 4100'], `${order}: the older row is tombstoned at its own version on a, by Tandem`);
+    t.same(await tombstones(b), await tombstones(a), `${order}: the same tombstone on b (verify compares them)`);
     t.same(
       [...(ra.audits ?? []), ...(rb.audits ?? [])].map((x) => [x.stage, x.index, x.key, String(x.winner.after?.nick), String(x.loser.after?.nick)]),
       [

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { startMariaDb, type MariaDb } from '../../../lib/stack/mariadb';
+import { installOriginSupport } from '../../../lib/sink';
 import { checkTombstones, formatReport, verifyDatabases, type VerifyReport } from '../../../lib/verify';
 
 const SCHEMA = [
@@ -154,19 +155,19 @@ t.test('b denser than a in a range: chunks split on b, every extra row found', a
 });
 
 t.test('tombstones: a difference a newer identical row makes irrelevant is dominated, others are not', async (t) => {
-  const ddl = 'CREATE TABLE tandem_tombstones (tbl VARCHAR(64) NOT NULL, pk VARCHAR(512) NOT NULL, deleted_at DATETIME(6) NOT NULL, origin INT UNSIGNED NOT NULL, PRIMARY KEY (tbl, pk))';
-  await ca.query(ddl);
-  await cb.query(ddl);
+  // Tandem's table as setup creates it: keyed by (tbl, pk_hash), the digest of the key text `pk`.
+  await installOriginSupport(a.url, []);
+  await installOriginSupport(b.url, []);
   t.teardown(async () => {
     await ca.query('DROP TABLE tandem_tombstones');
     await cb.query('DROP TABLE tandem_tombstones');
   });
-  await ca.query(`INSERT INTO tandem_tombstones VALUES ('pairs', '[3, "2024-01-04"]', '2023-12-31 23:59:59.999999', 21), ('pairs', '[99, "2024-01-01"]', '2023-12-31 00:00:00', 21)`);
-  await cb.query(`INSERT INTO tandem_tombstones VALUES ('pairs', '[3, "2024-01-04"]', '2023-06-01 00:00:00', 22)`);
+  await ca.query(`INSERT INTO tandem_tombstones (tbl, pk, deleted_at, origin) VALUES ('pairs', '[3, "2024-01-04"]', '2023-12-31 23:59:59.999999', 21), ('pairs', '[99, "2024-01-01"]', '2023-12-31 00:00:00', 21)`);
+  await cb.query(`INSERT INTO tandem_tombstones (tbl, pk, deleted_at, origin) VALUES ('pairs', '[3, "2024-01-04"]', '2023-06-01 00:00:00', 22)`);
   const r = await checkTombstones(a.url, b.url, [{ name: 'pairs', primaryKey: ['room', 'day'] }]);
   t.equal(r.report.differences, 2);
   t.equal(r.dominated, 1, 'pairs (3, 2024-01-04) exists on both sides, updated 2024-01-01, newer than both deletes');
-  t.same(r.notDominated.map((d) => [d.kind, d.key.pk]), [['missing-in-b', '[99, "2024-01-01"]']], 'no row newer than the delete: it could still decide a late change');
+  t.same(r.notDominated.map((d) => [d.kind, d.a?.pk]), [['missing-in-b', '[99, "2024-01-01"]']], 'no row newer than the delete: it could still decide a late change');
   await cb.query("UPDATE tandem_tombstones SET deleted_at = '2024-01-01 00:00:00.000001' WHERE pk = '[3, \"2024-01-04\"]'");
   const later = await checkTombstones(a.url, b.url, [{ name: 'pairs', primaryKey: ['room', 'day'] }]);
   t.equal(later.dominated, 0, 'a delete newer than the row is never dominated');

@@ -167,3 +167,23 @@ t.test('a TANDEM_CONFIG file never has its secrets echoed: bad values masked, br
   t.equal(failure(`{"dbAUrl": "mysql://u:${SECRET}@h/chat"`), `config file ${file} is not valid JSON: at line 1, column 40`);
   t.equal(failure(`{"dbAUrl": `), `config file ${file} is not valid JSON: it ends too early`);
 });
+
+t.test('TANDEM_TOMBSTONE_RETENTION: days, hours, minutes or seconds; 7 days by default', async (t) => {
+  t.equal(loadConfig({}).tombstoneRetentionSeconds, 7 * 86_400);
+  t.equal(loadConfig({ TANDEM_TOMBSTONE_RETENTION: '7d' }).tombstoneRetentionSeconds, 604_800);
+  t.equal(loadConfig({ TANDEM_TOMBSTONE_RETENTION: '36h' }).tombstoneRetentionSeconds, 129_600);
+  t.equal(loadConfig({ TANDEM_TOMBSTONE_RETENTION: ' 90m ' }).tombstoneRetentionSeconds, 5_400);
+  t.equal(loadConfig({ TANDEM_TOMBSTONE_RETENTION: '3600' }).tombstoneRetentionSeconds, 3_600, 'a plain number is seconds');
+  t.equal(loadConfig({ TANDEM_TOMBSTONE_RETENTION: '120s' }).tombstoneRetentionSeconds, 120);
+  const what = 'must be a duration like 7d, 36h, 90m or a number of seconds, between 60 s and 3650 days';
+  for (const bad of ['7 days', '1.5d', '-1h', 'd', '59', '0', '3651d']) {
+    t.throws(() => loadConfig({ TANDEM_TOMBSTONE_RETENTION: bad }), { kind: 'fatal', message: `invalid configuration:\n  TANDEM_TOMBSTONE_RETENTION ${what}, got ${JSON.stringify(bad)}` }, bad);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'tandem.json');
+  writeFileSync(file, JSON.stringify({ tombstoneRetentionSeconds: 172_800 }));
+  t.equal(loadConfig({ TANDEM_CONFIG: file }).tombstoneRetentionSeconds, 172_800, 'the file takes seconds...');
+  writeFileSync(file, JSON.stringify({ tombstoneRetentionSeconds: '30d' }));
+  t.equal(loadConfig({ TANDEM_CONFIG: file }).tombstoneRetentionSeconds, 30 * 86_400, '...or the same text');
+});

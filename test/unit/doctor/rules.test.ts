@@ -5,7 +5,7 @@ import { exitCode, formatFindings, ok, refused, warning } from '../../../lib/doc
 import { disjointSeries } from '../../../lib/doctor/checks/auto-increment';
 import { columnDifferences } from '../../../lib/doctor/checks/columns';
 import { perSide } from '../../../lib/doctor/checks/context';
-import { maxJsonChars, maxKeyJsonChars } from '../../../lib/doctor/checks/key-length';
+import { maxJsonBytes, maxJsonChars, maxKeyJsonBytes, maxKeyJsonChars } from '../../../lib/doctor/checks/key-length';
 import { databaseMatches, globalPrivileges, grantee, parseGrant, privilegesOn } from '../../../lib/doctor/grants';
 import type { CatalogRow } from '../../../lib/verify';
 
@@ -77,6 +77,12 @@ t.test('the longest JSON_ARRAY text a key can render as', async (t) => {
   t.equal(maxJsonChars(col('body', 'text', 'text')), undefined, 'no bound');
   t.equal(maxKeyJsonChars([col('room', 'bigint', 'bigint(20)'), col('user', 'bigint', 'bigint(20)')]), 44, '[r, u]');
   t.equal(maxKeyJsonChars([col('room', 'bigint', 'bigint(20)'), col('body', 'text', 'text')]), undefined);
+  // In bytes, every character of text escaped (\u0001 takes six): what tandem_tombstones.pk must hold.
+  t.equal(maxJsonBytes(col('code', 'varchar', 'varchar(100)')), 602);
+  t.equal(maxJsonBytes(col('id', 'bigint', 'bigint(20)')), 20, 'numbers are never escaped');
+  t.equal(maxJsonBytes(col('raw', 'varbinary', 'varbinary(16)')), 34, 'nor HEX()');
+  t.equal(maxKeyJsonBytes([col('a', 'varchar', 'varchar(255)'), col('b', 'varchar', 'varchar(255)'), col('c', 'varchar', 'varchar(255)')]), 4602, 'the longest key InnoDB indexes whole');
+  t.equal(maxKeyJsonBytes([col('body', 'text', 'text')]), undefined);
 });
 
 t.test('column differences: one-sided columns apart from type and order conflicts', async (t) => {

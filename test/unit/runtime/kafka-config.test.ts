@@ -1,5 +1,6 @@
 import t from 'tap';
 import { consumerSettings, librdkafkaKeyOf, producerSettings } from '../../../lib/runtime/kafka-config';
+import { MAX_BATCH_BYTES, MAX_RECORD_BYTES, MAX_REQUEST_BYTES, MAX_ROW_BYTES } from '../../../lib/stack/limits';
 
 t.test('TANDEM_RDKAFKA_* variables pass through as librdkafka keys', async (t) => {
   t.equal(librdkafkaKeyOf('TANDEM_RDKAFKA_SECURITY_PROTOCOL'), 'security.protocol');
@@ -23,6 +24,23 @@ t.test('settings that would break at-least-once are refused with the variable na
     message: /enable.auto.commit=true is not allowed/,
   });
   t.throws(() => consumerSettings({ brokers: 'k', groupId: 'g', env: { 'TANDEM_RDKAFKA_BAD-KEY': '1' } }), { message: /TANDEM_RDKAFKA_BAD-KEY does not name a librdkafka setting/ });
+});
+
+t.test('the consumer and the dead-letter producer take records as large as the local stack carries', async (t) => {
+  const c = consumerSettings({ brokers: 'k', groupId: 'g', env: {} });
+  t.equal(c['receive.message.max.bytes'], MAX_REQUEST_BYTES, 'a fetch response holding the largest record is accepted');
+  t.notOk('fetch.message.max.bytes' in c, 'the per-partition fetch size (and so the prefetch bound) stays librdkafka\'s');
+  const p = producerSettings({ brokers: 'k', env: {} });
+  t.equal(p['message.max.bytes'], MAX_BATCH_BYTES, 'a dead letter of the largest record plus its headers can be produced');
+  t.ok(MAX_BATCH_BYTES > MAX_RECORD_BYTES && MAX_RECORD_BYTES >= 2 * MAX_ROW_BYTES, 'an update (two row images) fits, and a dead letter of it');
+});
+
+t.test('a larger fetch size given by the user raises receive.message.max.bytes with it (librdkafka refuses less)', async (t) => {
+  const big = 400 * 1024 * 1024;
+  const c = consumerSettings({ brokers: 'k', groupId: 'g', env: { TANDEM_RDKAFKA_FETCH_MAX_BYTES: String(big) } });
+  t.equal(c['receive.message.max.bytes'], big + 512);
+  const own = consumerSettings({ brokers: 'k', groupId: 'g', env: { TANDEM_RDKAFKA_RECEIVE_MESSAGE_MAX_BYTES: '999999999' } });
+  t.equal(own['receive.message.max.bytes'], '999999999', "the user's own value wins");
 });
 
 t.test('librdkafka secrets reach librdkafka and no error about the settings repeats them', async (t) => {

@@ -35,13 +35,13 @@ t.test('dialect is picked from the server version', async (t) => {
   t.throws(() => dialectFor('5.7.44-log'), /needs MySQL 8/);
 });
 
-const HASH_IN_MARIA = 'MD5(JSON_ARRAY(VALUES(`body`), HEX(VALUES(`img`))))';
+const HASH_IN_MARIA = 'MD5(JSON_ARRAY(MD5(VALUES(`body`)), MD5(VALUES(`img`))))';
 t.test('MariaDB upsert: VALUES(), verdict taken once, version assigned last', async (t) => {
   t.equal(
     mariadbDialect.upsert(meta, 2),
     'INSERT INTO `msg` (`id`, `at`, `body`, `img`, `updated_at`) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ' +
       '`body` = IF((@tandem_w := (VALUES(`updated_at`) > `updated_at` OR (VALUES(`updated_at`) = `updated_at` AND ' +
-      `${HASH_IN_MARIA} > MD5(JSON_ARRAY(\`body\`, HEX(\`img\`)))))), VALUES(\`body\`), \`body\`), ` +
+      `${HASH_IN_MARIA} > MD5(JSON_ARRAY(MD5(\`body\`), MD5(\`img\`)))))), VALUES(\`body\`), \`body\`), ` +
       '`img` = IF(@tandem_w, VALUES(`img`), `img`), `updated_at` = IF(@tandem_w, VALUES(`updated_at`), `updated_at`)',
   );
   t.same(mariadbDialect.sessionSetup({ serverId: 4100, gtidDomainId: 7 })[0], { sql: 'SET SESSION server_id = ?, SESSION gtid_domain_id = ?', values: [4100, 7] });
@@ -52,7 +52,7 @@ t.test('MySQL 8 upsert: row alias instead of VALUES(), no session server_id', as
     mysql8Dialect.upsert(meta, 1),
     'INSERT INTO `msg` (`id`, `at`, `body`, `img`, `updated_at`) VALUES (?, ?, ?, ?, ?) AS tandem_new ON DUPLICATE KEY UPDATE ' +
       '`body` = IF((@tandem_w := (tandem_new.`updated_at` > `msg`.`updated_at` OR (tandem_new.`updated_at` = `msg`.`updated_at` AND ' +
-      'MD5(JSON_ARRAY(tandem_new.`body`, HEX(tandem_new.`img`))) > MD5(JSON_ARRAY(`msg`.`body`, HEX(`msg`.`img`)))))), tandem_new.`body`, `msg`.`body`), ' +
+      'MD5(JSON_ARRAY(MD5(tandem_new.`body`), MD5(tandem_new.`img`))) > MD5(JSON_ARRAY(MD5(`msg`.`body`), MD5(`msg`.`img`)))))), tandem_new.`body`, `msg`.`body`), ' +
       '`img` = IF(@tandem_w, tandem_new.`img`, `msg`.`img`), `updated_at` = IF(@tandem_w, tandem_new.`updated_at`, `msg`.`updated_at`)',
   );
   t.equal(
@@ -67,23 +67,24 @@ t.test('MySQL 8 upsert: row alias instead of VALUES(), no session server_id', as
   t.match(ddl[3], /^CREATE TRIGGER `tandem_msg_bi` BEFORE INSERT ON `msg` FOR EACH ROW BEGIN/);
 });
 
-t.test('guarded delete and tombstone lock use the same key rendering', async (t) => {
+const digest = (text: string) => `UNHEX(SHA2(CONVERT(${text} USING utf8mb4), 256))`;
+t.test('guarded delete and tombstone lock find tombstones by the digest of the same key rendering', async (t) => {
   t.equal(
     mariadbDialect.deleteGuarded(meta, 2),
-    'DELETE t FROM `msg` AS t JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(t.`id`, t.`at`) ' +
+    `DELETE t FROM \`msg\` AS t JOIN \`tandem_tombstones\` AS ts ON ts.tbl = ? AND ts.pk_hash = ${digest('JSON_ARRAY(t.`id`, t.`at`)')} ` +
       'WHERE (t.`id`, t.`at`) IN ((?, ?), (?, ?)) AND t.`updated_at` <= ts.deleted_at',
   );
   t.equal(
     mariadbDialect.lockTombstones(meta, 2),
     "SELECT k.i - 1 AS i, ts.deleted_at AS deleted_at FROM JSON_TABLE(?, '$[*]' COLUMNS (i FOR ORDINALITY, k0 bigint PATH '$[0]', k1 datetime PATH '$[1]')) AS k " +
-      'STRAIGHT_JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk = JSON_ARRAY(k.k0, k.k1) FOR UPDATE',
+      `STRAIGHT_JOIN \`tandem_tombstones\` AS ts ON ts.tbl = ? AND ts.pk_hash = ${digest('JSON_ARRAY(k.k0, k.k1)')} FOR UPDATE`,
   );
   t.same(mariadbDialect.lockTombstoneValues(meta, 'msg', [[1n, '2024-01-01 00:00:00.000000']]), ['[["1","2024-01-01 00:00:00.000000"]]', 'msg']);
   const binKey = tableMetaFrom('b', [col('k', 'varbinary'), col('updated_at', 'datetime', '', 6)], ['k'], 'updated_at');
   t.equal(
     mariadbDialect.lockTombstones(binKey, 2),
-    'SELECT k.i AS i, ts.deleted_at AS deleted_at FROM (SELECT ? AS i, JSON_ARRAY(HEX(?)) AS pk UNION ALL SELECT ? AS i, JSON_ARRAY(HEX(?)) AS pk) AS k ' +
-      'JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk = k.pk FOR UPDATE',
+    `SELECT k.i AS i, ts.deleted_at AS deleted_at FROM (SELECT ? AS i, ${digest('JSON_ARRAY(HEX(?))')} AS pk_hash UNION ALL SELECT ? AS i, ${digest('JSON_ARRAY(HEX(?))')} AS pk_hash) AS k ` +
+      'JOIN `tandem_tombstones` AS ts ON ts.tbl = ? AND ts.pk_hash = k.pk_hash FOR UPDATE',
     'binary keys cannot travel in JSON: one bound row per key',
   );
 });
@@ -105,4 +106,32 @@ t.test('identifiers are validated before quoting', async (t) => {
   t.equal(quoteId('rooms'), '`rooms`');
   t.throws(() => quoteId('a`b'), /not an identifier/);
   t.throws(() => quoteId('x; DROP TABLE y'), /not an identifier/);
+});
+
+t.test('text key columns keep their character set inside JSON_TABLE', async (t) => {
+  const text = tableMetaFrom(
+    'names',
+    [{ ...col('name', 'varchar'), COLUMN_TYPE: 'varchar(255)', CHARACTER_SET_NAME: 'utf8mb4', COLLATION_NAME: 'utf8mb4_unicode_ci' }, col('updated_at', 'datetime', '', 6)],
+    ['name'],
+    'updated_at',
+  );
+  t.match(mariadbDialect.lockTombstones(text, 1), "k0 varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$[0]'", 'not the database default (latin1 would turn 😀 into ?)');
+});
+
+t.test('tandem_tombstones: keyed by (tbl, pk_hash), the digest its own trigger derives from pk', async (t) => {
+  t.match(mariadbDialect.createTombstoneTable(), /`pk_hash` BINARY\(32\) NOT NULL, `pk` TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, .*PRIMARY KEY \(`tbl`, `pk_hash`\)/);
+  t.same(mariadbDialect.tombstoneMigration.keyTrigger(), [
+    `CREATE OR REPLACE TRIGGER \`tandem_tombstones_pk_hash\` BEFORE INSERT ON \`tandem_tombstones\` FOR EACH ROW SET NEW.pk_hash = ${digest('NEW.pk')}`,
+  ]);
+  t.same(mysql8Dialect.tombstoneMigration.keyTrigger().length, 2, 'MySQL: drop, then create');
+  t.match(mariadbDialect.createTriggers(meta)[0], `AND pk_hash = ${digest('JSON_ARRAY(NEW.`id`, NEW.`at`)')}`, 'the insert trigger looks tombstones up by digest');
+  t.notMatch(mariadbDialect.createTriggers(meta)[2], /pk_hash/, 'the delete trigger writes (tbl, pk, ...): the table derives the digest');
+});
+
+t.test('the purge: cutoff from the server clock in its global zone, chunks that never wait for a lock', async (t) => {
+  const purge = mariadbDialect.purge;
+  t.equal(purge.cutoff, "SELECT CONVERT_TZ(UTC_TIMESTAMP(6), '+00:00', @@GLOBAL.time_zone) - INTERVAL ? MICROSECOND AS cutoff");
+  t.match(purge.lockExpired, /FORCE INDEX \(`tandem_tombstones_deleted_at`\) WHERE deleted_at < \? ORDER BY deleted_at LIMIT \? FOR UPDATE SKIP LOCKED$/);
+  t.match(purge.deleteKeys, /STRAIGHT_JOIN `tandem_tombstones` AS ts ON ts.tbl = k.tbl AND ts.pk_hash = UNHEX\(k.h\)$/, 'one primary-key lookup per key, never a scan');
+  t.same(purge.deleteKeysValues([{ tbl: 'rooms', pkHash: Buffer.from([0, 171]) }]), ['[["rooms","00ab"]]']);
 });

@@ -1,6 +1,9 @@
 import t from 'tap';
 import { parseTables, type TableSpec } from '../../../lib/config';
 import { carryDeletes } from '../../../lib/stages';
+import { DebeziumDecoder, DebeziumEncoder } from '../../../lib/debezium';
+import { tombstonePkHash } from '../../../lib/model';
+import { InMemorySchemaRegistry } from '../../../lib/registry';
 import { at, changeEvent, runStage } from '../../../lib/testing';
 
 
@@ -74,4 +77,33 @@ t.test('keys beyond 2^53 stay exact (Snowflake ids, BIGINT UNSIGNED)', async (t)
   t.same(ran.deadLetters, []);
   t.equal(ran.out[0].key.id, 9007199254740993n);
   t.same(ran.out[1].key, { room_id: 18446744073709551615n, user_id: -9223372036854775808n });
+});
+
+t.test('a key of any length and any characters comes back exactly from a tombstone Debezium emitted', async (t) => {
+  // MariaDB 10.11's JSON_ARRAY rendering and SHA2 of this key, taken from the server: a 4-byte
+  // character, a quote, a backslash, control characters (escaped as \u0001, \u001F), then an integer.
+  const pk = '["😀\\"\\\\\\u0001é\\u001F/", 7]';
+  t.equal(tombstonePkHash(pk).toString('hex').toUpperCase(), 'D9A8D0D26687090A1F17324EDE07F2B6006F43E86948D8853C3F8D222C4DF405', "the digest is MariaDB's UNHEX(SHA2(pk, 256))");
+  const long = `["${'😀\\"\\\\\\u0001'.repeat(64)}", 7]`;
+  const registry = new InMemorySchemaRegistry();
+  const encoder = new DebeziumEncoder({ registry });
+  const decoder = new DebeziumDecoder({ schemas: registry });
+  const handles = parseTables('handles:handle+n') as TableSpec[];
+  const cases: [string, string][] = [
+    [pk, '😀"\\\u0001é\u001f/'],
+    [long, '😀"\\\u0001'.repeat(64)],
+  ];
+  for (const [text, handle] of cases) {
+    // Encoded with the shipped tandem_tombstones schemas (key: tbl, pk_hash), as Debezium's Avro converter writes it.
+    const record = await encoder.record('b.chat.tandem_tombstones', {
+      op: 'c',
+      before: null,
+      after: { tbl: 'handles', pk_hash: tombstonePkHash(text), pk: text, deleted_at: at('2026-01-01 00:00:05.000001'), origin: 2 },
+      source: { connector: 'mariadb', name: 'b', db: 'chat', table: 'tandem_tombstones', serverId: 2, gtid: '2-2-9', file: 'mariadb-bin.000001', pos: 900, row: 0, tsMs: 0, snapshot: false, thread: null },
+    });
+    const event = await decoder.decode(record);
+    const ran = await runStage(carryDeletes({ tables: handles }), event ? [event] : []);
+    t.same(ran.deadLetters, []);
+    t.same(ran.out[0]?.key, { handle, n: 7 }, `${text.length} characters of key text, the exact key`);
+  }
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { loadConfig } from '../../../lib/config';
-import type { ChangeEvent } from '../../../lib/model';
+import { tombstonePkHash, type ChangeEvent } from '../../../lib/model';
 import { at, changeEvent, InMemoryDatabase } from '../../../lib/testing';
 
 function db(nowText = '2026-01-01 00:00:10') {
@@ -57,7 +57,8 @@ t.test('BEFORE DELETE writes the tombstone first; BEFORE INSERT re-births after 
     ['b.chat.members', 'd', 2],
   ]);
   const tomb = emitted[1].event;
-  t.same(tomb.key, { tbl: 'members', pk: '[1, 2]' });
+  t.same(tomb.key, { tbl: 'members', pk_hash: tombstonePkHash('[1, 2]') }, 'keyed by the digest of the key text, as tandem_tombstones is');
+  t.equal(tomb.after?.pk, '[1, 2]');
   t.equal(String(tomb.after?.deleted_at), '2026-01-01 00:00:30.000001', 'newer than the row it removes, though NOW(6) is earlier');
   t.equal(tomb.after?.origin, 2);
   database.insert('members', { room_id: 1, user_id: 2, nickname: 'back', updated_at: at('2026-01-01 00:00:11') });
