@@ -7,7 +7,7 @@ BIN := node_modules/.bin
 TSX := $(BIN)/tsx
 CLI := $(TSX) lib/cli/main.ts
 
-.PHONY: help install typecheck test test-unit test-db test-e2e run describe setup teardown \
+.PHONY: help install typecheck test test-unit test-db test-browser test-e2e screenshot chromium run describe setup teardown \
         stack-up stack-down stack-status bench bench-decode bench-sink bench-topology bench-lag bench-scaling
 .PHONY: verify workload soak doctor
 
@@ -15,6 +15,7 @@ help:
 	@echo "make run TOPOLOGY=bidirectional   sync the two local MariaDB instances both ways"
 	@echo "make test                         everything (unit, MariaDB, full stack)"
 	@echo "make test-unit                    tests that need no services (seconds)"
+	@echo "make test-browser                 the status page in headless chromium (installs chromium)"
 	@echo "make doctor                       check both databases before the first run (exit 1 on a refusal)"
 	@echo "make describe TOPOLOGY=name       print a topology's graph"
 	@echo "make stack-up | stack-down | stack-status"
@@ -38,6 +39,18 @@ test-unit: install
 test-db: install
 	$(BIN)/tap run test/db
 
+# Debian's chromium for the browser tests (idempotent; installs it when root and missing).
+chromium:
+	bash stack/ensure-chromium.sh
+
+# The status page in headless chromium, over a runtime on in-memory fakes: no stack, no database.
+test-browser: install chromium
+	$(BIN)/tap run test/browser
+
+# The README's picture of the status page (docs/status-page.png), taken by the browser test.
+screenshot: install chromium
+	TANDEM_UPDATE_SCREENSHOT=1 $(BIN)/tap run test/browser/status-page.test.ts
+
 # Tests against the whole local stack; expects it up (see stack/test-all.sh).
 test-e2e: install
 	$(BIN)/tap run --jobs=1 test/e2e
@@ -45,8 +58,12 @@ test-e2e: install
 test: install typecheck
 	bash stack/test-all.sh
 
+# Metrics (/metrics), health (/healthz, /readyz) and the status page (/) on this port while it
+# runs: 9464 unless TANDEM_HTTP_PORT says otherwise (`off` or empty: none). `tandem run` alone
+# serves nothing unless TANDEM_HTTP_PORT is set (tests).
+TANDEM_HTTP_PORT ?= 9464
 run: install
-	$(CLI) run $(TOPOLOGY)
+	TANDEM_HTTP_PORT='$(TANDEM_HTTP_PORT)' $(CLI) run $(TOPOLOGY)
 
 describe: install
 	@$(CLI) describe $(TOPOLOGY)

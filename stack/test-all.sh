@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: unit tests, MariaDB tests, then the local stack brought up ONCE for the e2e tests and
+# `make test`: unit tests, MariaDB tests, browser tests (headless chromium), then the local stack brought up ONCE for the e2e tests and
 # stopped at the end (also on failure or Ctrl-C). Ends with one line `N passed, M failed` summing
 # tap's counts over all phases; exits non-zero if anything failed.
 set -uo pipefail
@@ -58,6 +58,7 @@ trap 'problems+=("interrupted"); exit 130' INT TERM
 
 phase unit make --no-print-directory test-unit
 phase db make --no-print-directory test-db
+phase browser make --no-print-directory test-browser
 
 # Leftovers of an earlier run in the test state dir go first (processes, then data: every run
 # starts from empty topics and databases, so no test reads another run's records); then ports:

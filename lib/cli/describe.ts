@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { databaseById, loadConfig, redactUrl, type TandemConfig } from '../config';
+import { loadConfig } from '../config';
 import { isTopologyDefinition, type TopologyDefinition } from '../dsl';
 import { TandemError } from '../errors';
-import type { Sink } from '../model';
+import { describedSink } from '../runtime/topology-picture';
 
 export const TOPOLOGY_DIR = resolve(__dirname, '../../topologies');
 
@@ -21,21 +21,6 @@ export async function loadTopology(name: string, dir = TOPOLOGY_DIR): Promise<To
     throw new TandemError('fatal', `${file} must default-export defineTopology(name, (ctx) => { ... })`, { stage: 'cli' });
   }
   return candidate;
-}
-
-/** A sink that only describes itself: describe must not connect to anything. */
-function describedSink(config: TandemConfig, dbId: string, name = `mysql-${dbId}`): Sink {
-  const db = databaseById(config, dbId);
-  const refuse = (): never => {
-    throw new TandemError('fatal', `sink ${name} was built for describe only`, { stage: name });
-  };
-  return {
-    name,
-    describe: () => `mysql ${db.id}: ${redactUrl(db.url)}, batches of ${config.batchRows} rows or ${config.lingerMs} ms`,
-    write: async () => refuse(),
-    flush: async () => refuse(),
-    close: async () => undefined,
-  };
 }
 
 /** `tandem describe <name>`: prints the topology's graph. */

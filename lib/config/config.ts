@@ -50,6 +50,13 @@ export interface TandemConfig {
    * replication), `additive` (only what cannot lose data), `none` (docs/schema-changes.md).
    */
   ddl: 'all' | 'additive' | 'none';
+  /**
+   * TANDEM_HTTP_PORT: the port of /metrics, /healthz, /readyz and the status page; unset or `off`:
+   * no HTTP server (`make run` sets 9464 unless told otherwise); 0: a free port the OS picks.
+   */
+  httpPort?: number;
+  /** TANDEM_HTTP_HOST: the address it listens on (loopback by default). */
+  httpHost: string;
 }
 
 type Parsed<T> = { value: T } | { error: string };
@@ -134,6 +141,12 @@ function oneOf<T extends string>(...choices: T[]): Parser<T> {
   };
 }
 
+/** A port, or `off`/empty for none. */
+const port: Parser<number | undefined> = (raw) => {
+  if (typeof raw === 'string' && raw.trim().toLowerCase() === 'off') return { value: undefined };
+  return optional(integer(0, 65535, 'a TCP port (0 to 65535), or off'))(raw);
+};
+
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `7d`, `36h`, `90m`, `45s` or a plain number of seconds, within [min, max] seconds. */
@@ -168,6 +181,8 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
   gtidDomainId: { env: 'TANDEM_GTID_DOMAIN_ID', parse: integer(0, 4_294_967_295, 'a GTID domain id between 0 and 4294967295') },
   doctor: { env: 'TANDEM_DOCTOR', parse: oneOf('on', 'off') },
+  httpPort: { env: 'TANDEM_HTTP_PORT', parse: port },
+  httpHost: { env: 'TANDEM_HTTP_HOST', parse: text(/^[A-Za-z0-9.:_-]{1,253}$/, 'a host name or IP address to listen on') },
   // A minute at least: below that, ordinary consumer lag would outlive a delete's tombstone.
   tombstoneRetentionSeconds: { env: 'TANDEM_TOMBSTONE_RETENTION', parse: duration(60, 3650 * 86_400) },
   ddl: { env: 'TANDEM_DDL', parse: oneOf('all', 'additive', 'none') },
@@ -188,6 +203,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_SERVER_ID: '4100',
   TANDEM_GTID_DOMAIN_ID: '4100',
   TANDEM_DOCTOR: 'on',
+  TANDEM_HTTP_HOST: '127.0.0.1',
   TANDEM_TOMBSTONE_RETENTION: '7d',
   TANDEM_DDL: 'all',
 };

@@ -1,4 +1,4 @@
-import type { ChangeEvent, ConflictRecord, DeadLetter, SinkWriteResult } from '../model';
+import { addTables, type ChangeEvent, type ConflictRecord, type DeadLetter, type SinkWriteResult, type TableCounts } from '../model';
 import { TandemError } from '../errors';
 import type { NodeCounters, StageContext } from './stage';
 import type { ProcessorNode, SinkNode, Topology, TopologyNode } from './topology';
@@ -12,6 +12,8 @@ export interface BatchOutcome {
   audits: ConflictRecord[];
   /** Per node name; every node of the topology is present, with zeros if the batch did not reach it. */
   counters: Record<string, NodeCounters>;
+  /** The sinks' rows applied and skipped per target table, where the sinks tell (metrics per table). */
+  tables: Record<string, TableCounts>;
   totals: { in: number; echoesSuppressed: number; conflictsResolved: number; deadLettered: number; applied: number; skipped: number };
 }
 
@@ -30,6 +32,7 @@ class BatchRun {
   readonly deadLetters: DeadLetter[] = [];
   readonly audits: ConflictRecord[] = [];
   readonly counters: Record<string, NodeCounters> = {};
+  readonly tables: Record<string, TableCounts> = {};
 
   constructor(
     private readonly topology: Topology,
@@ -72,6 +75,7 @@ class BatchRun {
     counters.deadLettered += result.deadLetters.length;
     this.deadLetters.push(...result.deadLetters);
     if (result.audits?.length) this.audits.push(...result.audits);
+    addTables(this.tables, result.tables);
     this.options.onSinkWrite?.(node, events, result);
   }
 
@@ -145,12 +149,13 @@ export async function runBatch(topology: Topology, source: string, events: reado
   if (node.type !== 'source') throw new RangeError(`runBatch: ${source} is a ${node.type} node, not a source`);
   const run = new BatchRun(topology, options);
   await run.visit(node, events);
-  const { counters, deadLetters, audits } = run;
+  const { counters, deadLetters, audits, tables } = run;
   return {
     source,
     deadLetters,
     audits,
     counters,
+    tables,
     totals: {
       in: events.length,
       echoesSuppressed: sum(counters, 'echoesSuppressed'),

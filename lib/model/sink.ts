@@ -10,6 +10,33 @@ export interface SinkWriteResult {
   deadLetters: DeadLetter[];
   /** Conflicts the sink itself resolved (two keys claiming one UNIQUE value), for the audit output. */
   audits?: ConflictRecord[];
+  /** `applied` and `skipped` split per target table (metrics per table); absent when the sink does not tell. */
+  tables?: Record<string, TableCounts>;
+}
+
+/** One table's share of a write's `applied` and `skipped`. */
+export interface TableCounts {
+  applied: number;
+  skipped: number;
+}
+
+/** Adds rows applied and skipped in `table` to a result's totals and to its per-table split. */
+export function tally(result: { applied: number; skipped: number; tables?: Record<string, TableCounts> }, table: string, applied: number, skipped: number): void {
+  result.applied += applied;
+  result.skipped += skipped;
+  const tables = (result.tables ??= {});
+  const t = (tables[table] ??= { applied: 0, skipped: 0 });
+  t.applied += applied;
+  t.skipped += skipped;
+}
+
+/** Adds one per-table split into another (a write's flushes, a batch's sinks). */
+export function addTables(into: Record<string, TableCounts>, from: Readonly<Record<string, TableCounts>> | undefined): void {
+  for (const [table, c] of Object.entries(from ?? {})) {
+    const t = (into[table] ??= { applied: 0, skipped: 0 });
+    t.applied += c.applied;
+    t.skipped += c.skipped;
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
-// Structured logs: one JSON object per line when stderr is not a terminal (collectors parse it),
-// a short human line when it is. Every line carries the component that wrote it, and no password:
+// Structured logs through pino: one JSON object per line when stderr is not a terminal (collectors
+// parse it), a short human line when it is. Every line carries the component that wrote it and its
+// level as text ("info", "warn": e2e tests and the workload harness read them), and no password:
 // URLs in its text are masked here, whoever built the message (a library's error text included).
+import pino, { type DestinationStream } from 'pino';
 import { redactSecrets } from '../config/redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -17,7 +19,7 @@ export interface Logger {
 
 export interface LoggerOptions {
   component?: string;
-  /** Where lines go; defaults to stderr so stdout stays free for data. */
+  /** Where lines go (without their newline); defaults to stderr so stdout stays free for data. */
   write?: (line: string) => void;
   /** JSON lines; defaults to "stderr is not a TTY". */
   json?: boolean;
@@ -41,19 +43,36 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-export function formatLine(json: boolean, time: Date, level: LogLevel, component: string, msg: string, fields: LogFields): string {
-  if (json) {
-    const body: LogFields = { time: time.toISOString(), level, component, msg: redactSecrets(msg) };
-    for (const [k, v] of Object.entries(fields)) body[k] = plain(v);
-    return JSON.stringify(body);
-  }
+/** Keys every line has; a field of the same name is renamed rather than repeated in the line. */
+const RESERVED = new Set(['time', 'level', 'component', 'msg']);
+
+/** The fields of a line, masked and made JSON-safe. */
+function plainFields(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [k, v] of Object.entries(fields)) out[RESERVED.has(k) ? `field.${k}` : k] = plain(v);
+  return out;
+}
+
+/** The short line a terminal shows: `12:00:01.250 WARN  [tandem.runtime] msg key=value`. */
+function textLine(time: string, level: string, component: string, msg: string, fields: LogFields): string {
   const extra = Object.entries(fields)
-    .map(([k, v]) => {
-      const p = plain(v);
-      return `${k}=${typeof p === 'string' ? p : JSON.stringify(p)}`;
-    })
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-  return `${time.toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} [${component}] ${redactSecrets(msg)}${extra ? ' ' + extra : ''}`;
+  return `${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}${extra ? ' ' + extra : ''}`;
+}
+
+/** One line as the logger writes it (tests and tools that print in the same format). */
+export function formatLine(json: boolean, time: Date, level: LogLevel, component: string, msg: string, fields: LogFields): string {
+  const body = { time: time.toISOString(), level, component, msg: redactSecrets(msg), ...plainFields(fields) };
+  if (json) return JSON.stringify(body);
+  const { time: t, level: l, component: c, msg: m, ...rest } = body;
+  return textLine(t, l, c, m, rest);
+}
+
+/** pino's JSON line turned into the terminal's text line (pino itself only writes JSON). */
+function jsonToText(line: string): string {
+  const { time, level, component, msg, ...rest } = JSON.parse(line) as LogFields;
+  return textLine(String(time), String(level), String(component), String(msg), rest);
 }
 
 export function isLogLevel(s: string | undefined): s is LogLevel {
@@ -66,11 +85,33 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const envLevel = process.env.TANDEM_LOG_LEVEL;
   const level = options.level ?? (isLogLevel(envLevel) ? envLevel : 'info');
   const now = options.now ?? (() => new Date());
+  // Synchronous: a line is out before the next statement (a fatal exit loses nothing), and the
+  // status line is cleared right before it.
+  const destination: DestinationStream = {
+    write(chunk: string) {
+      const line = chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk;
+      options.beforeWrite?.();
+      write(json ? line : jsonToText(line));
+    },
+  };
+  const root = pino(
+    {
+      level,
+      base: null,
+      messageKey: 'msg',
+      timestamp: () => `,"time":${JSON.stringify(now().toISOString())}`,
+      // Fields are masked before pino sees them: its own `err` serializer would add the stack.
+      serializers: { err: (v: unknown) => v },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
   const make = (component: string): Logger => {
+    // One child per component name (not nested children): pino repeats a key bound twice.
+    const out = root.child({ component });
     const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
       if (rank[lvl] < rank[level]) return;
-      options.beforeWrite?.();
-      write(formatLine(json, now(), lvl, component, msg, fields));
+      out[lvl](plainFields(fields), redactSecrets(msg));
     };
     return {
       debug: (m, f) => emit('debug', m, f),

@@ -26,8 +26,15 @@ export function formatDuration(ms: number): string {
   return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
+/** Told about every failed attempt and every recovery (metrics count the retries). */
+export interface OutageListener {
+  failed(what: string): void;
+  recovered?(what: string, waitedMs: number): void;
+}
+
 export class Outages {
   private readonly open = new Map<string, Outage & { loggedMs: number }>();
+  private readonly listeners: OutageListener[] = [];
   private readonly everyMs: number;
   private readonly now: () => number;
 
@@ -36,8 +43,13 @@ export class Outages {
     this.now = o.now ?? Date.now;
   }
 
+  listen(listener: OutageListener): void {
+    this.listeners.push(listener);
+  }
+
   /** A failed attempt to reach `what` (retried). */
   failed(what: string, error: string, hint?: string): void {
+    for (const l of this.listeners) l.failed(what);
     const now = this.now();
     const cur = this.open.get(what);
     if (!cur) {
@@ -59,6 +71,7 @@ export class Outages {
     if (!cur) return;
     this.open.delete(what);
     const waited = this.now() - cur.sinceMs;
+    for (const l of this.listeners) l.recovered?.(what, waited);
     this.o.log.info(`${what} is back after ${formatDuration(waited)}; resuming`, { waitingFor: what, waitedMs: waited, attempts: cur.attempts });
   }
 

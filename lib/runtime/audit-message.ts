@@ -21,13 +21,13 @@ function side(event: ChangeEvent) {
 }
 
 /** Column values serialise through their toJSON (LocalDateTime, Decimal...); int64 as decimal text. */
-function jsonSafe(_key: string, v: unknown): unknown {
+export function jsonSafe(_key: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
-/** `at`: when the conflict was resolved (ms since the epoch), as ISO-8601 in the value. */
-export function auditMessage(record: ConflictRecord, at: number): AuditMessage {
-  const value = {
+/** The audit record's value as an object (serialise it with `jsonSafe`); also what the status page lists. */
+export function auditValue(record: ConflictRecord, at: number) {
+  return {
     stage: record.stage,
     table: record.table,
     key: record.key,
@@ -36,6 +36,11 @@ export function auditMessage(record: ConflictRecord, at: number): AuditMessage {
     loser: side(record.loser),
     at: new Date(at).toISOString(),
   };
+}
+
+/** `at`: when the conflict was resolved (ms since the epoch), as ISO-8601 in the value. */
+export function auditMessage(record: ConflictRecord, at: number): AuditMessage {
+  const value = auditValue(record, at);
   return {
     key: Buffer.from(`${record.table}:${JSON.stringify(record.key, jsonSafe)}`),
     value: Buffer.from(JSON.stringify(value, jsonSafe)),

@@ -3,7 +3,19 @@
 // without stopping any process, so Tandem says so, loudly and with what to do, and shows it in
 // its status line until it runs again.
 import { describeState, failureOf, isRunning, type ConnectClient, type ConnectorState } from '../connect';
-import type { Logger } from '../observe';
+import type { ConnectorReadiness, Logger } from '../observe';
+
+/** One watched database's connector as readiness, metrics and the status page show it. */
+export interface WatchedConnector {
+  database: string;
+  /** Absent: no connector writes this database's topics. */
+  connector?: string;
+  /** Connect's state, FAILED when the connector or a task failed, `none` without a connector. */
+  state: string;
+  running: boolean;
+  /** The failure's cause, when it failed. */
+  error?: string;
+}
 
 export interface ConnectorWatchOptions {
   client: ConnectClient;
@@ -25,6 +37,7 @@ export class ConnectorWatch {
   private last = new Map<string, ConnectorState>();
   private reported = new Map<string, string>();
   private unreachable: string | undefined;
+  private checked = false;
 
   constructor(private readonly o: ConnectorWatchOptions) {}
 
@@ -42,6 +55,22 @@ export class ConnectorWatch {
   /** Last seen state of each watched connector. */
   states(): ConnectorState[] {
     return [...this.last.values()];
+  }
+
+  /** Per watched database, its connector's state. */
+  byDatabase(): WatchedConnector[] {
+    return this.o.prefixes.map((database) => {
+      const c = [...this.last.values()].find((x) => x.topicPrefix === database);
+      if (!c) return { database, state: 'none', running: false };
+      const error = failureOf(c);
+      return { database, connector: c.name, state: error !== undefined ? 'FAILED' : c.state, running: isRunning(c), ...(error !== undefined ? { error } : {}) };
+    });
+  }
+
+  /** What readiness needs: each database's connector running, or why the state is unknown. */
+  readiness(): ConnectorReadiness {
+    const unknown = !this.checked ? 'not read from Kafka Connect yet' : this.unreachable !== undefined ? `Kafka Connect at ${this.o.client.baseUrl} does not answer: ${this.unreachable}` : undefined;
+    return { ...(unknown !== undefined ? { unknown } : {}), databases: this.byDatabase() };
   }
 
   /** `a=RUNNING b=FAILED`, or a word on why nothing is known. */
@@ -62,8 +91,10 @@ export class ConnectorWatch {
       const why = err instanceof Error ? err.message : String(err);
       if (this.unreachable === undefined) this.o.log.warn(`cannot read the source connectors' state from Kafka Connect at ${this.o.client.baseUrl}: ${why}`, { hint: 'is Kafka Connect up? TANDEM_CONNECT_URL names it' });
       this.unreachable = why;
+      this.checked = true;
       return;
     }
+    this.checked = true;
     if (this.unreachable !== undefined) this.o.log.info(`Kafka Connect at ${this.o.client.baseUrl} answers again`);
     this.unreachable = undefined;
     const watched = all.filter((c) => c.topicPrefix !== undefined && this.o.prefixes.includes(c.topicPrefix));

@@ -15,6 +15,8 @@ export class DslPipeline implements Pipeline {
     return {
       deadLetters: out.deadLetters,
       audits: out.audits,
+      nodes: out.counters,
+      tables: out.tables,
       counters: {
         recordsOut: out.totals.applied,
         skipped: out.totals.skipped,

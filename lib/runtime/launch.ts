@@ -1,23 +1,27 @@
 // Runs a topology against Kafka until a signal or a fatal error: builds the real resources
 // (MySQL sinks, the Debezium decoder, the consumer and the dead-letter producer), shows the
-// status line, and maps the outcome to an exit code.
+// status line, serves metrics, health and the status page (TANDEM_HTTP_PORT), and maps the
+// outcome to an exit code.
 import type { TandemConfig } from '../config';
 import type { DatabaseSinkOptions, TopologyDefinition } from '../dsl';
 import { defaultRetryPolicy, kindOf, TandemError, fatal, withRetry } from '../errors';
 import type { Sink } from '../model';
 import { ConnectClient, failureOf } from '../connect';
-import { Counters, Outages, StatusLine, formatDuration, type Logger } from '../observe';
+import { Counters, Outages, StatusLine, formatDuration, type Logger, type RunningHttpServer } from '../observe';
 import { ConnectorWatch } from './connector-watch';
+import { DatabaseProbe } from './database-probe';
 import { DebeziumDecoder } from '../debezium';
 import { preflight } from '../doctor';
 import { ConfluentSchemaRegistrySource } from '../registry';
-import { installOriginSupport, mysqlSink } from '../sink';
+import { installOriginSupport, mysqlSink, primeSchemaAgreement } from '../sink';
 import { DslPipeline } from './dsl-pipeline';
+import { Observability } from './observability';
 import { consumerSettings, producerSettings } from './kafka-config';
 import { RdkafkaConsumer } from './rdkafka-consumer';
 import { RdkafkaDeadLetters } from './rdkafka-dead-letters';
 import { Runtime } from './runtime';
 import { onShutdownSignals } from './shutdown';
+import { topologyPicture } from './topology-picture';
 
 export interface LaunchOptions {
   definition: TopologyDefinition;
@@ -41,19 +45,60 @@ function databaseOf(config: TandemConfig, dbId: string) {
   return db;
 }
 
-/** The database ids (= Debezium topic prefixes) a source's topics belong to. */
-function prefixesOf(config: TandemConfig, topics: readonly (string | RegExp)[]): string[] {
-  return config.databases.filter((d) => topics.some((t) => (typeof t === 'string' ? t.startsWith(`${d.id}.`) : t.test(`${d.id}.${d.database}.x`)))).map((d) => d.id);
-}
-
 export async function launch(o: LaunchOptions): Promise<number> {
   const { config, logger: log } = o;
   // A database that is down at start is waited for, like one that goes down later.
   const outages = new Outages({ log: log.child('runtime') });
+  const counters = new Counters();
+  const picture = topologyPicture(o.definition, config);
+  const connectors = config.connectUrl
+    ? new ConnectorWatch({ client: new ConnectClient(config.connectUrl), prefixes: [...new Set(Object.values(picture.sourceDatabases))], log: log.child('connectors') })
+    : undefined;
+  if (connectors) connectors.start();
+  else log.info('TANDEM_CONNECT_URL is not set: the source connectors are not watched');
+  // The HTTP port opens first, so /healthz and /readyz answer (not ready, and why) while Tandem
+  // starts: the doctor's checks, a database or Kafka waited for.
+  const start: { phase: string; runtime?: Runtime } = { phase: "running tandem doctor's checks" };
+  const observability = config.httpPort !== undefined ? new Observability({ counters, outages, picture }) : undefined;
+  const probes = observability ? config.databases.map((d) => new DatabaseProbe({ id: d.id, url: d.url })) : [];
+  for (const p of probes) p.start();
+  let server: RunningHttpServer | undefined;
+  try {
+    if (observability && config.httpPort !== undefined) {
+      server = await observability
+        .serve({ runtime: () => start.runtime, phase: () => start.phase, databases: probes, connectors, host: config.httpHost, port: config.httpPort, log: log.child('http') })
+        .catch((err: unknown) => {
+          throw fatal(`cannot serve the status page and metrics on ${config.httpHost}:${config.httpPort}: ${err instanceof Error ? err.message : String(err)}`, {
+            stage: 'config',
+            hint: 'set TANDEM_HTTP_PORT to a free port, or to off for no HTTP server',
+          });
+        });
+      log.info(`status page, metrics and health checks at ${server.url}`, { url: server.url, httpPort: server.port });
+    }
+    return await startAndRun(o, { outages, counters, connectors, observability, start });
+  } finally {
+    connectors?.stop();
+    for (const p of probes) p.stop();
+    await server?.close();
+  }
+}
+
+interface Started {
+  outages: Outages;
+  counters: Counters;
+  connectors: ConnectorWatch | undefined;
+  observability: Observability | undefined;
+  /** What the HTTP server reads while Tandem starts: the phase, then the runtime. */
+  start: { phase: string; runtime?: Runtime };
+}
+
+async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
+  const { config, logger: log } = o;
+  const { outages, counters, connectors, observability, start } = s;
   // tandem doctor first (TANDEM_DOCTOR=off skips it): a refused finding stops the start before
   // any sink, trigger or consumer exists.
   await preflight({ config, log: log.child('doctor'), outages });
-  const counters = new Counters();
+  start.phase = 'installing loop prevention in the databases';
   const used = new Map<string, Sink>();
   const topology = o.definition.build({
     config,
@@ -71,6 +116,7 @@ export async function launch(o: LaunchOptions): Promise<number> {
         lingerMs: options.lingerMs ?? config.lingerMs,
         tombstoneRetentionMs: config.tombstoneRetentionSeconds * 1000,
         logger: log.child(name),
+        ...(observability ? { onFlush: (rows: number, ms: number) => observability.flushed(name, rows, ms) } : {}),
       });
       used.set(dbId, sink);
       return sink;
@@ -82,18 +128,16 @@ export async function launch(o: LaunchOptions): Promise<number> {
     await withRetry(defaultRetryPolicy, () => installOriginSupport(db.url, config.tables.map((t) => t.name)), outages.hooks(`mysql-${dbId}`));
     log.info('origin support installed', { database: dbId });
   }
+  // What both sides' definitions agree on now: a change made on both at once is caught against it.
+  await withRetry(defaultRetryPolicy, () => primeSchemaAgreement(config.tables.map((t) => t.name)), outages.hooks('databases (table definitions)'));
+  start.phase = 'connecting to Kafka';
   const pipeline = new DslPipeline(topology);
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
   const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'), defaultRetryPolicy, outages);
   const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'), defaultRetryPolicy, outages);
   const audits = config.auditTopic ? deadLetters.auditTo(config.auditTopic) : undefined;
-  const runtime = new Runtime({ consumer, deadLetters, audits, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows, outages });
-
-  const connectors = config.connectUrl
-    ? new ConnectorWatch({ client: new ConnectClient(config.connectUrl), prefixes: [...new Set(pipeline.sources.flatMap((s) => prefixesOf(config, s.topics)))], log: log.child('connectors') })
-    : undefined;
-  if (connectors) connectors.start();
-  else log.info('TANDEM_CONNECT_URL is not set: the source connectors are not watched');
+  const runtime = new Runtime({ consumer, deadLetters, audits, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows, outages, monitor: observability?.monitor });
+  start.runtime = runtime;
   const notes = () => [
     ...runtime.waitingFor().map((w) => `waiting for ${w.what} ${formatDuration(Date.now() - w.sinceMs)}`),
     ...(connectors ? [connectors.summary()] : []),
@@ -136,7 +180,6 @@ export async function launch(o: LaunchOptions): Promise<number> {
     log.error('stopped on a fatal error', { error: e.message, hint: e.context.hint });
     return 1;
   } finally {
-    connectors?.stop();
     status.stop();
     uninstall();
   }

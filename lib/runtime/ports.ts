@@ -1,6 +1,6 @@
 // What the runtime needs from Kafka, the decoder and the topology, as small interfaces: the
 // loop is tested with in-memory fakes, and node-rdkafka / lib/dsl are adapted to them elsewhere.
-import type { ChangeEvent, ConflictRecord, DeadLetter, Headers, KafkaRecord } from '../model';
+import type { ChangeEvent, ConflictRecord, DeadLetter, Headers, KafkaRecord, TableCounts } from '../model';
 import type { CommitOffset } from './offset-tracker';
 
 export interface TopicPartition {
@@ -37,6 +37,8 @@ export interface ConsumerPort {
   setRebalanceHandler(handler: RebalanceHandler): void;
   /** An asynchronous commit failed after `commit` returned: these positions must be committed again. */
   onCommitFailed?(handler: (offsets: readonly CommitOffset[]) => void): void;
+  /** Whether the client is connected to Kafka (readiness); absent: assumed connected. */
+  connected?(): boolean;
   disconnect(): Promise<void>;
 }
 
@@ -60,6 +62,10 @@ export interface PipelineOutcome {
   counters: Partial<Record<string, number>>;
   /** Conflicts the stages resolved, for the optional audit topic. */
   audits?: ConflictRecord[];
+  /** Every node's counters, by node name (in, out, deadLettered and whatever its stage counts). */
+  nodes?: Record<string, Readonly<Record<string, number>>>;
+  /** The sinks' rows applied and skipped per target table. */
+  tables?: Record<string, TableCounts>;
 }
 
 /** The topology as the runtime drives it: one stage chain per source node, ending in sinks. */

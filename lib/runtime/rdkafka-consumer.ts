@@ -5,6 +5,7 @@ import { TandemError, defaultRetryPolicy, fatal, retriable, withRetry, type Retr
 import type { Headers } from '../model';
 import type { Logger, Outages } from '../observe';
 import type { KafkaSettings } from './kafka-config';
+import { KAFKA_PART } from './kafka-part';
 import type { CommitOffset } from './offset-tracker';
 import type { ConsumedRecord, ConsumerPort, RebalanceHandler, TopicPartition } from './ports';
 
@@ -31,7 +32,6 @@ function keyOf(msg: Message): Buffer | null {
 
 /** librdkafka's codes for "the brokers cannot be reached" (transport, all down, name resolution). */
 const UNREACHABLE = new Set([-195, -187, -193, -185]);
-export const KAFKA_PART = 'Kafka';
 
 export class RdkafkaConsumer implements ConsumerPort {
   private handler: RebalanceHandler | undefined;
@@ -188,6 +188,10 @@ export class RdkafkaConsumer implements ConsumerPort {
 
   resume(partitions: readonly TopicPartition[]): void {
     if (partitions.length > 0) this.consumer.resume([...partitions]);
+  }
+
+  connected(): boolean {
+    return this.consumer.isConnected();
   }
 
   highWatermark(topic: string, partition: number): bigint | null {

@@ -8,7 +8,8 @@ import type { Logger, Outages } from '../observe';
 import { auditMessage } from './audit-message';
 import { deadLetterMessage } from './dead-letter-message';
 import type { KafkaSettings } from './kafka-config';
-import { KAFKA_PART, classifyKafkaError } from './rdkafka-consumer';
+import { KAFKA_PART } from './kafka-part';
+import { classifyKafkaError } from './rdkafka-consumer';
 import type { AuditPort, DeadLetterPort } from './ports';
 
 export class RdkafkaDeadLetters implements DeadLetterPort {

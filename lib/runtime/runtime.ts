@@ -3,8 +3,9 @@
 // the highest contiguous offset that is finished. At-least-once; the LWW sink makes replays no-ops.
 import type { ChangeEvent, DeadLetter } from '../model';
 import { RetryStopped, TandemError, defaultRetryPolicy, kindOf, withRetry, type RetryPolicy } from '../errors';
-import { Counters, Outages, type LagByDirection, type Logger, type Outage } from '../observe';
+import { Counters, Outages, type LagByDirection, type Logger, type Outage, type RuntimeMonitor } from '../observe';
 import { OffsetTracker, partitionKey } from './offset-tracker';
+import { KAFKA_PART } from './kafka-part';
 import { TopicRouter } from './topic-router';
 import type { AuditPort, ConsumedRecord, ConsumerPort, DeadLetterPort, Pipeline, PipelineOutcome, RecordDecoder, TopicPartition } from './ports';
 
@@ -25,6 +26,24 @@ export interface RuntimeOptions {
   retryPolicy?: RetryPolicy;
   /** Shared with the Kafka clients, so every wait is reported the same way. */
   outages?: Outages;
+  /** Told about every finished batch (metrics, the status page). */
+  monitor?: RuntimeMonitor;
+}
+
+/** One assigned partition's consumer lag: records the broker holds beyond what is committed. */
+export interface PartitionLag {
+  direction: string;
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
+/** Whether the consume loop runs, for the health endpoints. */
+export interface LoopState {
+  /** run() is consuming (started, not stopped or failed). */
+  running: boolean;
+  /** When the loop last came round (epoch ms); 0 before it started. */
+  lastTurnAtMs: number;
 }
 
 interface Lane {
@@ -92,6 +111,7 @@ export class Runtime {
   private revoking: Promise<void> = Promise.resolve();
   private commitChain: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
+  private loop: LoopState = { running: false, lastTurnAtMs: 0 };
 
   constructor(private readonly o: RuntimeOptions) {
     this.counters = o.counters ?? new Counters();
@@ -125,8 +145,10 @@ export class Runtime {
     this.o.consumer.subscribe(this.router.subscriptions());
     this.log.info('subscribed', { topics: this.router.subscriptions().map(String) });
     let committed: string | undefined;
+    this.loop = { running: true, lastTurnAtMs: Date.now() };
     try {
       while (!this.stopping && !this.failure) {
+        this.loop.lastTurnAtMs = Date.now();
         await this.revoking;
         const records = await this.o.consumer.consume(this.o.batchRows);
         if (records.length > 0) await this.dispatch(records);
@@ -134,6 +156,7 @@ export class Runtime {
       await this.drain();
       if (!this.failure) committed = await this.finalCommit();
     } finally {
+      this.loop.running = false;
       this.closing = true;
       this.abort.abort();
       await this.o.pipeline.close().catch((err: unknown) => this.log.error('closing the sinks failed', { err }));
@@ -161,14 +184,35 @@ export class Runtime {
   lag(): LagByDirection {
     const out: LagByDirection = {};
     for (const s of this.o.pipeline.sources) out[s.name] = 0;
+    for (const p of this.partitionLag()) out[p.direction] += p.lag;
+    return out;
+  }
+
+  /** The same lag per assigned partition (metrics). */
+  partitionLag(): PartitionLag[] {
+    const out: PartitionLag[] = [];
     for (const tp of this.assigned.values()) {
-      const source = this.router.sourceOf(tp.topic);
-      if (!source) continue;
+      const direction = this.router.sourceOf(tp.topic);
+      if (!direction) continue;
       const high = this.o.consumer.highWatermark(tp.topic, tp.partition);
       const pos = this.tracker.position(tp.topic, tp.partition);
-      if (high !== null && pos !== null && high > pos) out[source] += Number(high - pos);
+      out.push({ direction, topic: tp.topic, partition: tp.partition, lag: high !== null && pos !== null && high > pos ? Number(high - pos) : 0 });
     }
     return out;
+  }
+
+  /** The consume loop's state (liveness). */
+  loopState(): LoopState {
+    return { ...this.loop };
+  }
+
+  /** Whether records can be consumed now: the loop runs, the client is connected and Kafka is not waited for. */
+  consumerState(): { ok: boolean; detail: string } {
+    if (!this.loop.running) return { ok: false, detail: this.loop.lastTurnAtMs === 0 ? 'not started yet' : 'stopped' };
+    if (this.o.consumer.connected?.() === false) return { ok: false, detail: 'the Kafka client is not connected' };
+    const kafka = this.waitingFor().find((w) => w.what === KAFKA_PART);
+    if (kafka) return { ok: false, detail: `waiting for Kafka: ${kafka.lastError}` };
+    return { ok: true, detail: `connected; ${this.assigned.size} partitions assigned` };
   }
 
   /**
@@ -180,7 +224,6 @@ export class Runtime {
   private async dispatch(records: ConsumedRecord[]): Promise<void> {
     const batches = new Map<string, { source: string | null; records: ConsumedRecord[]; ready: Prepared[] }>();
     const live = records.filter((r) => this.assigned.has(partitionKey(r.topic, r.partition)));
-    this.counters.add('recordsIn', records.length);
     const countdown = this.beginRanges(live);
     const batchOf = (lane: string, source: string | null) => {
       let b = batches.get(lane);
@@ -201,7 +244,10 @@ export class Runtime {
         batchOf(laneName(source, r.topic), source).records.push(r);
       }
     }
-    for (const [lane, b] of batches) this.enqueue(lane, b.source, b.records, b.ready, countdown);
+    for (const [lane, b] of batches) {
+      this.counters.add('recordsIn', b.records.length + b.ready.length, b.source ?? undefined);
+      this.enqueue(lane, b.source, b.records, b.ready, countdown);
+    }
   }
 
   /** Starts decoding now (pipelining) but applies strictly after the lane's previous batch. */
@@ -221,7 +267,9 @@ export class Runtime {
         if (this.failure || current.abandoned) return;
         const rows = await decoded;
         const events = inBinlogOrder([...rows.events, ...ready.flatMap((p) => (p.event ? [p.event] : []))]);
+        const started = performance.now();
         const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events) : { deadLetters: [], counters: {} };
+        const applyMs = performance.now() - started;
         const letters = [...rows.deadLetters, ...ready.flatMap((p) => p.deadLetters), ...outcome.deadLetters.map((l) => withOriginalBytes(l, all))];
         if (letters.length > 0) {
           await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('Kafka (dead-letter topic)'));
@@ -231,8 +279,20 @@ export class Runtime {
         const audits = this.o.audits;
         const conflicts = outcome.audits ?? [];
         if (audits && conflicts.length > 0) await withRetry(this.policy, () => audits.publish(conflicts), this.retryHooks('Kafka (audit topic)'));
-        this.counters.addAll(outcome.counters);
-        this.counters.add('deadLettered', letters.length);
+        this.counters.addAll(outcome.counters, source ?? undefined);
+        this.counters.addNodes(outcome.nodes ?? {});
+        this.counters.add('deadLettered', letters.length, source ?? undefined);
+        this.o.monitor?.batch({
+          direction: source,
+          recordsByTopic: countByTopic(all),
+          events,
+          nodes: outcome.nodes ?? {},
+          tables: outcome.tables ?? {},
+          audits: conflicts,
+          deadLetters: letters,
+          applyMs,
+          finishedAtMs: Date.now(),
+        });
         for (const r of all) countdown(r);
         current.pending -= all.length;
         this.flowControl();
@@ -407,6 +467,12 @@ export class Runtime {
     this.revoking = done.catch(() => undefined);
     return done;
   }
+}
+
+function countByTopic(records: readonly ConsumedRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) out[r.topic] = (out[r.topic] ?? 0) + 1;
+  return out;
 }
 
 /** A stage or sink refused a decoded event: the dead-letter record still carries the original bytes. */

@@ -6,7 +6,7 @@
 // large as text goes as a prepared statement, and a row too large even so is dead-lettered.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { poison } from '../errors';
-import { LocalDateTime, type ConflictRecord, type DeadLetter } from '../model';
+import { LocalDateTime, tally, type ConflictRecord, type DeadLetter, type TableCounts } from '../model';
 import { describeMysqlError, isConnectionError, kindOfMysqlError } from './classify';
 import { REFUSED_BY_TOMBSTONE, SQL, type Dialect, type SqlValue } from './dialect';
 import type { PreparedDelete, PreparedUpsert } from './prepare';
@@ -20,6 +20,7 @@ export interface ApplyCounts {
   deadLetters: DeadLetter[];
   /** Unique-key conflicts resolved while applying (unique-keys.ts). */
   audits?: ConflictRecord[];
+  tables?: Record<string, TableCounts>;
 }
 
 export const SINK_STAGE = 'mysql-sink';
@@ -115,8 +116,7 @@ export async function applyDeletes(conn: PoolConnection, dialect: Dialect, meta:
   );
   if (written.length === 0) return;
   const [res] = await conn.query<ResultSetHeader>(dialect.deleteGuarded(meta, written.length), [meta.name, ...written.flatMap((r) => r.key)]);
-  counts.applied += res.affectedRows;
-  counts.skipped += written.length - res.affectedRows;
+  tally(counts, meta.name, res.affectedRows, written.length - res.affectedRows);
 }
 
 /** `origin`: the server id a row removed for a UNIQUE conflict is tombstoned with (Tandem's own). */
@@ -130,7 +130,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
     const i = Number(t.i);
     if (LocalDateTime.parse(String(t.deleted_at)).epochMicros >= rows[i].version) buried.add(i);
   }
-  counts.skipped += buried.size;
+  tally(counts, meta.name, 0, buried.size);
   const live = buried.size ? rows.filter((_, i) => !buried.has(i)) : rows;
   if (live.length === 0) return;
   const write = (part: PreparedUpsert[]) =>
@@ -139,8 +139,7 @@ export async function applyUpserts(conn: PoolConnection, dialect: Dialect, meta:
       async (p) => {
         const res = await send(conn, maxBytes, upsertSql(dialect, meta, p.length), upsertValues(p), p.length);
         const changed = changedRows(res, p.length);
-        counts.applied += changed;
-        counts.skipped += p.length - changed;
+        tally(counts, meta.name, changed, p.length - changed);
       },
       counts,
       `writing to ${meta.name}`,
@@ -184,10 +183,7 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
         const tombstones: SqlValue[] = [];
         for (const r of deletes) tombstones.push(meta.name, ...r.key, r.deletedAt, r.origin);
         add(dialect.upsertTombstones(meta, deletes.length), tombstones);
-        add(dialect.deleteGuarded(meta, deletes.length), [meta.name, ...deletes.flatMap((r) => r.key)], (res, counts) => {
-          counts.applied += res.affectedRows;
-          counts.skipped += deletes.length - res.affectedRows;
-        });
+        add(dialect.deleteGuarded(meta, deletes.length), [meta.name, ...deletes.flatMap((r) => r.key)], (res, counts) => tally(counts, meta.name, res.affectedRows, deletes.length - res.affectedRows));
         chunkOf[statements.length - 1] = ci;
       }
       if (upserts.length) {
@@ -203,8 +199,7 @@ export async function applyInOneTrip(conn: PoolConnection, dialect: Dialect, pla
         add(oneTrip.refuseIfBuried, []);
         add(upsertSql(dialect, meta, upserts.length), upsertValues(upserts), (res, counts) => {
           const changed = changedRows(res, upserts.length);
-          counts.applied += changed;
-          counts.skipped += upserts.length - changed;
+          tally(counts, meta.name, changed, upserts.length - changed);
         });
         chunkOf[statements.length - 1] = ci;
       }

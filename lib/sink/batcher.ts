@@ -3,7 +3,7 @@
 // target's max_allowed_packet), flushed when full or lingerMs after the first waiting row, one
 // flush at a time (so order per key holds), and resolves each write() once all of its rows are
 // durable. What an event weighs is the caller's to say: no SQL here.
-import type { ChangeEvent, SinkWriteResult } from '../model';
+import { addTables, type ChangeEvent, type SinkWriteResult } from '../model';
 
 export interface Ticket {
   remaining: number;
@@ -172,6 +172,7 @@ function settle(chunk: Chunk, r: SinkWriteResult): void {
   t.result.skipped += r.skipped;
   t.result.deadLetters.push(...r.deadLetters);
   if (r.audits?.length) (t.result.audits ??= []).push(...r.audits);
+  if (r.tables) addTables((t.result.tables ??= {}), r.tables);
   t.remaining -= chunk.events.length;
   if (t.remaining === 0 && !t.failed) t.resolve(t.result);
 }

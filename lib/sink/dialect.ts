@@ -413,7 +413,6 @@ function explicitCascades(meta: TableMeta): string {
 
 function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: string; body: string }> {
   const v = quoteId(meta.version);
-  const changed = meta.dataColumns.map((c) => `NOT (${sameValue(meta, c)})`).join(' OR ') || 'FALSE';
   const keyChanged = meta.primaryKey.map((c) => `NOT (${sameValue(meta, c)})`).join(' OR ');
   return {
     bi: {
@@ -427,9 +426,11 @@ function triggerBodies(meta: TableMeta): Record<'bi' | 'bu' | 'bd', { event: str
         // A key change is a delete of the old key (Debezium's delete of it is not what carries
         // deletes: docs/loop-prevention.md §3) and an insert of the new one.
         `IF ${keyChanged} THEN ${tombstoneOld(meta)} ${pastTombstoneOfNew(meta)}END IF; ` +
-        // Never back in time; at the same time only when data changed (a no-op stays a no-op).
-        `IF NEW.${v} < OLD.${v} OR (NEW.${v} = OLD.${v} AND (${changed} OR ${keyChanged})) THEN ` +
-        `SET NEW.${v} = OLD.${v} + INTERVAL 1 MICROSECOND; END IF; END IF; END`,
+        // Every application update is a change the other side must win with: its version moves
+        // forward unless the update moved it itself. No data column is named here, so a column
+        // dropped or renamed cannot break the trigger (or the application's updates) before
+        // Tandem re-installs it (docs/schema-changes.md).
+        `IF NEW.${v} <= OLD.${v} THEN SET NEW.${v} = OLD.${v} + INTERVAL 1 MICROSECOND; END IF; END IF; END`,
     },
     bd: {
       event: 'BEFORE DELETE',

@@ -45,6 +45,8 @@ export interface MysqlSinkOptions {
    * to reach the other database's sink of the process (docs/schema-changes.md). Default: the name.
    */
   databaseId?: string;
+  /** Told after each flush that committed: its rows and how long its transaction took (metrics). */
+  onFlush?: (rows: number, ms: number) => void;
   name?: string;
   logger?: Logger;
 }
@@ -235,11 +237,13 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     lingerMs,
     async (chunks) => {
       let results: SinkWriteResult[];
+      const started = performance.now();
       try {
         results = await flushOnce(chunks);
       } catch (err) {
         throw named(err);
       }
+      options.onFlush?.(chunks.reduce((n, c) => n + c.events.length, 0), performance.now() - started);
       if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
       // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
       return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));

@@ -49,6 +49,22 @@ export function resetSchemaState(): void {
   states.clear();
 }
 
+/**
+ * At start: the definition of each table that every database of the process holds alike is what
+ * they agree on, so a change made on both sides at once while Tandem runs is caught. A table whose
+ * definitions differ already is left open (a change of one side may still be on its way).
+ */
+export async function primeSchemaAgreement(tables: readonly string[]): Promise<void> {
+  const all = [...peers.values()];
+  if (all.length < 2) return;
+  for (const table of tables) {
+    const defs = await Promise.all(all.map((p) => p.definition(table)));
+    const state = states.get(table) ?? {};
+    if (defs.every((d) => d !== null && d === defs[0])) state.agreed = defs[0] ?? undefined;
+    states.set(table, state);
+  }
+}
+
 export interface SchemaChangesOptions {
   /** This database's id (the topic prefix of its own changes: `a`, `b`). */
   databaseId: string;

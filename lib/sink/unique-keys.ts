@@ -8,7 +8,7 @@
 // decides the same way from the same two versions, so both converge; the loser goes to the audit.
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { retriable } from '../errors';
-import { LocalDateTime, type ChangeEvent, type ConflictRecord, type Row } from '../model';
+import { LocalDateTime, tally, type ChangeEvent, type ConflictRecord, type Row, type TableCounts } from '../model';
 import { uniqueConflictValues, type Dialect, type SqlValue } from './dialect';
 import type { PreparedUpsert } from './prepare';
 import type { TableMeta, UniqueKey } from './table-meta';
@@ -17,6 +17,7 @@ export interface UpsertCounts {
   applied: number;
   skipped: number;
   audits?: ConflictRecord[];
+  tables?: Record<string, TableCounts>;
 }
 
 interface Conflict {
@@ -90,14 +91,13 @@ export async function upsertWithUniqueKeys(
     const winner = conflicts.find((c) => Number(c.row.tandem_incoming_wins) !== 1);
     if (winner) {
       // An older row than one that holds the value: it goes, on both sides.
-      counts.applied += await removeAt(conn, dialect, meta, row.key, version, origin);
-      counts.skipped++;
+      tally(counts, meta.name, await removeAt(conn, dialect, meta, row.key, version, origin), 1);
       (counts.audits ??= []).push({ stage: '', table: meta.name, key: row.event.key, winner: storedEvent(meta, winner.row), loser: row.event, index: winner.index.name });
       return;
     }
     for (const c of conflicts) {
       const loser = storedEvent(meta, c.row);
-      counts.applied += await removeAt(conn, dialect, meta, { pkText: String(c.row.tandem_pk) }, String(c.row.tandem_version), origin);
+      tally(counts, meta.name, await removeAt(conn, dialect, meta, { pkText: String(c.row.tandem_pk) }, String(c.row.tandem_version), origin), 0);
       (counts.audits ??= []).push({ stage: '', table: meta.name, key: loser.key, winner: row.event, loser, index: c.index.name });
     }
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TableSpec } from '../config';
-import { LocalDateTime, epochMicrosOf, tombstonePkHash, type ChangeEvent, type DeadLetter, type Op, type Row, type Sink, type SinkWriteResult } from '../model';
+import { LocalDateTime, epochMicrosOf, tally, tombstonePkHash, type ChangeEvent, type DeadLetter, type Op, type Row, type Sink, type SinkWriteResult } from '../model';
 import { compareVersions, keyString, type Version } from '../stages';
 
 export interface InMemoryDatabaseOptions {
@@ -143,8 +143,8 @@ export class InMemoryDatabase {
       else if (!this.tables.has(table)) refuse(event, `table ${table} does not exist in database ${this.options.id}`);
       else if (event.op === 'd' && !event.deletedAt) refuse(event, `delete of ${table} without deletedAt cannot be ordered`);
       else if (event.op !== 'd' && (!event.after || epochMicrosOf(event.after[UPDATED_AT] ?? null) === undefined)) refuse(event, `change of ${table} has no ${UPDATED_AT}`);
-      else if (event.op === 'd' ? this.applyDelete(table, event) : this.applyUpsert(table, event.after as Row)) result.applied++;
-      else result.skipped++;
+      else if (event.op === 'd' ? this.applyDelete(table, event) : this.applyUpsert(table, event.after as Row)) tally(result, table, 1, 0);
+      else tally(result, table, 0, 1);
     }
     return result;
   }

@@ -67,13 +67,13 @@ t.test('rows of 2 MB and 20 MB (and 5 MB of text full of escapes) arrive intact'
   const text = "it's a \"note\"\n\\ with escapes\0".repeat(Math.ceil((5 * MiB) / 30));
   const sink = sinkFor(name);
   const result = await sink.write([into(name, row(1, two)), into(name, row(2, twenty)), into(name, row(3, Buffer.alloc(0), text))]);
-  t.same(result, { applied: 3, skipped: 0, deadLetters: [] });
+  t.same(result, { applied: 3, skipped: 0, deadLetters: [], tables: { [name]: { applied: 3, skipped: 0 } } });
   t.same(await stored(name), [
     { id: 1, len: two.length, sha: sha(two), noteSha: null },
     { id: 2, len: twenty.length, sha: sha(twenty), noteSha: null },
     { id: 3, len: 0, sha: sha(Buffer.alloc(0)), noteSha: sha(text) },
   ]);
-  t.same(await sink.write([into(name, row(2, twenty))]), { applied: 0, skipped: 1, deadLetters: [] }, 're-applied: a no-op');
+  t.same(await sink.write([into(name, row(2, twenty))]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } }, 're-applied: a no-op');
 });
 
 t.test('many 1 MB rows against an 8 MiB max_allowed_packet: split into statements that fit, nothing fails', async (t) => {
@@ -84,7 +84,7 @@ t.test('many 1 MB rows against an 8 MiB max_allowed_packet: split into statement
   const inserts = await comInsert();
   // One write: 48 MB as hex, six times the limit.
   const result = await sink.write(blobs.map((b, i) => into(name, row(i + 1, b))));
-  t.same(result, { applied: 24, skipped: 0, deadLetters: [] }, 'no statement was refused, no row dead-lettered');
+  t.same(result, { applied: 24, skipped: 0, deadLetters: [], tables: { [name]: { applied: 24, skipped: 0 } } }, 'no statement was refused, no row dead-lettered');
   const statements = (await comInsert()) - inserts;
   t.ok(statements >= 8, `${statements} INSERT statements for 24 rows of 2 MiB as hex each (at most 3 per 8 MiB)`);
   t.same(
@@ -100,14 +100,14 @@ t.test('a row too large as SQL text but not as itself goes as a prepared stateme
   const big = randomBytes(5 * MiB); // 10 MiB as hex, 5 MiB unescaped
   const sink = sinkFor(name);
   const result = await sink.write([into(name, row(1, small)), into(name, row(2, big)), into(name, row(3, small))]);
-  t.same(result, { applied: 3, skipped: 0, deadLetters: [] });
+  t.same(result, { applied: 3, skipped: 0, deadLetters: [], tables: { [name]: { applied: 3, skipped: 0 } } });
   t.same((await stored(name)).map((r) => r.sha), [sha(small), sha(big), sha(small)], 'intact');
-  t.same(await sink.write([into(name, row(2, big))]), { applied: 0, skipped: 1, deadLetters: [] }, 're-applied: the LWW guard holds in a prepared statement too');
+  t.same(await sink.write([into(name, row(2, big))]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } }, 're-applied: the LWW guard holds in a prepared statement too');
   // A re-applied row compares content hashes (same updated_at): HEX() of the blob or JSON_ARRAY()
   // of this text would be larger than max_allowed_packet, an error on every retry of the flush.
   const quotes = '"'.repeat(4_500_000);
-  t.same(await sink.write([into(name, row(4, Buffer.alloc(0), quotes))]), { applied: 1, skipped: 0, deadLetters: [] });
-  t.same(await sink.write([into(name, row(4, Buffer.alloc(0), quotes)), into(name, row(2, big))]), { applied: 0, skipped: 2, deadLetters: [] }, 'ties decided without overflow');
+  t.same(await sink.write([into(name, row(4, Buffer.alloc(0), quotes))]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
+  t.same(await sink.write([into(name, row(4, Buffer.alloc(0), quotes)), into(name, row(2, big))]), { applied: 0, skipped: 2, deadLetters: [], tables: { [name]: { applied: 0, skipped: 2 } } }, 'ties decided without overflow');
   t.equal((await stored(name))[3].noteSha, sha(quotes));
 });
 
@@ -115,7 +115,7 @@ t.test('a row up to the target\'s max_allowed_packet is written: 40 MB against 6
   const name = await blobTable('forty');
   const forty = randomBytes(40 * 1000 * 1000); // 80 MB as hex: only a prepared statement fits
   const sink = sinkFor(name);
-  t.same(await sink.write([into(name, row(1, forty))]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([into(name, row(1, forty))]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
   t.same(await stored(name), [{ id: 1, len: forty.length, sha: sha(forty), noteSha: null }]);
 });
 
@@ -136,7 +136,7 @@ t.test('a row larger than max_allowed_packet is dead-lettered with the reason; t
   );
   t.same((await stored(name)).map((r) => r.id), [1, 3]);
   // The sink's session is intact: no dropped connection, the next write goes through.
-  t.same(await sink.write([into(name, row(4, small))]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([into(name, row(4, small))]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
 });
 
 t.test('statement by statement, rows too many for one statement are split in halves until each part fits', async (t) => {
@@ -154,7 +154,7 @@ t.test('statement by statement, rows too many for one statement are split in hal
   await conn.beginTransaction();
   await applyUpserts(conn, mariadbDialect, meta, prepared, counts, 450 * 1024, 4100); // two rows (400 KiB as hex) per statement
   await conn.commit();
-  t.same(counts, { applied: 10, skipped: 0, deadLetters: [] });
+  t.same(counts, { applied: 10, skipped: 0, deadLetters: [], tables: { [name]: { applied: 10, skipped: 0 } } });
   t.ok((await comInsert()) - inserts >= 5, 'at least five statements');
   t.same(
     (await stored(name)).map((r) => r.sha),

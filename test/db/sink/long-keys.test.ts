@@ -74,10 +74,10 @@ for (const { label, columns, key } of [
     const deletedAt = carried.out[0]?.deletedAt?.toString() ?? '';
 
     const incoming = (body: string, at: string) => upsert(name, { ...key, body, updated_at: ts(at) }, { key: columns });
-    t.same(await sink.write([incoming('late', '2024-01-01 00:00:02')]), { applied: 0, skipped: 1, deadLetters: [] }, 'a late, older upsert is refused by the tombstone');
-    t.same(await sink.write([incoming('newer', '2030-01-01 00:00:01')]), { applied: 1, skipped: 0, deadLetters: [] }, 'a newer one re-creates the row');
-    t.same(await sink.write([{ ...carried.out[0], target: { table: name } }]), { applied: 0, skipped: 1, deadLetters: [] }, 'the carried (older) delete leaves the newer row');
-    t.same(await sink.write([del(name, key, '2030-01-01 00:00:02')]), { applied: 1, skipped: 0, deadLetters: [] }, 'a newer delete removes it');
+    t.same(await sink.write([incoming('late', '2024-01-01 00:00:02')]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } }, 'a late, older upsert is refused by the tombstone');
+    t.same(await sink.write([incoming('newer', '2030-01-01 00:00:01')]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } }, 'a newer one re-creates the row');
+    t.same(await sink.write([{ ...carried.out[0], target: { table: name } }]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } }, 'the carried (older) delete leaves the newer row');
+    t.same(await sink.write([del(name, key, '2030-01-01 00:00:02')]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } }, 'a newer delete removes it');
     const tombs = await rows(db.admin, 'SELECT pk, deleted_at FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
     t.same(tombs, [{ pk, deleted_at: '2030-01-01 00:00:02.000000' }], `one tombstone for the key, found again by its digest (first ${deletedAt})`);
     t.same(await rows(app, `SELECT COUNT(*) AS n FROM ${name}`), [{ n: 0 }]);

@@ -39,10 +39,10 @@ t.test('insert, update and delete', async (t) => {
   const sink = sinkFor(name);
   t.same(
     await sink.write([upsert(name, row(1, 'one', '2024-01-01 00:00:01'), { op: 'c' }), upsert(name, row(2, 'two', '2024-01-01 00:00:01'), { op: 'c' })]),
-    { applied: 2, skipped: 0, deadLetters: [] },
+    { applied: 2, skipped: 0, deadLetters: [], tables: { [name]: { applied: 2, skipped: 0 } } },
   );
-  t.same(await sink.write([upsert(name, row(1, 'uno', '2024-01-01 00:00:02', 7))]), { applied: 1, skipped: 0, deadLetters: [] });
-  t.same(await sink.write([del(name, { id: 2 }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([upsert(name, row(1, 'uno', '2024-01-01 00:00:02', 7))]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
+  t.same(await sink.write([del(name, { id: 2 }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
   t.same(await contents(name), [{ id: 1, body: 'uno', n: 7, updated_at: '2024-01-01 00:00:02.000000' }]);
   const [tomb] = await rows(db.admin, 'SELECT tbl, pk, deleted_at, origin FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
   t.same(tomb, { tbl: name, pk: '[2]', deleted_at: '2024-01-01 00:00:03.000000', origin: 1 });
@@ -62,7 +62,7 @@ t.test('a re-applied batch changes nothing and logs nothing', async (t) => {
   const before = await binlogPosition(db.admin);
   const snapshot = await contents(name);
   const again = await sink.write(batch);
-  t.same(again, { applied: 0, skipped: 4, deadLetters: [] }, 'everything refused or a no-op');
+  t.same(again, { applied: 0, skipped: 4, deadLetters: [], tables: { [name]: { applied: 0, skipped: 4 } } }, 'everything refused or a no-op');
   t.equal(await binlogPosition(db.admin), before, 'binlog position and GTID unchanged');
   t.same(await contents(name), snapshot);
 });
@@ -71,9 +71,9 @@ t.test('last writer wins, both ways', async (t) => {
   const name = await table('lww');
   const sink = sinkFor(name);
   await sink.write([upsert(name, row(1, 'mid', '2024-01-01 00:00:02'))]);
-  t.same(await sink.write([upsert(name, row(1, 'old', '2024-01-01 00:00:01.999999'))]), { applied: 0, skipped: 1, deadLetters: [] }, 'older refused');
+  t.same(await sink.write([upsert(name, row(1, 'old', '2024-01-01 00:00:01.999999'))]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } }, 'older refused');
   t.same((await contents(name))[0].body, 'mid');
-  t.same(await sink.write([upsert(name, row(1, 'new', '2024-01-01 00:00:02.000001', 5))]), { applied: 1, skipped: 0, deadLetters: [] }, 'newer by 1µs wins');
+  t.same(await sink.write([upsert(name, row(1, 'new', '2024-01-01 00:00:02.000001', 5))]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } }, 'newer by 1µs wins');
   t.same(await contents(name), [{ id: 1, body: 'new', n: 5, updated_at: '2024-01-01 00:00:02.000001' }]);
   // Within one batch, out of order: the newest wins whatever its position.
   await sink.write([upsert(name, row(2, 'v3', '2024-01-01 00:00:03')), upsert(name, row(2, 'v1', '2024-01-01 00:00:01')), upsert(name, row(2, 'v2', '2024-01-01 00:00:02'))]);
@@ -101,8 +101,8 @@ t.test('deletes honour last-writer-wins', async (t) => {
   const name = await table('delww');
   const sink = sinkFor(name);
   await sink.write([upsert(name, row(1, 'kept', '2024-01-01 00:00:03')), upsert(name, row(2, 'gone', '2024-01-01 00:00:03'))]);
-  t.same(await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:02')]), { applied: 0, skipped: 1, deadLetters: [] }, 'older delete keeps the row');
-  t.same(await sink.write([del(name, { id: 2 }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [] }, 'deletes win ties');
+  t.same(await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:02')]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } }, 'older delete keeps the row');
+  t.same(await sink.write([del(name, { id: 2 }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } }, 'deletes win ties');
   t.same((await contents(name)).map((r) => r.id), [1]);
   // Delete vs newer update, both orders, in one batch and across batches.
   await sink.write([del(name, { id: 3 }, '2024-01-01 00:00:04'), upsert(name, row(3, 'newer', '2024-01-01 00:00:05'))]);
@@ -117,8 +117,8 @@ t.test('a tombstone prevents resurrection by a late, older upsert', async (t) =>
   await sink.write([upsert(name, row(1, 'x', '2024-01-01 00:00:01'))]);
   await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:02', 22)]);
   const before = await binlogPosition(db.admin);
-  t.same(await sink.write([upsert(name, row(1, 'late', '2024-01-01 00:00:01.5'))]), { applied: 0, skipped: 1, deadLetters: [] });
-  t.same(await sink.write([upsert(name, row(1, 'same time', '2024-01-01 00:00:02'))]), { applied: 0, skipped: 1, deadLetters: [] }, 'a tie goes to the delete');
+  t.same(await sink.write([upsert(name, row(1, 'late', '2024-01-01 00:00:01.5'))]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } });
+  t.same(await sink.write([upsert(name, row(1, 'same time', '2024-01-01 00:00:02'))]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } }, 'a tie goes to the delete');
   t.same(await contents(name), []);
   t.equal(await binlogPosition(db.admin), before, 'refused upserts log nothing');
   const [tomb] = await rows(db.admin, 'SELECT deleted_at, origin FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
@@ -127,7 +127,7 @@ t.test('a tombstone prevents resurrection by a late, older upsert', async (t) =>
   await sink.write([del(name, { id: 1 }, '2024-01-01 00:00:01', 33)]);
   const [tomb2] = await rows(db.admin, 'SELECT deleted_at, origin FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
   t.same(tomb2, { deleted_at: '2024-01-01 00:00:02.000000', origin: 22 });
-  t.same(await sink.write([upsert(name, row(1, 'reborn', '2024-01-01 00:00:02.000001'))]), { applied: 1, skipped: 0, deadLetters: [] }, 'a newer insert brings it back');
+  t.same(await sink.write([upsert(name, row(1, 'reborn', '2024-01-01 00:00:02.000001'))]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } }, 'a newer insert brings it back');
 });
 
 t.test('poison rows are dead-lettered; the rest of the batch commits', async (t) => {
@@ -149,12 +149,14 @@ t.test('poison rows are dead-lettered; the rest of the batch commits', async (t)
   t.same((await contents(name)).map((r) => r.id), [1, 2, 3, 4, 5, 6, 8, 9, 10]);
 });
 
-t.test('an event with a column the target lacks is dead-lettered', async (t) => {
+t.test('an event with a column the target lacks waits for its schema change (nothing dead-lettered)', async (t) => {
   const name = await table('schema');
   const sink = sinkFor(name);
-  const res = await sink.write([upsert(name, { ...row(1, 'x', '2024-01-01 00:00:01'), extra: 1 })]);
-  t.equal(res.applied, 0);
-  t.match(res.deadLetters[0]?.reason, /column\(s\) extra not in target table/);
+  const err = await sink.write([upsert(name, { ...row(1, 'x', '2024-01-01 00:00:01'), extra: 1 })]).catch((e: unknown) => e);
+  t.match(err, { kind: 'retriable', message: /the row has column\(s\) extra, which .* does not have here/ });
+  t.match((err as { context: { stage: string } }).context.stage, new RegExp(`schema of ${name}`));
+  await db.admin.query(`ALTER TABLE chat.${name} ADD COLUMN extra INT NULL`);
+  t.equal((await sink.write([upsert(name, { ...row(1, 'x', '2024-01-01 00:00:01'), extra: 1 })])).applied, 1, 'written once the table has the column');
 });
 
 t.test('batching: flush at maxRows, one transaction per flush, small writes grouped', async (t) => {
@@ -163,7 +165,7 @@ t.test('batching: flush at maxRows, one transaction per flush, small writes grou
   const gtidSeq = async () => Number(String((await rows(db.admin, 'SELECT @@gtid_binlog_pos AS g'))[0].g).split('-').pop());
   const start = await gtidSeq();
   const res = await sink.write(Array.from({ length: 2500 }, (_, i) => upsert(name, row(i + 1, `b${i}`, '2024-01-01 00:00:01'))));
-  t.same(res, { applied: 2500, skipped: 0, deadLetters: [] });
+  t.same(res, { applied: 2500, skipped: 0, deadLetters: [], tables: { [name]: { applied: 2500, skipped: 0 } } });
   t.equal((await gtidSeq()) - start, 3, '2500 rows at maxRows 1000: three transactions');
   const mid = await gtidSeq();
   const results = await Promise.all([0, 1, 2].map((k) => sink.write(Array.from({ length: 10 }, (_, i) => upsert(name, row(5000 + k * 10 + i, 'g', '2024-01-01 00:00:01'))))));
@@ -209,7 +211,7 @@ t.test('tombstones older than the retention are purged', async (t) => {
 t.test('a pool of one connection is enough (table definitions are read on the flush connection)', async (t) => {
   const name = await table('pool1');
   const sink = sinkFor(name, { poolSize: 1 });
-  t.same(await sink.write([upsert(name, row(1, 'x', '2024-01-01 00:00:01'))]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([upsert(name, row(1, 'x', '2024-01-01 00:00:01'))]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
 });
 
 t.test('composite, temporal, unsigned and binary keys: tombstones match the trigger rendering', async (t) => {
@@ -233,7 +235,7 @@ t.test('composite, temporal, unsigned and binary keys: tombstones match the trig
   // Application deletes: the triggers write the tombstones with their own JSON_ARRAY rendering.
   await db.admin.query(`DELETE FROM chat.${comp}`);
   await db.admin.query(`DELETE FROM chat.${bin}`);
-  t.same(await sink.write([crow('late', '2024-01-01 00:00:02'), brow('late', '2024-01-01 00:00:02')]), { applied: 0, skipped: 2, deadLetters: [] }, 'both late upserts hit the tombstones');
+  t.same(await sink.write([crow('late', '2024-01-01 00:00:02'), brow('late', '2024-01-01 00:00:02')]), { applied: 0, skipped: 2, deadLetters: [], tables: { [comp]: { applied: 0, skipped: 1 }, [bin]: { applied: 0, skipped: 1 } } }, 'both late upserts hit the tombstones');
   const [c] = await rows(db.admin, `SELECT (SELECT COUNT(*) FROM chat.${comp}) + (SELECT COUNT(*) FROM chat.${bin}) AS n`);
   t.equal(Number(c.n), 0);
 });
@@ -263,7 +265,7 @@ t.test('BIGINT keys beyond 2^53: insert, update and delete name the exact row', 
   const ids = [near, near + 1n, 18446744073709551615n];
   await sink.write(ids.map((id) => upsert(name, { id, body: `v${id}`, n: null, updated_at: ts('2024-01-01 00:00:01') })));
   await sink.write([upsert(name, { id: near + 1n, body: 'edited', n: null, updated_at: ts('2024-01-01 00:00:02') })]);
-  t.same(await sink.write([del(name, { id: near + 1n }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([del(name, { id: near + 1n }, '2024-01-01 00:00:03')]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
   const left = await rows(db.admin, `SELECT CAST(id AS CHAR) AS id, body FROM chat.${name} ORDER BY ${name}.id`);
   t.same(left.map((r) => [r.id, r.body]), [[String(near), `v${near}`], ['18446744073709551615', 'v18446744073709551615']], 'only 2^53 + 1 is gone, its neighbour untouched');
   const [tomb] = await rows(db.admin, 'SELECT pk FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
@@ -276,7 +278,7 @@ t.test("the server's own sql_mode changes nothing: values arrive intact under NO
   t.teardown(() => db.admin.query('SET GLOBAL sql_mode = DEFAULT'));
   const sink = sinkFor(name);
   const tricky = `a\\'b"c\\`;
-  t.same(await sink.write([upsert(name, row(1, tricky, '2024-01-01 00:00:01'))]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([upsert(name, row(1, tricky, '2024-01-01 00:00:01'))]), { applied: 1, skipped: 0, deadLetters: [], tables: { [name]: { applied: 1, skipped: 0 } } });
   t.equal((await contents(name))[0]?.body, tricky, 'backslashes and quotes stored as they were sent');
   const tooLong = await sink.write([upsert(name, row(2, 'much longer than ten', '2024-01-01 00:00:01')), upsert(name, row(3, 'fits', '2024-01-01 00:00:01'))]);
   t.equal(tooLong.deadLetters.length, 1, 'strict: a value that does not fit is a dead letter, not a truncation');

@@ -69,24 +69,26 @@ t.test('local writes always win locally', async (t) => {
   // A touch that only sets an older updated_at is moved forward too (never back in time)...
   await app.query(`UPDATE ${name} SET updated_at = '2024-01-01 00:00:00' WHERE id = 1`);
   t.same(await rows(app, `SELECT body, updated_at FROM ${name}`), [{ body: 'app', updated_at: '2030-01-01 00:00:05.000002' }]);
-  // ...while the same updated_at with no data change stays a no-op.
+  // ...and so is one that leaves it as it is: every application update is a change to replicate.
   const [res] = await app.query<ResultSetHeader>(`UPDATE ${name} SET updated_at = '2030-01-01 00:00:05.000002' WHERE id = 1`);
-  t.equal(res.changedRows, 0, "matched but unchanged");
+  t.equal(res.changedRows, 1, 'moved 1µs forward');
+  t.same(await rows(app, `SELECT updated_at FROM ${name} WHERE id = 1`), [{ updated_at: '2030-01-01 00:00:05.000003' }]);
   // A tombstone newer than a local insert: the insert is moved past it.
   await app.query("INSERT INTO tandem_tombstones (tbl, pk, deleted_at, origin) VALUES (?, '[2]', '2030-01-01 00:00:07', 99)", [name]);
   await app.query(`INSERT INTO ${name} VALUES (2, 'again', '2024-01-01 00:00:00')`);
   t.same(await rows(app, `SELECT updated_at FROM ${name} WHERE id = 2`), [{ updated_at: '2030-01-01 00:00:07.000001' }]);
 });
 
-t.test('no-ops stay silent with the triggers installed', async (t) => {
+t.test("Tandem's no-ops stay silent with the triggers installed; the application's updates all count", async (t) => {
   const { name, sink } = await syncedTable('silent');
   const app = await db.connect();
   const e = upsert(name, { id: 1, body: 'x', updated_at: ts('2024-01-01 00:00:01') });
   await sink.write([e]);
   const before = await binlogPosition(db.admin);
-  t.same(await sink.write([e]), { applied: 0, skipped: 1, deadLetters: [] }, 'the echo is a no-op');
+  t.same(await sink.write([e]), { applied: 0, skipped: 1, deadLetters: [], tables: { [name]: { applied: 0, skipped: 1 } } }, 'the echo is a no-op');
+  t.equal(await binlogPosition(db.admin), before, 'the echo logs no event');
   await app.query(`UPDATE ${name} SET body = body WHERE id = 1`);
-  t.equal(await binlogPosition(db.admin), before, 'neither the echo nor an unchanged application update logs an event');
+  t.same((await rowEventsSince(db.admin, before)).map((ev) => `${ev.type} ${ev.serverId}`), [`Update_rows ${db.serverId}`], "an application update that writes the same value is a change (its version moved), under the server's id");
 });
 
 /** The sink's upsert is running while the application holds the row lock: it can only wait. */

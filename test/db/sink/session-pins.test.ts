@@ -26,6 +26,6 @@ t.test('a server with NO_BACKSLASH_ESCAPES, ANSI_QUOTES and READ COMMITTED', asy
   const sink = mysqlSink({ url: server.url, tables: { pins: { primaryKey: ['id'] } }, lingerMs: 5 });
   t.teardown(() => sink.close());
   const body = `it's a "quoted" back\\slash`;
-  t.same(await sink.write([upsert('pins', { id: 1, body, updated_at: ts('2024-01-01 00:00:01') }, { op: 'c' })]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([upsert('pins', { id: 1, body, updated_at: ts('2024-01-01 00:00:01') }, { op: 'c' })]), { applied: 1, skipped: 0, deadLetters: [], tables: { pins: { applied: 1, skipped: 0 } } });
   t.same(await rows(admin, 'SELECT body FROM pins WHERE id = 1'), [{ body }], 'quotes and backslashes arrive exactly');
 });

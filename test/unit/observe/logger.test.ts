@@ -28,3 +28,31 @@ t.test('no password in a log line, in the message or in any field, JSON or not',
     }
   }
 });
+
+t.test('pino writes the fields e2e tests and the workload harness read: time, level as text, component, msg', async (t) => {
+  const lines: string[] = [];
+  let cleared = 0;
+  const log = createLogger({ json: true, write: (l) => lines.push(l), level: 'info', now: () => new Date(0), beforeWrite: () => cleared++ });
+  log.debug('not shown');
+  log.child('runtime').info('status', { recordsIn: 3, lag: { 'a-to-b.source': 0 }, big: 5n, msg: 'a field named like a key' });
+  t.equal(lines.length, 1, 'below the level: nothing');
+  t.equal(cleared, 1, 'the status line is cleared before each line');
+  t.same(JSON.parse(lines[0]), {
+    time: '1970-01-01T00:00:00.000Z',
+    level: 'info',
+    component: 'tandem.runtime',
+    msg: 'status',
+    recordsIn: 3,
+    lag: { 'a-to-b.source': 0 },
+    big: '5',
+    'field.msg': 'a field named like a key',
+  });
+  t.notOk(lines[0].includes('pid'), 'no pid or hostname in the line');
+});
+
+t.test('on a terminal the same line is short text', async (t) => {
+  const lines: string[] = [];
+  const log = createLogger({ json: false, write: (l) => lines.push(l), now: () => new Date(0) });
+  log.child('sink').warn('slow', { n: 1, s: 'x' });
+  t.same(lines, ['00:00:00.000 WARN  [tandem.sink] slow n=1 s=x']);
+});

@@ -67,20 +67,20 @@ t.test('BEFORE DELETE writes the tombstone first; BEFORE INSERT re-births after 
 
 t.test('the sink: guarded upserts and deletes, Tandem’s server id, no-ops emit nothing', async (t) => {
   const { database, emitted, sink } = db();
-  t.same(await sink.write([roomEvent('x', '2026-01-01 00:00:01')]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([roomEvent('x', '2026-01-01 00:00:01')]), { applied: 1, skipped: 0, deadLetters: [], tables: { rooms: { applied: 1, skipped: 0 } } });
   t.same(emitted.map((e) => [e.event.op, e.event.source.serverId]), [['c', 4100]]);
-  t.same(await sink.write([roomEvent('x', '2026-01-01 00:00:01')]), { applied: 0, skipped: 1, deadLetters: [] }, 'the same version again');
-  t.same(await sink.write([roomEvent('older', '2026-01-01 00:00:00')]), { applied: 0, skipped: 1, deadLetters: [] });
+  t.same(await sink.write([roomEvent('x', '2026-01-01 00:00:01')]), { applied: 0, skipped: 1, deadLetters: [], tables: { rooms: { applied: 0, skipped: 1 } } }, 'the same version again');
+  t.same(await sink.write([roomEvent('older', '2026-01-01 00:00:00')]), { applied: 0, skipped: 1, deadLetters: [], tables: { rooms: { applied: 0, skipped: 1 } } });
   const del = routed(changeEvent({ table: 'rooms', op: 'd', before: { id: 1 }, deletedAt: '2026-01-01 00:00:05', serverId: 1 }));
-  t.same(await sink.write([del]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([del]), { applied: 1, skipped: 0, deadLetters: [], tables: { rooms: { applied: 1, skipped: 0 } } });
   t.same(database.rows('rooms'), []);
   t.same(database.tombstone('rooms', { id: 1 }), { deletedAt: at('2026-01-01 00:00:05'), origin: 1 });
   t.same(emitted.slice(1).map((e) => [e.topic, e.event.op, e.event.source.serverId]), [['b.chat.tandem_tombstones', 'c', 4100], ['b.chat.rooms', 'd', 4100]]);
-  t.same(await sink.write([del]), { applied: 0, skipped: 1, deadLetters: [] }, 'a repeated delete is a no-op');
-  t.same(await sink.write([roomEvent('stale', '2026-01-01 00:00:05')]), { applied: 0, skipped: 1, deadLetters: [] }, 'the tombstone wins ties');
-  t.same(await sink.write([roomEvent('newer', '2026-01-01 00:00:05.000001')]), { applied: 1, skipped: 0, deadLetters: [] });
+  t.same(await sink.write([del]), { applied: 0, skipped: 1, deadLetters: [], tables: { rooms: { applied: 0, skipped: 1 } } }, 'a repeated delete is a no-op');
+  t.same(await sink.write([roomEvent('stale', '2026-01-01 00:00:05')]), { applied: 0, skipped: 1, deadLetters: [], tables: { rooms: { applied: 0, skipped: 1 } } }, 'the tombstone wins ties');
+  t.same(await sink.write([roomEvent('newer', '2026-01-01 00:00:05.000001')]), { applied: 1, skipped: 0, deadLetters: [], tables: { rooms: { applied: 1, skipped: 0 } } });
   const older = routed(changeEvent({ table: 'rooms', op: 'd', before: { id: 1 }, deletedAt: '2026-01-01 00:00:04' }));
-  t.same(await sink.write([older]), { applied: 0, skipped: 1, deadLetters: [] }, 'an older delete neither moves the tombstone nor removes the newer row');
+  t.same(await sink.write([older]), { applied: 0, skipped: 1, deadLetters: [], tables: { rooms: { applied: 0, skipped: 1 } } }, 'an older delete neither moves the tombstone nor removes the newer row');
   t.equal(database.rows('rooms').length, 1);
 });
 

@@ -25,7 +25,7 @@ t.test('pipeInput runs the batch at once; readSink shows what reached the sink; 
   await driver.createInputTopic('a.chat.users').pipeInput(changeEvent({ table: 'users', after: { id: 1 } }));
   const out = driver.readSink('to-b');
   t.same(out.events.map((e) => e.after?.body), ['hi', 'yo']);
-  t.same(out.results, [{ applied: 2, skipped: 0, deadLetters: [] }]);
+  t.same(out.results, [{ applied: 2, skipped: 0, deadLetters: [], tables: { messages: { applied: 2, skipped: 0 } } }]);
   t.same(driver.database('b').rows('messages').map((r) => r.body), ['hi', 'yo']);
   t.same(driver.deadLetters.map((d) => [d.stage, d.reason, d.kafka?.topic]), [['route', 'no route for table "users" (routed: messages)', 'a.chat.users']]);
   t.equal(driver.counters.route.ignored, 1);
@@ -99,8 +99,8 @@ t.test('without an origin filter an echo still dies after one hop at the guarded
   const driver = new TopologyTestDriver(naive);
   driver.database('a').insert('rooms', { id: 1, name: 'x', updated_at: at('2026-01-01 00:00:01') });
   t.equal(await driver.settle(), 2, 'A → B, then the echo back to A, then quiet');
-  t.same(driver.readSink('to-b').results, [{ applied: 1, skipped: 0, deadLetters: [] }]);
-  t.same(driver.readSink('to-a').results, [{ applied: 0, skipped: 1, deadLetters: [] }], 'the echo was a no-op at A');
+  t.same(driver.readSink('to-b').results, [{ applied: 1, skipped: 0, deadLetters: [], tables: { rooms: { applied: 1, skipped: 0 } } }]);
+  t.same(driver.readSink('to-a').results, [{ applied: 0, skipped: 1, deadLetters: [], tables: { rooms: { applied: 0, skipped: 1 } } }], 'the echo was a no-op at A');
   t.equal(driver.topicEvents('a.chat.rooms').length, 1, 'A emitted nothing for it');
 });
 

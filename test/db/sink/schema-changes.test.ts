@@ -1,0 +1,181 @@
+// Schema changes replayed by the sink on real MariaDB (issue 13): two databases of one server as
+// the two sides, each with its sink (databaseId a / b, as tandem run makes them), DDL events as
+// the decoder makes them from Debezium's schema-change topic. Every kind of statement crosses,
+// in its place among the rows; a replay after a crash changes nothing; a row of a shape the table
+// does not have waits; both sides changing one table at once stops that table until its two
+// definitions are made equal, then it goes on by itself.
+import t from 'tap';
+import type { Connection } from 'mysql2/promise';
+import { TandemError } from '../../../lib/errors';
+import type { ChangeEvent, Sink } from '../../../lib/model';
+import { createLogger } from '../../../lib/observe';
+import { installOriginSupport, mysqlSink, primeSchemaAgreement, resetSchemaState } from '../../../lib/sink';
+import { rows, testDb, ts, upsert, type TestDb } from '../fixtures/db';
+
+let db: TestDb;
+const sinks: Sink[] = [];
+t.before(async () => {
+  db = await testDb(t);
+});
+t.teardown(async () => {
+  for (const s of sinks) await s.close();
+});
+
+interface Side {
+  id: 'a' | 'b';
+  database: string;
+  sink: Sink;
+  app: Connection;
+  lines: string[];
+}
+
+let n = 0;
+let pos = 1000;
+/** Databases `sc<n>a` / `sc<n>b` (the names differ on purpose: statements are requalified) with `items` and a sink each. */
+async function sides(tables = 'items'): Promise<[Side, Side]> {
+  n++;
+  resetSchemaState();
+  const out: Side[] = [];
+  for (const id of ['a', 'b'] as const) {
+    const database = `sc${n}${id}`;
+    await db.admin.query(`CREATE DATABASE ${database}`);
+    await db.admin.query(`CREATE TABLE ${database}.items (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL)`);
+    const url = db.url.replace(/\/chat$/, `/${database}`);
+    await installOriginSupport(url, ['items']);
+    const lines: string[] = [];
+    const sink = mysqlSink({
+      name: `mysql-${id}`,
+      databaseId: id,
+      url,
+      tables: Object.fromEntries(tables.split(',').map((tb) => [tb, { primaryKey: ['id'] }])),
+      lingerMs: 1,
+      logger: createLogger({ json: true, write: (l) => lines.push(l) }),
+    });
+    sinks.push(sink);
+    out.push({ id, database, sink, app: await db.connect(), lines });
+  }
+  // What tandem run does at start: both sides agree on what they hold alike.
+  await primeSchemaAgreement(tables.split(','));
+  return [out[0], out[1]];
+}
+
+/** A schema change as the decoder makes it: `from` ran `statement` in its database. */
+function ddl(from: Side, statement: string, table = 'items'): ChangeEvent {
+  pos += 10;
+  return {
+    op: 'ddl',
+    before: null,
+    after: null,
+    key: {},
+    source: { connector: 'mariadb', name: from.id, db: from.database, table, serverId: 11, gtid: null, file: 'mariadb-bin.000001', pos, row: 0, tsMs: 0, snapshot: false, thread: null },
+    headers: {},
+    ddl: { statement, database: from.database, tables: [{ type: 'ALTER', table, columns: [] }] },
+    target: { table },
+  };
+}
+
+const definition = async (side: Side, table = 'items') =>
+  String((await rows(db.admin, `SHOW CREATE TABLE ${side.database}.${table}`))[0]['Create Table']).replace(/\s+AUTO_INCREMENT=\d+/, '');
+const triggerText = async (side: Side) => String((await rows(db.admin, 'SELECT ACTION_STATEMENT AS s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?', [side.database, 'tandem_items_bd']))[0]?.s);
+
+t.test('every kind of ALTER on a is replayed on b, in its place among the rows', async (t) => {
+  const [a, b] = await sides();
+  const steps = [
+    'ALTER TABLE `items` ADD COLUMN `topic` VARCHAR(20) NULL AFTER `name`',
+    'ALTER TABLE items MODIFY name VARCHAR(200) NOT NULL',
+    'ALTER TABLE items RENAME COLUMN topic TO subject',
+    'ALTER TABLE items ALTER COLUMN subject SET DEFAULT \'none\'',
+    'ALTER TABLE items ADD INDEX ix_name (name), ADD UNIQUE KEY ux_subject (subject)',
+    'CREATE INDEX ix_updated ON items (updated_at)',
+    'DROP INDEX ix_updated ON items',
+    'ALTER TABLE items DROP INDEX ux_subject',
+    'ALTER TABLE items COMMENT = \'items of the chat\'',
+  ];
+  for (const statement of steps) {
+    await a.app.query(statement.replace(/`?items`?/, `${a.database}.items`));
+    await b.sink.write([ddl(a, statement)]);
+    t.equal(await definition(b), await definition(a), statement);
+  }
+  // A row written on a after a change that needs it, in the same batch as the change.
+  await a.app.query(`ALTER TABLE ${a.database}.items ADD COLUMN score INT NOT NULL DEFAULT 0`);
+  const row = upsert('items', { id: 1, name: 'x'.repeat(150), subject: 'hi', score: 7, updated_at: ts('2024-01-01 00:00:01') });
+  const r = await b.sink.write([upsert('items', { id: 0, name: 'before', subject: null, updated_at: ts('2024-01-01 00:00:00') }), ddl(a, 'ALTER TABLE items ADD COLUMN score INT NOT NULL DEFAULT 0'), row]);
+  t.same([r.applied, r.deadLetters], [3, []], 'the row before the change, the change, the row after it');
+  t.same((await rows(db.admin, `SELECT id, score FROM ${b.database}.items ORDER BY id`)).map((x) => [Number(x.id), Number(x.score)]), [[0, 0], [1, 7]]);
+  t.match(await triggerText(b), /score|tandem_tombstones/, "b's triggers re-installed");
+  // Dropping a column: the application's updates on a keep working (the triggers name no data column).
+  await a.app.query(`ALTER TABLE ${a.database}.items DROP COLUMN score`);
+  await a.app.query(`UPDATE ${a.database}.items SET name = 'still works' WHERE id = 0`).catch((err: unknown) => t.fail(`application update after DROP COLUMN: ${String(err)}`));
+  await b.sink.write([ddl(a, 'ALTER TABLE items DROP COLUMN score')]);
+  t.equal(await definition(b), await definition(a), 'DROP COLUMN');
+  t.ok(b.lines.some((l) => /replayed a schema change of a/.test(l)), 'the replay is logged');
+});
+
+t.test('TRUNCATE, RENAME TABLE, CREATE TABLE and DROP TABLE', async (t) => {
+  const [a, b] = await sides('items,notes');
+  await b.app.query(`INSERT INTO ${b.database}.items VALUES (1, 'x', NOW(6))`);
+  await b.sink.write([ddl(a, 'TRUNCATE TABLE items')]);
+  t.same(await rows(db.admin, `SELECT * FROM ${b.database}.items`), [], 'TRUNCATE');
+  await b.sink.write([ddl(a, `CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT, updated_at DATETIME(6) NOT NULL)`, 'notes')]);
+  t.match(await definition(b, 'notes'), /CREATE TABLE `notes`/, 'CREATE TABLE');
+  t.ok((await rows(db.admin, 'SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE = ?', [b.database, 'notes'])).length > 0, 'a synced table created: its triggers installed');
+  await b.sink.write([ddl(a, 'RENAME TABLE notes TO notes_old', 'notes')]);
+  t.same((await rows(db.admin, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [b.database])).map((x) => x.n), ['items', 'notes_old', 'tandem_tombstones']);
+  await b.sink.write([ddl(a, 'DROP TABLE notes_old', 'notes_old')]);
+  t.same((await rows(db.admin, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [b.database])).map((x) => x.n), ['items', 'tandem_tombstones'], 'DROP TABLE');
+});
+
+t.test('a replay after a crash changes nothing; a row of a shape the table lacks waits for its change', async (t) => {
+  const [a, b] = await sides();
+  const add = ddl(a, 'ALTER TABLE items ADD COLUMN extra INT NULL');
+  await b.sink.write([add]);
+  const after = await definition(b);
+  resetSchemaState(); // a restart: nothing remembered
+  await b.sink.write([add]);
+  t.equal(await definition(b), after, 'applied once');
+  t.ok(b.lines.some((l) => /already in place/.test(l)), 'said so');
+  const early = upsert('items', { id: 5, name: 'x', extra: 1, other: 2, updated_at: ts('2024-01-01 00:00:01') });
+  const err = await b.sink.write([early]).catch((e: unknown) => e);
+  t.ok(err instanceof TandemError && err.kind === 'retriable', 'retriable: the batch waits, nothing is dead-lettered');
+  t.match((err as TandemError).context.stage, /mysql-b: schema of items/);
+  t.match((err as TandemError).message, /the row has column\(s\) other, which items does not have here/);
+});
+
+t.test('both sides change one table at once: that table stops, loudly, until an operator makes both equal', async (t) => {
+  const [a, b] = await sides();
+  await a.app.query(`ALTER TABLE ${a.database}.items MODIFY name VARCHAR(200) NOT NULL`);
+  await b.app.query(`ALTER TABLE ${b.database}.items MODIFY name VARCHAR(300) NOT NULL`);
+  const fromA = ddl(a, 'ALTER TABLE items MODIFY name VARCHAR(200) NOT NULL');
+  const fromB = ddl(b, 'ALTER TABLE items MODIFY name VARCHAR(300) NOT NULL');
+  // What both agreed on at start: the table as it was (VARCHAR(100)); each side changed it since.
+  const errB = await b.sink.write([fromA]).catch((e: unknown) => e);
+  const errA = await a.sink.write([fromB]).catch((e: unknown) => e);
+  for (const [side, err] of [['b', errB], ['a', errA]] as const) {
+    t.ok(err instanceof TandemError && err.kind === 'retriable', `${side}: the table waits`);
+    t.match((err as TandemError).message, /definitions on [ab] and [ab] differ/);
+  }
+  t.match(await definition(a), /varchar\(200\)/, 'a kept its own change (nothing guessed)');
+  t.match(await definition(b), /varchar\(300\)/, 'b kept its own change');
+  const error = [...a.lines, ...b.lines].map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'error');
+  t.match(error?.msg, /table items: both sides changed its definition/);
+  t.match(String(error?.statement), /MODIFY name VARCHAR/);
+  t.ok(Object.keys(error ?? {}).some((k) => /^definition on a$/.test(k)) && Object.keys(error ?? {}).some((k) => /^definition on b$/.test(k)), 'both definitions in the log line');
+  // Still waiting on a retry; rows of the table too.
+  t.rejects(b.sink.write([fromA]), /differ/);
+  // The operator settles on 300 on both sides: the next try goes on by itself.
+  await a.app.query(`ALTER TABLE ${a.database}.items MODIFY name VARCHAR(300) NOT NULL`);
+  await b.sink.write([fromA]);
+  await a.sink.write([fromB]);
+  t.equal(await definition(a), await definition(b), 'equal');
+  t.match(await definition(a), /varchar\(300\)/, "the operator's choice stands: the statements that waited are not replayed over it");
+  const r = await b.sink.write([upsert('items', { id: 1, name: 'y'.repeat(250), updated_at: ts('2024-01-01 00:00:01') })]);
+  t.equal(r.applied, 1, 'rows flow again');
+});
+
+t.test('a statement that cannot run here as it ran there stops the table the same way', async (t) => {
+  const [a, b] = await sides();
+  await b.app.query(`INSERT INTO ${b.database}.items VALUES (1, 'same', NOW(6)), (2, 'same', NOW(6))`);
+  const err = await b.sink.write([ddl(a, 'ALTER TABLE items ADD UNIQUE KEY ux_name (name)')]).catch((e: unknown) => e);
+  t.ok(err instanceof TandemError && err.kind === 'retriable', 'waits, not fatal, not dead-lettered');
+  t.match((err as TandemError).message, /replaying it failed here: Duplicate entry/);
+});
