@@ -111,3 +111,49 @@ export function requalify(statement: string, from: string, to: string): string {
   }
   return out + (quote ? chunk : chunk.replace(qualified, `\`${to}\`$2`));
 }
+
+/** SHOW CREATE TABLE without what differs between two identical tables (the next AUTO_INCREMENT value). */
+export function normaliseDefinition(createTable: string): string {
+  return createTable.replace(/\s+AUTO_INCREMENT=\d+/i, '').trim();
+}
+
+/** The first line where two definitions differ, as `a: ... | b: ...` (for logs and verify). */
+export function definitionDifference(a: string, b: string): string | undefined {
+  if (a === b) return undefined;
+  const la = a.split('\n').map((l) => l.trim());
+  const lb = b.split('\n').map((l) => l.trim());
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] !== lb[i]) return `a: ${la[i] ?? '(nothing)'} | b: ${lb[i] ?? '(nothing)'}`;
+  }
+  return undefined;
+}
+
+const NAME = String.raw`(?:\`(?:[^\`]|\`\`)+\`|[\w$]+)`;
+const QUALIFIED = String.raw`(${NAME}(?:\s*\.\s*${NAME})?)`;
+const TARGETS: [DdlKind, RegExp][] = [
+  ['alter-table', new RegExp(String.raw`^ALTER\s+(?:ONLINE\s+)?(?:IGNORE\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?${QUALIFIED}`, 'i')],
+  ['create-table', new RegExp(String.raw`^CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${QUALIFIED}`, 'i')],
+  ['create-index', new RegExp(String.raw`\bON\s+${QUALIFIED}`, 'i')],
+  ['drop-index', new RegExp(String.raw`\bON\s+${QUALIFIED}`, 'i')],
+  ['rename-table', new RegExp(String.raw`^RENAME\s+TABLES?\s+${QUALIFIED}`, 'i')],
+  ['truncate', new RegExp(String.raw`^TRUNCATE\s+(?:TABLE\s+)?${QUALIFIED}`, 'i')],
+  ['drop-table', new RegExp(String.raw`^DROP\s+TABLES?\s+(?:IF\s+EXISTS\s+)?${QUALIFIED}`, 'i')],
+];
+
+/** `chat`.`rooms` / chat.rooms / rooms → rooms. */
+function unqualified(name: string): string {
+  const parts = name.split(/\s*\.\s*(?=[`\w$])/);
+  const last = parts[parts.length - 1];
+  return last.startsWith('`') ? last.slice(1, -1).replace(/``/g, '`') : last;
+}
+
+/**
+ * The table a statement changes, read from its text (the first one of RENAME / DROP TABLE lists).
+ * Debezium names it in the record for most statements, not for CREATE / DROP INDEX.
+ */
+export function ddlTable(statement: string): string | undefined {
+  const s = stripLeadingComments(statement);
+  const kind = ddlKind(s);
+  const m = TARGETS.find(([k]) => k === kind)?.[1].exec(s);
+  return m ? unqualified(m[1]) : undefined;
+}

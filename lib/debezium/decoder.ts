@@ -1,3 +1,4 @@
+import { ddlTable } from '../ddl';
 import { TandemError, poison, type ErrorContext } from '../errors';
 import type { ChangeEvent, KafkaRecord, Op, Row } from '../model';
 import { HEADER_LENGTH, wireFormatProblem, type SchemaSource } from '../registry';
@@ -112,7 +113,8 @@ export class DebeziumDecoder {
       throw this.poison(record, `value is not valid Avro for schema id ${valueSchema.id} (${plan.envelopeName}): ${messageOf(err)}`, err);
     }
     const op = raw.op;
-    if (!OPS.has(op)) throw this.poison(record, `unsupported Debezium op ${JSON.stringify(op)} in ${plan.envelopeName} (expected c, u, d or r)`);
+    if (op === 't') return this.truncate(record, raw);
+    if (!OPS.has(op)) throw this.poison(record, `unsupported Debezium op ${JSON.stringify(op)} in ${plan.envelopeName} (expected c, u, d, r or t)`);
     try {
       return {
         op: op as Op,
@@ -130,6 +132,24 @@ export class DebeziumDecoder {
     }
   }
 
+  /**
+   * A TRUNCATE (op `t`, on the table's own topic; Debezium does not put it on the schema-change
+   * topic): a schema change like the others, in its place among the table's rows.
+   */
+  private truncate(record: KafkaRecord, raw: RawEnvelope): ChangeEvent {
+    const source = sourceInfoOf(raw.source);
+    return {
+      op: 'ddl',
+      before: null,
+      after: null,
+      key: {},
+      source,
+      kafka: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp },
+      headers: record.headers,
+      ddl: { statement: `TRUNCATE TABLE \`${source.table.replace(/`/g, '``')}\``, database: source.db, tables: [{ type: 'TRUNCATE', table: source.table, columns: [] }] },
+    };
+  }
+
   /** A record of the schema-change topic: the DDL statement, ordered with rows by its binlog position. */
   private schemaChange(record: KafkaRecord, value: Buffer, schema: CompiledSchema): ChangeEvent {
     let raw: RawSchemaChange;
@@ -144,12 +164,15 @@ export class DebeziumDecoder {
       columns: (tc.table?.columns ?? []).map((c) => String(c.name)),
     }));
     const source = sourceInfoOf(raw.source);
+    // CREATE / DROP INDEX come without a table in the record: the statement names it.
+    const named = tables[0]?.table ?? (source.table || ddlTable(raw.ddl ?? '') || '');
+    if (tables.length === 0 && named) tables.push({ type: 'ALTER', table: named, columns: [] });
     return {
       op: 'ddl',
       before: null,
       after: null,
       key: {},
-      source: source.table ? source : { ...source, table: tables[0]?.table ?? '' },
+      source: source.table ? source : { ...source, table: named },
       kafka: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp },
       headers: record.headers,
       ddl: { statement: raw.ddl ?? '', database: raw.databaseName ?? source.db, tables },

@@ -4,4 +4,4 @@ export { dialectFor, mariadbDialect, mysql8Dialect, toSqlValue, quoteId, TOMBSTO
 export { tableMetaFrom, readTableMeta, type TableMeta, type ColumnMeta } from './table-meta';
 export { kindOfMysqlError, describeMysqlError, toTandemError } from './classify';
 export { createSinkPool, redactUrl, identityClashes, type IdentityClash } from './connection';
-export { SchemaChanges, normaliseDefinition, primeSchemaAgreement, resetSchemaState, type SchemaPeer } from './schema-changes';
+export { SchemaChanges, primeSchemaAgreement, resetSchemaState, type SchemaPeer } from './schema-changes';

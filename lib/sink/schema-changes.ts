@@ -5,7 +5,7 @@
 // only) until an operator makes the two definitions equal, never guessing. Triggers of the table
 // are re-installed on both sides after a change to it.
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { ddlKind, requalify } from '../ddl';
+import { ddlKind, normaliseDefinition, requalify } from '../ddl';
 import { retriable } from '../errors';
 import type { ChangeEvent, SchemaChange } from '../model';
 import type { Logger } from '../observe';
@@ -81,10 +81,6 @@ export interface SchemaChangesOptions {
   log: Logger;
 }
 
-/** SHOW CREATE TABLE without what differs between two identical tables (the next AUTO_INCREMENT value). */
-export function normaliseDefinition(createTable: string): string {
-  return createTable.replace(/\s+AUTO_INCREMENT=\d+/i, '').trim();
-}
 
 export class SchemaChanges implements SchemaPeer {
   constructor(private readonly o: SchemaChangesOptions) {

@@ -96,6 +96,8 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     'topic.prefix': db,
     'database.include.list': 'chat',
     'include.schema.changes': 'true',
+    // TRUNCATE is a schema change Tandem replays (TANDEM_DDL); Debezium skips it unless told.
+    'skipped.operations': 'none',
     'schema.history.internal.kafka.bootstrap.servers': `${cfg.host}:${cfg.ports.kafka}`,
     'schema.history.internal.kafka.topic': `schemahistory.${db}`,
     // After the database restarts, the binlog reader reconnects within 2 s instead of the 60 s default.

@@ -44,8 +44,8 @@ function deleteFrom(tombstone: ChangeEvent, keys: ReadonlyMap<string, string[]>)
 /**
  * Deletes travel as Tandem tombstone rows (docs/loop-prevention.md §3): a change of a
  * `tandem_tombstones` row becomes a delete of the row it names, with its `deleted_at` as the
- * delete's time. Row-topic deletes (their duplicates, with no usable time) and deletes of
- * tombstone rows (retention purges) are dropped and counted.
+ * delete's time. Row-topic deletes (their duplicates, with no usable time), deletes of
+ * tombstone rows (retention purges) and tombstones of tables not synced are dropped and counted.
  */
 export function carryDeletes(options: CarryDeletesOptions): Stage {
   const keys = primaryKeys(options.tables);
@@ -63,6 +63,10 @@ export function carryDeletes(options: CarryDeletesOptions): Stage {
           else out.push(event);
         } else if (event.op === 'd') {
           ctx.count('purgesDropped');
+        } else if (typeof event.after?.tbl === 'string' && !keys.has(event.after.tbl)) {
+          // A delete of a table this topology does not sync (its triggers stay from another set
+          // of TANDEM_TABLES, or another topology syncs it): not this stream's to carry.
+          ctx.count('tombstonesOfOtherTables');
         } else {
           const carried = deleteFrom(event, keys);
           if (typeof carried === 'string') ctx.deadLetter(event, carried);

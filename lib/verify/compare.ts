@@ -3,7 +3,8 @@
 // in it, both sides checksum it (row count + XOR of row hashes), and only a chunk whose checksums
 // differ has its rows' keys and hashes read and matched. Memory stays bounded by one chunk.
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { checksumSql, nthKeySql, rangeWhere, rowHashesSql, rowSql, type Clause, type KeyTuple } from './sql';
+import { definitionDifference, normaliseDefinition } from '../ddl';
+import { checksumSql, nthKeySql, quote, rangeWhere, rowHashesSql, rowSql, type Clause, type KeyTuple } from './sql';
 import { readCatalog, shapeFrom, type TableShape } from './table-shape';
 
 export type DiffKind = 'missing-in-a' | 'missing-in-b' | 'different';
@@ -184,6 +185,13 @@ export async function compareDatabases(a: Connection, b: Connection, options: Co
     if (only.length) {
       r.schema = `columns differ: ${only.join(', ')}`;
       differences++;
+    } else {
+      // Same columns, yet types, defaults, indexes or options may differ (a schema change that did not cross).
+      const diff = definitionDifference(await definitionOf(a, table), await definitionOf(b, table));
+      if (diff) {
+        r.schema = `definitions differ: ${diff}`;
+        differences++;
+      }
     }
     differences += r.missingInA + r.missingInB + r.different;
     tables.push(r);
@@ -197,4 +205,9 @@ export async function compareDatabases(a: Connection, b: Connection, options: Co
     ok: differences === 0,
     elapsedMs: Date.now() - t0,
   };
+}
+
+async function definitionOf(db: Connection, table: string): Promise<string> {
+  const [rows] = await db.query<RowDataPacket[]>(`SHOW CREATE TABLE ${quote(table)}`);
+  return normaliseDefinition(String(rows[0]?.['Create Table'] ?? ''));
 }

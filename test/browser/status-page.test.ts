@@ -11,7 +11,7 @@ import { launchChromium } from './fixtures/chromium';
 import { LiveRuntime } from './fixtures/live-runtime';
 
 const ROOT = resolve(__dirname, '..', '..');
-const STAGES = ['source', 'origin-filter', 'carry-deletes', 'last-writer-wins', 'route-by-table'];
+const STAGES = ['source', 'origin-filter', 'schema-changes', 'carry-deletes', 'last-writer-wins', 'route-by-table'];
 
 t.test('the status page, live, in chromium', async (t) => {
   const live = new LiveRuntime();
@@ -35,7 +35,7 @@ t.test('the status page, live, in chromium', async (t) => {
   const nodes = (await page.evaluate("[...document.querySelectorAll('svg.topology [data-node]')].map((g) => g.getAttribute('data-node'))")) as string[];
   for (const dir of ['a-to-b', 'b-to-a']) for (const stage of [...STAGES, dir === 'a-to-b' ? 'mysql-b' : 'mysql-a']) t.ok(nodes.includes(`${dir}.${stage}`), `the picture shows ${dir}.${stage}`);
   t.ok(nodes.includes('db:a:in') && nodes.includes('db:b:out') && nodes.includes('connector:a'), 'and the databases and connectors');
-  t.equal(await page.evaluate("document.querySelectorAll('svg.topology .box').length"), 2 * 9, 'nine boxes per direction, drawn (not text)');
+  t.equal(await page.evaluate("document.querySelectorAll('svg.topology .box').length"), 2 * 10, 'ten boxes per direction, drawn (not text)');
 
   // The charts move while rows flow: more samples, and rows applied per second above zero both ways.
   const before = (await page.evaluate('window.tandem.charts.throughput.data[0].length')) as number;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ddlKind, isAdditive, requalify, stripLeadingComments, topLevelParts } from '../../../lib/ddl';
+import { ddlKind, ddlTable, isAdditive, requalify, stripLeadingComments, topLevelParts } from '../../../lib/ddl';
 
 t.test('the kind of a statement, past leading comments', async (t) => {
   const cases: [string, string][] = [
@@ -60,4 +60,21 @@ t.test('requalify: names qualified with the source database point at the target 
   t.equal(requalify('ALTER TABLE `chat`.`rooms` ADD x INT', 'chat', 'chat_b'), 'ALTER TABLE `chat_b`.`rooms` ADD x INT');
   t.equal(requalify("ALTER TABLE chat.rooms ADD x VARCHAR(9) DEFAULT 'chat.rooms'", 'chat', 'other'), "ALTER TABLE `other`.rooms ADD x VARCHAR(9) DEFAULT 'chat.rooms'");
   t.equal(requalify('ALTER TABLE rooms ADD chatx INT', 'chat', 'other'), 'ALTER TABLE rooms ADD chatx INT');
+});
+
+t.test('the table a statement changes, from its text', async (t) => {
+  const cases: [string, string | undefined][] = [
+    ['CREATE INDEX ix ON rooms (a)', 'rooms'],
+    ['create unique index ix on `chat`.`my rooms` (a)', 'my rooms'],
+    ['DROP INDEX ix ON chat.rooms', 'rooms'],
+    ['ALTER TABLE IF EXISTS `rooms` ADD x INT', 'rooms'],
+    ['ALTER ONLINE TABLE chat.rooms ADD x INT', 'rooms'],
+    ['CREATE TABLE IF NOT EXISTS notes (id INT)', 'notes'],
+    ['RENAME TABLE a TO b, c TO d', 'a'],
+    ['TRUNCATE rooms', 'rooms'],
+    ['TRUNCATE TABLE `rooms`', 'rooms'],
+    ['DROP TABLE IF EXISTS x, y', 'x'],
+    ['CREATE VIEW v AS SELECT 1', undefined],
+  ];
+  for (const [sql, table] of cases) t.equal(ddlTable(sql), table, sql);
 });

@@ -280,11 +280,21 @@ t.test('malformed records are poison, with topic/partition/offset', async (t) =>
   ] });
   poisonOf(t, await fail({ ...good, value: frame(pgId, Buffer.from([0, 0, 2, 0x61, 0, 2, 0x63])) }), /lacks name, db, ts_ms, server_id, file, pos: only Debezium's MySQL and MariaDB connectors/);
 
-  const truncate = topic.change('t', null, null, { id: 1 });
-  poisonOf(t, await fail(truncate), /unsupported Debezium op "t"/);
+  poisonOf(t, await fail(topic.change('x' as 'c', null, null, { id: 1 })), /unsupported Debezium op "x"/);
 
   const badZone = RawTopic.table(registry, 'messages', [{ name: 'id', type: c.bigint() }, { name: 'z', type: c.zonedTimestamp() }], ['id']);
   poisonOf(t, await fail(badZone.change('c', null, { id: 1, z: 'yesterday' }, { id: 1 })), /a column of a\.chat\.messages\.Value holds a value Tandem cannot read: not a zoned timestamp/);
+});
+
+t.test('a TRUNCATE (op t on the row topic) decodes as a schema change of its table, in its place', async (t) => {
+  const registry = new InMemorySchemaRegistry();
+  const topic = RawTopic.table(registry, 'messages', messages, ['id']);
+  const decoded = await new DebeziumDecoder({ schemas: registry }).decode(topic.change('t', null, null, { id: 1 }));
+  if (!decoded) throw new Error('a TRUNCATE decodes to an event');
+  t.equal(decoded.op, 'ddl');
+  t.equal(decoded.source.table, 'messages');
+  t.equal(decoded.ddl?.statement, 'TRUNCATE TABLE `messages`');
+  t.same(decoded.ddl?.tables.map((x) => [x.type, x.table]), [['TRUNCATE', 'messages']]);
 });
 
 t.test('registry failures keep their kind and gain the record coordinates', async (t) => {
