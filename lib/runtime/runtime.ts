@@ -54,15 +54,23 @@ interface Lane {
   paused: boolean;
   /** A stop request ended one of its batches' wait: that batch and the lane's later ones stay undone. */
   abandoned: boolean;
+  /**
+   * Schema changes queued behind the lane's running batch. The row topic and the schema-change
+   * topic are fetched separately, so a row can reach the lane a batch before the ALTER written
+   * just ahead of it; that batch waits for the table's shape, and takes the ALTER from here.
+   */
+  queuedDdl: Prepared[];
 }
 
-const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), pending: 0, paused: false, abandoned: false });
+const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), pending: 0, paused: false, abandoned: false, queuedDdl: [] });
 
 /** A schema-change record, decoded when dispatched (its table decides its lane). */
-interface Prepared {
+export interface Prepared {
   record: ConsumedRecord;
   event: ChangeEvent | undefined;
   deadLetters: DeadLetter[];
+  /** Applied already by an earlier batch of its lane, which took it from `queuedDdl`. */
+  taken?: boolean;
 }
 
 const LANE_SEP = '\u0000';
@@ -76,20 +84,37 @@ const topicOfLane = (lane: string) => lane.slice(lane.indexOf(LANE_SEP) + 1);
  */
 export const isSchemaChangeTopic = (topic: string) => !topic.includes('.');
 
+/** Binlog order of two events of one source: negative when `x` was written first. */
+function binlogCompare(x: ChangeEvent, y: ChangeEvent): number {
+  const [a, b] = [x.source, y.source];
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return a.pos - b.pos || a.row - b.row;
+}
+
 /** Events of several topics (rows and the DDL among them) in the order their source wrote them. */
-function inBinlogOrder(events: ChangeEvent[]): ChangeEvent[] {
+export function inBinlogOrder(events: ChangeEvent[]): ChangeEvent[] {
   if (!events.some((e) => e.op === 'ddl')) return events;
-  const at = (e: ChangeEvent) => e.source;
   return events
     .map((e, i) => ({ e, i }))
-    .sort((x, y) => {
-      const a = at(x.e);
-      const b = at(y.e);
-      if (a.file !== b.file) return a.file < b.file ? -1 : 1;
-      if (a.pos !== b.pos) return a.pos - b.pos;
-      return a.row - b.row || x.i - y.i;
-    })
+    .sort((x, y) => binlogCompare(x.e, y.e) || x.i - y.i)
     .map((x) => x.e);
+}
+
+/**
+ * Takes from a lane's queue the schema changes written before the last of `events` (they belong
+ * among them), marking them applied so their own later batch skips them.
+ */
+export function takeQueuedDdl(queue: Prepared[], events: readonly ChangeEvent[]): ChangeEvent[] {
+  const last = events.reduce<ChangeEvent | undefined>((m, e) => (m === undefined || binlogCompare(e, m) > 0 ? e : m), undefined);
+  if (!last) return [];
+  const taken: ChangeEvent[] = [];
+  for (const p of queue) {
+    if (!p.taken && p.event && binlogCompare(p.event, last) < 0) {
+      p.taken = true;
+      taken.push(p.event);
+    }
+  }
+  return taken;
 }
 
 export class Runtime {
@@ -259,6 +284,7 @@ export class Runtime {
     }
     const all = [...records, ...ready.map((p) => p.record)];
     lane.pending += all.length;
+    lane.queuedDdl.push(...ready.filter((p) => p.event));
     const decoded = source === null ? Promise.resolve(this.unroutedLetters(records)) : this.decodeAll(records);
     decoded.catch(() => undefined); // observed through the lane below
     const current = lane;
@@ -266,9 +292,12 @@ export class Runtime {
       .then(async () => {
         if (this.failure || current.abandoned) return;
         const rows = await decoded;
-        const events = inBinlogOrder([...rows.events, ...ready.flatMap((p) => (p.event ? [p.event] : []))]);
+        const own = ready.filter((p) => p.event && !p.taken);
+        for (const p of own) p.taken = true;
+        current.queuedDdl = current.queuedDdl.filter((p) => !p.taken);
+        const events = inBinlogOrder([...rows.events, ...own.map((p) => p.event as ChangeEvent)]);
         const started = performance.now();
-        const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events) : { deadLetters: [], counters: {} };
+        const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events, current) : { deadLetters: [], counters: {} };
         const applyMs = performance.now() - started;
         const letters = [...rows.deadLetters, ...ready.flatMap((p) => p.deadLetters), ...outcome.deadLetters.map((l) => withOriginalBytes(l, all))];
         if (letters.length > 0) {
@@ -361,9 +390,23 @@ export class Runtime {
     };
   }
 
-  private apply(source: string, events: ChangeEvent[]) {
+  private apply(source: string, events: ChangeEvent[], lane: Lane) {
+    let batch = events;
     // The sink names itself in its errors (mysql-b): that is the part waited for.
-    return withRetry(this.policy, () => this.o.pipeline.runBatch(source, events), this.retryHooks((err) => err.context.stage ?? `sink of ${source}`));
+    return withRetry(
+      this.policy,
+      () => {
+        // Each attempt first takes the schema changes that arrived meanwhile and belong before
+        // some of its rows (a row waiting for its ALTER would otherwise wait for ever).
+        const early = takeQueuedDdl(lane.queuedDdl, batch);
+        if (early.length > 0) {
+          batch = inBinlogOrder([...batch, ...early]);
+          lane.queuedDdl = lane.queuedDdl.filter((p) => !p.taken);
+        }
+        return this.o.pipeline.runBatch(source, batch);
+      },
+      this.retryHooks((err) => err.context.stage ?? `sink of ${source}`),
+    );
   }
 
   /** The one way the runtime waits for a part that is down (logged by `Outages`). */

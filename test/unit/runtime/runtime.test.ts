@@ -310,3 +310,33 @@ t.test("a schema change joins its table's lane and takes its binlog place among 
   t.same(seen.find((b) => b.some((x) => x.includes('other'))), ['DDL other@25'], 'a schema change of another table in that table\'s lane');
   t.same(consumer.committed(), { 'a.chat.rooms:0': '2', 'a:0': '2' }, 'the schema-change topic is committed once both lanes are done');
 });
+
+t.test('a row that reached its lane before its ALTER waits for it, and the ALTER joins that batch (no deadlock)', async (t) => {
+  const consumer = new FakeConsumer();
+  const pipeline = new FakePipeline([{ name: 'a-to-b', topics: [/a(\..*)?/] }]);
+  consumer.add(record('a.chat.rooms', 0, 0, 'rooms@10'));
+  consumer.add(record('a.chat.rooms', 0, 1, 'rooms@30'));
+  consumer.logs.set('a:0', []); // assigned, nothing on it yet
+  const seen: string[][] = [];
+  const original = pipeline.runBatch.bind(pipeline);
+  let attempts = 0;
+  pipeline.runBatch = async (s, e) => {
+    const names = e.map((x) => `${x.op === 'ddl' ? 'DDL ' : ''}${x.source.table}@${x.source.pos}`);
+    seen.push(names);
+    if (names.includes('rooms@30') && !names.includes('DDL rooms@20')) {
+      // The schema-change topic is read later than the row topic: its record arrives while the row waits.
+      if (++attempts === 1) consumer.add(record('a', 0, 0, 'DDL rooms@20'));
+      throw retriable('rooms@30 has a column rooms does not have yet', { stage: 'mysql-b: shape of rooms' });
+    }
+    return original(s, e.filter((x) => x.op !== 'ddl'));
+  };
+  const rt = new Runtime({ consumer, deadLetters: new FakeDeadLetters(), pipeline, decoder: positionedDecoder, logger: quietLogger(), batchRows: 10, retryPolicy: { retries: Infinity, initialMs: 1, maxMs: 5, factor: 2, jitter: 0 } });
+  consumer.onIdle = () => consumer.committed()['a:0'] === '1' && rt.stop();
+  const timer = setTimeout(() => rt.stop(), 5000);
+  await rt.run();
+  clearTimeout(timer);
+  t.same(seen.at(-1), ['rooms@10', 'DDL rooms@20', 'rooms@30'], 'the waiting batch took the ALTER in its binlog place');
+  t.equal(seen.filter((b) => b.includes('DDL rooms@20')).length, 1, 'and the ALTER ran once (its own later batch skipped it)');
+  t.same(pipeline.applied['a-to-b'], ['rooms@10', 'rooms@30']);
+  t.same(consumer.committed(), { 'a.chat.rooms:0': '2', 'a:0': '1' }, 'both topics committed');
+});
