@@ -5,6 +5,7 @@
 import { loadConfig, redactUrl } from '../config';
 import { exitCode, formatFindings, runDoctor } from '../doctor';
 import { TandemError } from '../errors';
+import { withResolvedTables } from '../tables';
 
 const usage = 'usage: tandem doctor [--json]   (settings from TANDEM_DB_A_URL, TANDEM_DB_B_URL, TANDEM_TABLES, ...; see docs/doctor.md)';
 
@@ -15,7 +16,8 @@ export default async function doctor(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const config = loadConfig();
+    const { config, refused } = await withResolvedTables(loadConfig());
+    for (const r of refused) process.stdout.write(`table ${r.table} is not synced (TANDEM_TABLES=*): ${r.reason}\n`);
     const findings = await runDoctor(config);
     if (args.includes('--json')) {
       process.stdout.write(`${JSON.stringify({ findings, exitCode: exitCode(findings) })}\n`);

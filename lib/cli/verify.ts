@@ -1,7 +1,8 @@
 // `tandem verify [--a url | --a-file path] [--b url | --b-file path] [--tables t1,t2] [--chunk-rows n]
 // [--show n] [--wait s] [--json]`: compares the two databases table by table; exit 0 when
 // identical, 1 on any difference.
-import { parseTables, type TableSpec } from '../config';
+import { ALL_TABLES, parseTables, type TableSpec } from '../config';
+import { resolveAllTables } from '../tables';
 import { checkTombstones, formatDiff, formatReport, waitUntilConverged } from '../verify';
 import { setting, urlFromArgv, urlFromFile, type UrlSource } from './database-urls';
 
@@ -16,6 +17,8 @@ interface VerifyArgs {
   a: string;
   b: string;
   tables: string[];
+  /** TANDEM_TABLES=* (no --tables): the tables are read from the databases. */
+  allTables: boolean;
   /** The synced tables (key columns), when tandem_tombstones is checked after them. */
   tombstonesOf?: TableSpec[];
   chunkRows: number;
@@ -50,7 +53,9 @@ export function parseVerifyArgs(args: string[], env: NodeJS.ProcessEnv): VerifyA
       v[flag] = value;
     } else return `unknown argument ${arg}`;
   }
-  const tables = parseTables(v['--tables'] ?? setting(env, 'TANDEM_TABLES'));
+  const listed = v['--tables'] ?? setting(env, 'TANDEM_TABLES');
+  const allTables = listed.trim() === ALL_TABLES;
+  const tables = allTables ? [] : parseTables(listed);
   if (typeof tables === 'string') return `--tables ${tables}`;
   const num = (flag: string, def: number, min: number) => {
     const n = Number(v[flag] ?? def);
@@ -67,6 +72,7 @@ export function parseVerifyArgs(args: string[], env: NodeJS.ProcessEnv): VerifyA
     a: a.url,
     b: b.url,
     tables: tables.map((t) => t.name),
+    allTables,
     // The tombstones are replicated state too; checked by default, not when tables are named.
     tombstonesOf: v['--tables'] === undefined ? tables : undefined,
     chunkRows,
@@ -81,6 +87,13 @@ export default async function verify(args: string[]): Promise<number> {
   if (typeof p === 'string') {
     process.stderr.write(`tandem verify: ${p}\n${usage}\n`);
     return 2;
+  }
+  if (p.allTables) {
+    // TANDEM_TABLES=*: the tables both sides have and Tandem can sync, read from them now.
+    const resolved = await resolveAllTables({ id: 'a', url: p.a }, { id: 'b', url: p.b });
+    p.tables = resolved.tables.map((t) => t.name);
+    if (p.tombstonesOf) p.tombstonesOf = resolved.tables;
+    for (const r of resolved.refused) process.stderr.write(`tandem verify: ${r.table} not compared (not synced: ${r.reason})\n`);
   }
   const { report, settleMs, attempts } = await waitUntilConverged({ ...p, timeoutMs: p.waitS * 1000 });
   const tomb = p.tombstonesOf ? await checkTombstones(p.a, p.b, p.tombstonesOf) : undefined;

@@ -17,7 +17,13 @@ export interface TandemConfig {
   brokers: string;
   registryUrl: string;
   databases: DatabaseSpec[];
+  /** The synced tables (TANDEM_TABLES); under `*`, empty until `resolveAllTables` lists them. */
   tables: TableSpec[];
+  /**
+   * TANDEM_TABLES=*: every table of the database that can be synced, tables created while Tandem
+   * runs included (docs/schema-changes.md).
+   */
+  allTables: boolean;
   groupId: string;
   batchRows: number;
   lingerMs: number;
@@ -63,7 +69,7 @@ type Parsed<T> = { value: T } | { error: string };
 type Parser<T> = (raw: unknown) => Parsed<T>;
 
 /** What the settings parse into, before the two database URLs become `databases`. */
-type Settings = Omit<TandemConfig, 'databases' | 'tombstoneTable'> & { dbAUrl: DatabaseSpec; dbBUrl: DatabaseSpec };
+type Settings = Omit<TandemConfig, 'databases' | 'tombstoneTable' | 'allTables'> & { dbAUrl: DatabaseSpec; dbBUrl: DatabaseSpec };
 
 /** One setting: its environment variable; its key in the JSON file is the field name. */
 interface Setting<T> {
@@ -126,7 +132,12 @@ function database(id: string): Parser<DatabaseSpec> {
   };
 }
 
+/** `*`: every table (resolved against the databases at start), with no list to parse. */
+export const ALL_TABLES = '*';
+const isAllTables = (raw: unknown) => typeof raw === 'string' && raw.trim() === ALL_TABLES;
+
 const tables: Parser<TableSpec[]> = (raw) => {
+  if (isAllTables(raw)) return { value: [] };
   const list = typeof raw === 'string' ? raw : Array.isArray(raw) && raw.every((t) => typeof t === 'string') ? raw.join(',') : null;
   if (list === null) return { error: `must be a list like "rooms,members:room_id+user_id,messages", got ${show(raw)}` };
   const parsed = parseTables(list);
@@ -256,10 +267,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
   const file = env.TANDEM_CONFIG?.trim() ? readConfigFile(env.TANDEM_CONFIG.trim()) : {};
   const errors: string[] = [];
   const values: Partial<Record<keyof Settings, unknown>> = {};
+  const raws: Partial<Record<keyof Settings, unknown>> = {};
   for (const [key, setting] of Object.entries(settings) as [keyof Settings, Setting<unknown>][]) {
     const fromEnv = env[setting.env];
     const [raw, origin] =
       fromEnv !== undefined && fromEnv !== '' ? [fromEnv, setting.env] : key in file ? [file[key], `${key} in ${env.TANDEM_CONFIG}`] : [defaultSettings[setting.env], setting.env];
+    raws[key] = raw;
     const parsed = setting.parse(raw);
     if ('error' in parsed) errors.push(`${origin} ${parsed.error}`);
     else if (parsed.value !== undefined) values[key] = parsed.value;
@@ -271,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
   // The local stack's Connect goes with the local stack's brokers (the defaults).
   const localBrokers = rest.brokers === defaultSettings.TANDEM_BROKERS && !env.TANDEM_BROKERS && !('brokers' in file);
   const connectUrl = rest.connectUrl ?? (localBrokers && env.TANDEM_CONNECT_URL === undefined ? LOCAL_CONNECT_URL : undefined);
-  return { ...rest, ...(connectUrl ? { connectUrl } : {}), databases: [dbAUrl, dbBUrl], tombstoneTable: TOMBSTONE_TABLE };
+  return { ...rest, ...(connectUrl ? { connectUrl } : {}), databases: [dbAUrl, dbBUrl], tombstoneTable: TOMBSTONE_TABLE, allTables: isAllTables(raws.tables) };
 }
 
 /** The database with this id, or a fatal error naming the ones configured. */
@@ -285,7 +298,13 @@ export function databaseById(config: TandemConfig, id: string): DatabaseSpec {
  * Every Debezium topic of one database: its synced tables, Tandem's tombstone table, and its
  * schema-change topic (named like the topic prefix: `a`), whose DDL statements cross too.
  */
-export function topicsOf(config: TandemConfig, id: string): string[] {
+export function topicsOf(config: TandemConfig, id: string): (string | RegExp)[] {
   const db = databaseById(config, id);
+  // Every table's topic, those of tables created later included (librdkafka re-reads the pattern's matches).
+  if (config.allTables) return [new RegExp(`^${escapeRegExp(db.id)}\\.${escapeRegExp(db.database)}\\.[^.]+$`), db.id];
   return [...[...config.tables.map((t) => t.name), config.tombstoneTable].map((t) => `${db.id}.${db.database}.${t}`), db.id];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -157,3 +157,21 @@ export function ddlTable(statement: string): string | undefined {
   const m = TARGETS.find(([k]) => k === kind)?.[1].exec(s);
   return m ? unqualified(m[1]) : undefined;
 }
+
+const RENAMES = [
+  new RegExp(String.raw`^RENAME\s+TABLES?\s+${QUALIFIED}\s+TO\s+${QUALIFIED}`, 'i'),
+  new RegExp(String.raw`^ALTER\s+(?:ONLINE\s+)?(?:IGNORE\s+)?TABLE\s+(?:IF\s+EXISTS\s+)?${QUALIFIED}\s+RENAME\s+(?:TO\s+|AS\s+)?(?!COLUMN\b|INDEX\b|KEY\b)${QUALIFIED}\s*;?\s*$`, 'i'),
+];
+
+/**
+ * A statement that renames a table (RENAME TABLE x TO y, ALTER TABLE x RENAME TO y): the old and
+ * the new name (the first pair of a RENAME list), or undefined for any other statement.
+ */
+export function tableRename(statement: string): { from: string; to: string } | undefined {
+  const s = stripLeadingComments(statement);
+  for (const re of RENAMES) {
+    const m = re.exec(s);
+    if (m) return { from: unqualified(m[1]), to: unqualified(m[2]) };
+  }
+  return undefined;
+}

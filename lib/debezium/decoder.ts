@@ -1,4 +1,4 @@
-import { ddlTable } from '../ddl';
+import { ddlTable, tableRename } from '../ddl';
 import { TandemError, poison, type ErrorContext } from '../errors';
 import type { ChangeEvent, KafkaRecord, Op, Row } from '../model';
 import { HEADER_LENGTH, wireFormatProblem, type SchemaSource } from '../registry';
@@ -164,7 +164,10 @@ export class DebeziumDecoder {
       columns: (tc.table?.columns ?? []).map((c) => String(c.name)),
     }));
     const source = sourceInfoOf(raw.source);
-    // CREATE / DROP INDEX come without a table in the record: the statement names it.
+    // A renamed table's changes until the rename are in the old name's lane: the rename goes
+    // there, behind them. CREATE / DROP INDEX come without a table: the statement names it.
+    const rename = tableRename(raw.ddl ?? '');
+    if (rename && tables[0]?.table !== rename.from) tables.unshift({ type: 'ALTER', table: rename.from, columns: [] });
     const named = tables[0]?.table ?? (source.table || ddlTable(raw.ddl ?? '') || '');
     if (tables.length === 0 && named) tables.push({ type: 'ALTER', table: named, columns: [] });
     return {
@@ -172,7 +175,7 @@ export class DebeziumDecoder {
       before: null,
       after: null,
       key: {},
-      source: source.table ? source : { ...source, table: named },
+      source: source.table && !rename ? source : { ...source, table: named },
       kafka: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp },
       headers: record.headers,
       ddl: { statement: raw.ddl ?? '', database: raw.databaseName ?? source.db, tables },

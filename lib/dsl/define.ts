@@ -1,4 +1,4 @@
-import type { TandemConfig } from '../config';
+import { SyncedTables, type TandemConfig } from '../config';
 import type { Sink } from '../model';
 import { TopologyBuilder, type Named, type Stream } from './builder';
 import type { TopicPattern, Topology } from './topology';
@@ -20,10 +20,13 @@ export interface DatabaseSinkOptions {
 export interface TopologyResources {
   readonly config: TandemConfig;
   mysql(dbId: string, options?: DatabaseSinkOptions): Sink;
+  /** The synced tables as schema changes move them (default: config.tables, fixed). */
+  readonly tables?: SyncedTables;
 }
 
 /** What a topology's build function receives. */
 export interface TopologyContext extends TopologyResources {
+  readonly tables: SyncedTables;
   stream(topics: TopicPattern | readonly TopicPattern[], named?: Named): Stream;
 }
 
@@ -41,6 +44,7 @@ export function defineTopology(name: string, build: (ctx: TopologyContext) => vo
       const builder = new TopologyBuilder(name);
       build({
         config: resources.config,
+        tables: resources.tables ?? new SyncedTables(resources.config.tables, resources.config.allTables),
         mysql: (dbId, options) => resources.mysql(dbId, options),
         stream: (topics, named) => builder.stream(topics, named),
       });

@@ -2,7 +2,7 @@
 // (MySQL sinks, the Debezium decoder, the consumer and the dead-letter producer), shows the
 // status line, serves metrics, health and the status page (TANDEM_HTTP_PORT), and maps the
 // outcome to an exit code.
-import type { TandemConfig } from '../config';
+import { SyncedTables, type TandemConfig } from '../config';
 import type { DatabaseSinkOptions, TopologyDefinition } from '../dsl';
 import { defaultRetryPolicy, kindOf, TandemError, fatal, withRetry } from '../errors';
 import type { Sink } from '../model';
@@ -22,6 +22,7 @@ import { RdkafkaDeadLetters } from './rdkafka-dead-letters';
 import { Runtime } from './runtime';
 import { onShutdownSignals } from './shutdown';
 import { topologyPicture } from './topology-picture';
+import { withResolvedTables } from '../tables';
 
 export interface LaunchOptions {
   definition: TopologyDefinition;
@@ -93,8 +94,18 @@ interface Started {
 }
 
 async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
-  const { config, logger: log } = o;
+  const { logger: log } = o;
   const { outages, counters, connectors, observability, start } = s;
+  // TANDEM_TABLES=*: the tables both sides have and Tandem can sync, read from them now; tables
+  // created later join as their CREATE TABLE crosses.
+  const resolved = await withRetry(defaultRetryPolicy, () => withResolvedTables(o.config), outages.hooks('databases (TANDEM_TABLES=*)'));
+  const config = resolved.config;
+  const tables = new SyncedTables(config.tables, config.allTables);
+  for (const r of resolved.refused) {
+    tables.refuse(r.table, r.reason);
+    log.warn(`table ${r.table} is not synced: ${r.reason}`, { table: r.table });
+  }
+  if (config.allTables) log.info(`TANDEM_TABLES=*: syncing ${config.tables.length} tables`, { tables: config.tables.map((t) => t.name) });
   // tandem doctor first (TANDEM_DOCTOR=off skips it): a refused finding stops the start before
   // any sink, trigger or consumer exists.
   await preflight({ config, log: log.child('doctor'), outages });
@@ -102,6 +113,7 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
   const used = new Map<string, Sink>();
   const topology = o.definition.build({
     config,
+    tables,
     mysql: (dbId: string, options: DatabaseSinkOptions = {}) => {
       const db = databaseOf(config, dbId);
       const name = options.name ?? `mysql-${dbId}`;
@@ -109,6 +121,7 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
         name,
         url: db.url,
         tables: Object.fromEntries(config.tables.map((t) => [t.name, { primaryKey: t.primaryKey }])),
+        synced: tables,
         serverId: config.serverId,
         gtidDomainId: config.gtidDomainId,
         databaseId: dbId,

@@ -1,6 +1,7 @@
 // The sink that ends every Tandem topology: batched, LWW-guarded, idempotent writes into
 // MySQL/MariaDB, one transaction per flush, durable before write() resolves.
 import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { SyncedTables } from '../config';
 import { isSchemaChange, type ChangeEvent, type DeadLetter, type Sink, type SinkWriteResult } from '../model';
 import { TandemError, fatal, retriable } from '../errors';
 import { createLogger, type Logger } from '../observe';
@@ -26,6 +27,11 @@ export interface MysqlSinkOptions {
   pool?: Pool;
   /** The allow-list: target tables this sink may write, with their key. */
   tables: Record<string, SinkTableOptions>;
+  /**
+   * The live allow-list, shared with the topology (RENAME TABLE, DROP TABLE, TANDEM_TABLES=*):
+   * when given, it is the allow-list and `tables` only seeds the start.
+   */
+  synced?: SyncedTables;
   /** Session server_id of every write (TANDEM_SERVER_ID). Default 4100. */
   serverId?: number;
   /** Session gtid_domain_id of every write on MariaDB (TANDEM_GTID_DOMAIN_ID). Default 4100. */
@@ -97,13 +103,17 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const where = options.url ? redactUrl(options.url) : 'a given pool';
   const sessions = tandemSessions(pool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 });
   const metas = new Map<string, Promise<TableMeta>>();
+  // The live set when given (schema changes move tables while Tandem runs), else the fixed list.
+  const specOf = (table: string): SinkTableOptions | undefined =>
+    options.synced ? options.synced.spec(table) : Object.hasOwn(options.tables, table) ? options.tables[table] : undefined;
   const purge = new TombstonePurge({ sessions, retentionMs, log });
 
   // Read on the flush's own connection: with a pool of one, another connection would never come.
   const metaOf = (conn: PoolConnection, table: string): Promise<TableMeta> => {
     let m = metas.get(table);
     if (!m) {
-      const spec = options.tables[table];
+      const spec = specOf(table);
+      if (!spec) return Promise.reject(fatal(`table ${table} is not synced by this sink`, { stage: SINK_STAGE }));
       m = readTableMeta(conn, table, spec.versionColumn ?? 'updated_at').then((meta) => {
         if (meta.primaryKey.join(',') !== spec.primaryKey.join(',')) {
           throw fatal(`table ${table}: configured primary key (${spec.primaryKey.join(', ')}) differs from the database's (${meta.primaryKey.join(', ')})`, {
@@ -123,13 +133,17 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     database: databaseOf(options.url),
     acquire: () => sessions.acquire(),
     dialect: () => sessions.dialect(),
-    synced: (table) => Object.hasOwn(options.tables, table),
+    synced: (table) => specOf(table) !== undefined,
     installTriggers: async (conn, table) => {
       const dialect = await sessions.dialect();
       metas.delete(table);
       const meta = await metaOf(conn, table);
       for (const ddl of dialect.createTriggers(meta)) await conn.query(ddl);
     },
+    dropTriggers: async (conn, table) => {
+      for (const ddl of (await sessions.dialect()).dropTriggers(table)) await conn.query(ddl);
+    },
+    ...(options.synced ? { tables: options.synced } : {}),
     forget: (table) => metas.delete(table),
     log,
   });
@@ -147,7 +161,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     const inHand = new Map<string, TableMeta>();
     for (const event of chunk.events) {
       const table = targetTableOf(event);
-      if (!Object.hasOwn(options.tables, table)) {
+      if (specOf(table) === undefined) {
         counts.deadLetters.push({ stage: SINK_STAGE, reason: `table ${JSON.stringify(table)} is not in this sink's allow-list`, event, kafka: event.kafka });
         continue;
       }

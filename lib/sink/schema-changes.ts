@@ -5,10 +5,12 @@
 // only) until an operator makes the two definitions equal, never guessing. Triggers of the table
 // are re-installed on both sides after a change to it.
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { ddlKind, normaliseDefinition, requalify } from '../ddl';
+import type { SyncedTables } from '../config';
+import { ddlKind, normaliseDefinition, requalify, tableRename } from '../ddl';
 import { retriable } from '../errors';
 import type { ChangeEvent, SchemaChange } from '../model';
 import type { Logger } from '../observe';
+import { syncability } from '../tables/syncable';
 import { describeMysqlError, kindOfMysqlError, toTandemError } from './classify';
 import { SQL, quoteId, type Dialect } from './dialect';
 
@@ -31,6 +33,8 @@ export interface SchemaPeer {
   definition(table: string): Promise<string | null>;
   /** Re-installs Tandem's triggers of `table` there, if it is synced. */
   refreshTriggers(table: string): Promise<void>;
+  /** Drops the triggers named after `table` there (a renamed table takes them along). */
+  retireTriggers(table: string): Promise<void>;
 }
 
 interface TableState {
@@ -76,6 +80,13 @@ export interface SchemaChangesOptions {
   synced(table: string): boolean;
   /** Installs (or re-installs) the triggers of a synced table on this connection. */
   installTriggers(conn: PoolConnection, table: string): Promise<void>;
+  /** Drops the triggers named after `table` on this connection. */
+  dropTriggers(conn: PoolConnection, table: string): Promise<void>;
+  /**
+   * The synced tables as schema changes move them: a renamed table is synced under its new name,
+   * a dropped one no more, and under TANDEM_TABLES=* a table joins once both sides have it.
+   */
+  tables?: SyncedTables;
   /** The table's cached definition is stale. */
   forget(table: string): void;
   log: Logger;
@@ -121,6 +132,62 @@ export class SchemaChanges implements SchemaPeer {
     }
   }
 
+  async retireTriggers(table: string): Promise<void> {
+    const conn = await this.o.acquire();
+    try {
+      await this.o.dropTriggers(conn, table);
+    } finally {
+      conn.release();
+    }
+  }
+
+  /**
+   * Which tables are synced after a replayed statement: a rename carries the sync to the new
+   * name, a DROP TABLE ends it, and under TANDEM_TABLES=* a table not synced yet (just created,
+   * or changed so it now can be) joins when it can, or is reported once with the reason.
+   */
+  private async follow(conn: PoolConnection, event: ChangeEvent & { ddl: SchemaChange }, table: string): Promise<string[]> {
+    const tables = this.o.tables;
+    if (!tables) return [];
+    const from = event.source.name;
+    const rename = tableRename(event.ddl.statement);
+    if (rename && tables.has(rename.from)) {
+      tables.rename(rename.from, rename.to);
+      this.forgetAgreement(rename.from);
+      await this.o.dropTriggers(conn, rename.from);
+      await peers.get(from)?.retireTriggers(rename.from);
+      if (tables.all) this.o.log.info(`table ${rename.from} was renamed to ${rename.to}: synced under its new name`, { table: rename.to });
+      else {
+        // An explicit TANDEM_TABLES subscribes to the listed tables' topics only: the new name's
+        // rows are read once it is listed (TANDEM_TABLES=* follows renames by itself).
+        this.o.log.warn(`table ${rename.from} was renamed to ${rename.to} on both sides: its schema changes still cross, but its rows cross only once TANDEM_TABLES names ${rename.to} and Tandem restarts (or use TANDEM_TABLES=*)`, { table: rename.to });
+      }
+      return [rename.to];
+    }
+    if (ddlKind(event.ddl.statement) === 'drop-table') {
+      for (const t of new Set([table, ...event.ddl.tables.map((x) => x.table)])) {
+        if (tables.has(t)) this.o.log.info(`table ${t} was dropped on both sides: no longer synced`, { table: t });
+        tables.remove(t);
+      }
+      return [];
+    }
+    if (!tables.all || tables.has(table) || (await this.definitionOn(conn, table)) === null) return [];
+    const verdict = await syncability(conn, table);
+    if (verdict.ok) {
+      tables.add(verdict.spec);
+      this.o.log.info(`table ${table} exists on both sides now: synced (TANDEM_TABLES=*)`, { table, primaryKey: verdict.spec.primaryKey });
+      return [table];
+    }
+    if (tables.refuse(table, verdict.reason)) {
+      this.o.log.warn(`table ${table} exists on both sides (its schema changes cross) but its rows are not synced: ${verdict.reason}`, { table, hint: 'give it a primary key and updated_at DATETIME(6) NOT NULL; it joins after that ALTER' });
+    }
+    return [];
+  }
+
+  private forgetAgreement(table: string): void {
+    states.delete(table);
+  }
+
   /**
    * Replays one schema change here. Resolves once it is applied (or found applied already);
    * rejects with a `retriable` error while both sides' definitions of the table conflict, or
@@ -132,6 +199,7 @@ export class SchemaChanges implements SchemaPeer {
     const from = event.source.name;
     const state = states.get(table) ?? {};
     states.set(table, state);
+    let joined: string[] = [];
     const conn = await this.o.acquire();
     try {
       const mine = await this.definitionOn(conn, table);
@@ -156,11 +224,12 @@ export class SchemaChanges implements SchemaPeer {
       state.agreed = after ?? undefined;
       this.o.forget(table);
       for (const changed of event.ddl.tables.map((t) => t.table)) this.o.forget(changed);
+      joined = await this.follow(conn, event, table);
     } finally {
       conn.release();
     }
     // Column lists are read into the triggers when they are installed: both sides, now.
-    for (const changed of new Set([table, ...event.ddl.tables.map((t) => t.table)])) {
+    for (const changed of new Set([table, ...event.ddl.tables.map((t) => t.table), ...joined])) {
       await this.refreshTriggers(changed);
       await peers.get(from)?.refreshTriggers(changed);
     }

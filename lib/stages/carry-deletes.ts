@@ -1,11 +1,11 @@
-import { TOMBSTONE_TABLE, primaryKeys, type TableSpec } from '../config';
+import { SyncedTables, TOMBSTONE_TABLE, primaryKeys, type TableSpec } from '../config';
 import type { Stage } from '../dsl';
 import { LocalDateTime, type ChangeEvent, type Row } from '../model';
 import { parseKeyJson } from './keys';
 
 export interface CarryDeletesOptions {
-  /** Synced tables with their primary-key columns (config.tables). */
-  tables: readonly TableSpec[];
+  /** Synced tables with their primary-key columns (config.tables, or the live set as schema changes move them). */
+  tables: readonly TableSpec[] | SyncedTables;
   tombstoneTable?: string;
 }
 
@@ -48,12 +48,14 @@ function deleteFrom(tombstone: ChangeEvent, keys: ReadonlyMap<string, string[]>)
  * tombstone rows (retention purges) and tombstones of tables not synced are dropped and counted.
  */
 export function carryDeletes(options: CarryDeletesOptions): Stage {
-  const keys = primaryKeys(options.tables);
+  const fixed = options.tables instanceof SyncedTables ? undefined : primaryKeys(options.tables);
+  const live = options.tables instanceof SyncedTables ? options.tables : undefined;
   const tombstones = options.tombstoneTable ?? TOMBSTONE_TABLE;
   return {
     kind: 'carry-deletes',
     describe: () => `${tombstones} rows become deletes; row-topic deletes dropped`,
     process(events, ctx) {
+      const keys = fixed ?? primaryKeys(live?.list() ?? []);
       const out: ChangeEvent[] = [];
       for (const event of events) {
         if (event.op === 'ddl') {

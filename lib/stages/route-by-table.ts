@@ -1,4 +1,6 @@
+import type { SyncedTables } from '../config';
 import type { Stage } from '../dsl';
+import { retriable } from '../errors';
 import type { ChangeEvent, Row } from '../model';
 
 /** How one source table lands in the target. */
@@ -16,7 +18,16 @@ export interface RouteByTableOptions {
   routes: Readonly<Record<string, TableRoute | string | true>>;
   /** Source tables whose changes are dropped on purpose (counted as `ignored`). */
   ignore?: readonly string[];
+  /**
+   * Tables routed to the table of the same name while they are synced: a live set that schema
+   * changes move (RENAME TABLE; under TANDEM_TABLES=* tables created while Tandem runs). Under
+   * `*`, a row of a table not synced yet waits for its CREATE TABLE to be replayed; a row of a
+   * table that cannot be synced is dropped and counted.
+   */
+  same?: SyncedTables;
 }
+
+const IDENTITY: Required<TableRoute> = { table: '', rename: {}, drop: [] };
 
 function normalise(table: string, route: TableRoute | string | true): Required<TableRoute> {
   const r = route === true ? {} : typeof route === 'string' ? { table: route } : route;
@@ -53,8 +64,14 @@ export function routeByTable(options: RouteByTableOptions): Stage {
       const out: ChangeEvent[] = [];
       for (const event of events) {
         const table = event.source.table;
-        const route = routes.get(table);
-        if (route && event.op === 'ddl') {
+        const same = options.same;
+        const route = routes.get(table) ?? (same?.has(table) || (same?.all && event.op === 'ddl') ? { ...IDENTITY, table } : undefined);
+        if (!route && same?.refusal(table) !== undefined) {
+          ctx.count('tablesNotSynced');
+        } else if (!route && same?.all) {
+          // Its topic is read already; its CREATE TABLE (or RENAME) is on its way in its lane.
+          throw retriable(`table ${table} is not synced yet: waiting for its CREATE TABLE to be replayed`, { stage: `table ${table}`, hint: 'a table created on one side joins once its CREATE TABLE is replayed on the other (docs/schema-changes.md)' });
+        } else if (route && event.op === 'ddl') {
           // A statement can be replayed only where the table has the same name and columns.
           if (route.table === table && Object.keys(route.rename).length === 0 && route.drop.length === 0) out.push({ ...event, target: { table } });
           else ctx.count('ddlNotRoutable');

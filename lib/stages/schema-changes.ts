@@ -1,4 +1,5 @@
 import { ddlKind, isAdditive, type DdlMode } from '../ddl';
+import { OWN_TABLE_PREFIX } from '../config';
 import type { Stage } from '../dsl';
 import type { ChangeEvent } from '../model';
 
@@ -19,7 +20,7 @@ export interface SchemaChangesOptions {
  */
 export function schemaChanges(options: SchemaChangesOptions): Stage {
   const mode = options.mode ?? 'all';
-  const own = options.ownTablePrefix ?? 'tandem_';
+  const own = options.ownTablePrefix ?? OWN_TABLE_PREFIX;
   return {
     kind: 'schema-changes',
     describe: () => `schema changes of synced tables cross (TANDEM_DDL=${mode})`,

@@ -188,3 +188,13 @@ t.test('TANDEM_TOMBSTONE_RETENTION: days, hours, minutes or seconds; 7 days by d
   writeFileSync(file, JSON.stringify({ tombstoneRetentionSeconds: '30d' }));
   t.equal(loadConfig({ TANDEM_CONFIG: file }).tombstoneRetentionSeconds, 30 * 86_400, '...or the same text');
 });
+
+t.test('TANDEM_TABLES=*: no list to parse; the topics are every table of each database, by pattern', async (t) => {
+  const c = loadConfig({ TANDEM_TABLES: ' * ' });
+  t.equal(c.allTables, true);
+  t.same(c.tables, [], 'resolved against the databases at start');
+  const [pattern, schema] = topicsOf(c, 'a');
+  t.equal(schema, 'a', 'and the schema-change topic');
+  t.ok(pattern instanceof RegExp && pattern.test('a.chat.new_table') && !pattern.test('b.chat.rooms') && !pattern.test('a.chatx.rooms') && !pattern.test('a.chat.x.y'), 'a.chat.<any table>, nothing else');
+  t.equal(loadConfig({}).allTables, false);
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ddlKind, ddlTable, isAdditive, requalify, stripLeadingComments, topLevelParts } from '../../../lib/ddl';
+import { ddlKind, ddlTable, isAdditive, requalify, stripLeadingComments, tableRename, topLevelParts } from '../../../lib/ddl';
 
 t.test('the kind of a statement, past leading comments', async (t) => {
   const cases: [string, string][] = [
@@ -77,4 +77,14 @@ t.test('the table a statement changes, from its text', async (t) => {
     ['CREATE VIEW v AS SELECT 1', undefined],
   ];
   for (const [sql, table] of cases) t.equal(ddlTable(sql), table, sql);
+});
+
+t.test('tableRename: the old and new name of RENAME TABLE and ALTER TABLE ... RENAME TO, nothing else', async (t) => {
+  t.same(tableRename('RENAME TABLE rooms TO halls'), { from: 'rooms', to: 'halls' });
+  t.same(tableRename('RENAME TABLE `chat`.`a b` TO `chat`.`c`, x TO y'), { from: 'a b', to: 'c' }, 'qualified, quoted, the first pair');
+  t.same(tableRename('ALTER TABLE rooms RENAME TO halls'), { from: 'rooms', to: 'halls' });
+  t.same(tableRename('ALTER TABLE rooms RENAME halls'), { from: 'rooms', to: 'halls' });
+  t.equal(tableRename('ALTER TABLE rooms RENAME COLUMN a TO b'), undefined);
+  t.equal(tableRename('ALTER TABLE rooms RENAME INDEX a TO b'), undefined);
+  t.equal(tableRename('ALTER TABLE rooms ADD x INT'), undefined);
 });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { SyncedTables } from '../../../lib/config';
 import { routeByTable, sameTables } from '../../../lib/stages';
 import { at, changeEvent, runStage } from '../../../lib/testing';
 
@@ -37,4 +38,22 @@ t.test('deletes keep their time and key through the route', async (t) => {
 t.test('bad routes are refused when the stage is built', async (t) => {
   t.throws(() => routeByTable({ routes: { a: true }, ignore: ['a'] }), /a both routed and ignored/);
   t.throws(() => routeByTable({ routes: { a: { rename: { x: 'z', y: 'z' } } } }), /two columns are renamed to the same name/);
+});
+
+t.test('a live set of tables: synced tables route to themselves; under * a table not synced yet waits, one that cannot be synced is dropped', async (t) => {
+  const tables = new SyncedTables([{ name: 'rooms', primaryKey: ['id'] }], true);
+  const stage = routeByTable({ routes: {}, same: tables });
+  const room = changeEvent({ table: 'rooms', after: { id: 1 } });
+  t.same((await runStage(stage, [room])).out.map((e) => e.target), [{ table: 'rooms' }]);
+  const fresh = changeEvent({ table: 'fresh', after: { id: 1 } });
+  await t.rejects(runStage(stage, [fresh]), { kind: 'retriable', message: /table fresh is not synced yet: waiting for its CREATE TABLE/ }, 'waits (retriable), never dead-lettered');
+  tables.add({ name: 'fresh', primaryKey: ['id'] });
+  t.same((await runStage(stage, [fresh])).out.map((e) => e.target), [{ table: 'fresh' }], 'and goes once the table joined');
+  tables.refuse('nokey', 'it has no primary key');
+  const nokey = changeEvent({ table: 'nokey', after: { x: 1 } });
+  const dropped = await runStage(stage, [nokey]);
+  t.same([dropped.out, dropped.deadLetters, dropped.counters], [[], [], { tablesNotSynced: 1 }]);
+  tables.rename('rooms', 'halls');
+  const moved = await runStage(routeByTable({ routes: {}, same: new SyncedTables(tables.list(), false) }), [changeEvent({ table: 'rooms', after: { id: 1 } })]);
+  t.match(moved.deadLetters[0]?.reason, /no route for table "rooms"/, 'under an explicit list, an unknown table is a dead letter as before');
 });

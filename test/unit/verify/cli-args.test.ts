@@ -10,6 +10,7 @@ t.test('verify: defaults from env, tombstones added unless tables are given', as
     a: env.TANDEM_DB_A_URL,
     b: env.TANDEM_DB_B_URL,
     tables: ['rooms', 'members'],
+    allTables: false,
     tombstonesOf: [{ name: 'rooms', primaryKey: ['id'] }, { name: 'members', primaryKey: ['room_id', 'user_id'] }],
     chunkRows: 1000,
     maxDiffs: 10,
@@ -21,6 +22,7 @@ t.test('verify: defaults from env, tombstones added unless tables are given', as
   t.equal(parseVerifyArgs(['--chunk-rows', '0'], env), '--chunk-rows must be ≥ 1, --show and --wait ≥ 0 (integers)');
   t.equal(parseVerifyArgs(['--nope'], env), 'unknown argument --nope');
   t.equal(parseVerifyArgs(['--a'], env), '--a needs a value');
+  t.match(parseVerifyArgs([], { ...env, TANDEM_TABLES: '*' }), { allTables: true, tables: [] }, 'TANDEM_TABLES=*: the tables are read from the databases');
 });
 
 t.test('workload: numbers only', async (t) => {

@@ -1,0 +1,2 @@
+export * from './syncable';
+export * from './resolve';
