@@ -2,7 +2,7 @@
 // orchestrator, and the error that names which piece failed and where its log is.
 import { join } from 'node:path';
 import type { StackConfig } from './config';
-import { runningPid, stopDaemon, tailFile } from './processes';
+import { isAlive, readPid, runningPid, stopDaemon, tailFile } from './processes';
 
 export interface Component {
   readonly name: string;
@@ -47,5 +47,11 @@ export interface DaemonHandle {
 export const daemonPid = (d: DaemonHandle) => runningPid(d.pidFile, d.marker);
 export const stopOwnDaemon = async (d: DaemonHandle, graceMs: number) => stopDaemon(d.pidFile, d.marker, graceMs);
 
-/** An `abort` callback for waitFor: the daemon died while we waited. */
-export const diedWhileWaiting = (d: DaemonHandle) => () => (daemonPid(d) === undefined ? 'the process exited' : undefined);
+/**
+ * An `abort` callback for waitFor: the daemon we just started died while we waited. Liveness of
+ * its PID, not the marker: the marker shows only once its exec() has completed.
+ */
+export const diedWhileWaiting = (d: DaemonHandle) => () => {
+  const pid = readPid(d.pidFile);
+  return pid === undefined || !isAlive(pid) ? 'the process exited' : undefined;
+};

@@ -32,6 +32,15 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/**
+ * True while `pid` exists and is not a zombie, whatever it runs: right after spawn() the child
+ * shows its parent's command line until its exec() completes, which on a loaded machine takes
+ * long enough for a marker check to call a starting daemon dead.
+ */
+export function isAlive(pid: number): boolean {
+  return cmdline(pid) !== undefined && !isZombie(pid);
+}
+
 /** True when `pid` runs and its command line contains `marker` (so a reused PID is never ours). */
 export function isOurs(pid: number, marker: string): boolean {
   const cl = cmdline(pid);
