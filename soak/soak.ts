@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadStackConfig } from '../lib/stack';
 import { formatReport } from '../lib/verify';
-import { addColumnOnA, addedColumn, newSeed, outage, pipelineEnv, poisonRecord, restart, runConvergence, sigkillTopology, summarize, type ConvergenceResult } from '../lib/workload';
+import { addColumnOnA, addedColumn, demoSchemaChanges, newSeed, outage, pipelineEnv, poisonRecord, restart, runConvergence, sigkillTopology, summarize, type ConvergenceResult } from '../lib/workload';
 
 const env = process.env;
 const seed = env.TANDEM_SEED ? Number(env.TANDEM_SEED) : newSeed();
@@ -21,20 +21,27 @@ const faults = [
   restart('db-a'),
   poisonRecord,
   restart('db-b'),
+  demoSchemaChanges[0],
   restart('kafka'),
   addColumnOnA,
+  demoSchemaChanges[1],
   restart('registry'),
+  demoSchemaChanges[2],
   outage('db-a', 180_000 * scale),
   outage('db-b', 180_000 * scale),
   outage('kafka', 120_000 * scale),
   outage('registry', 120_000 * scale),
+  demoSchemaChanges[3],
   sigkillTopology,
+  demoSchemaChanges[4],
 ];
 // run.sh sets SOAK_COMMAND; a direct run names itself and the stack it used.
 const command = `SOAK_RATE=${rate} SOAK_OUTAGE_SCALE=${scale} SOAK_GAP_S=${gapS} TANDEM_SEED=${seed} ${env.SOAK_COMMAND ?? `tsx soak/soak.ts (stack state ${env.TANDEM_STATE_DIR ?? 'default'})`}`;
 
 function markdown(r: ConvergenceResult, summary: Record<string, unknown>): string {
   const alter = r.faults.find((f) => f.name === 'alter-add-column');
+  const schemaFaults = r.faults.filter((f) => /^(alter|ddl)-/.test(f.name));
+  const definitionDiffs = r.report.tables.filter((t) => t.schema).map((t) => `${t.table} (${t.schema})`);
   const schema = r.report.tables.find((t) => t.table === 'messages')?.schema;
   const alterResult = !alter
     ? 'not injected'
@@ -75,6 +82,10 @@ function markdown(r: ConvergenceResult, summary: Record<string, unknown>): strin
     }),
     '',
     `ALTER TABLE ... ADD COLUMN on a: ${alterResult}.`,
+    '',
+    `Schema changes run on one side while the writers ran (every fault named alter-* or ddl-* above): ${schemaFaults.length}, ` +
+      `${schemaFaults.filter((f) => f.ok).length} ok. The final verify compares every table's definition (SHOW CREATE TABLE) as well as its rows: ` +
+      `${definitionDiffs.length === 0 ? 'no definition differs' : `definitions differ for ${definitionDiffs.join(', ')}`}.`,
     '',
     'Figures: `conflicts_resolved` = LWW conflicts the topology collapsed inside a batch; `lww_refused_at_sink` = rows',
     "the sink's guard refused or found already applied (echo re-deliveries after a SIGKILL included);",

@@ -85,19 +85,37 @@ export const poisonRecord: Fault = {
 
 export const addedColumn = 'soak_flag';
 
+/** A DDL statement run on one side while the writers go on: the topology must replay it on the other. */
+export function schemaChange(name: string, side: 'a' | 'b', statement: string): Fault {
+  return {
+    name,
+    async inject(ctx) {
+      const conn = await createConnection(side === 'a' ? ctx.dbA : ctx.dbB);
+      try {
+        await conn.query(statement);
+      } finally {
+        await conn.end();
+      }
+      return { note: `${statement} on ${side}` };
+    },
+  };
+}
+
 /** `ALTER TABLE messages ADD COLUMN ... DEFAULT` on side a only: the topology must carry it to b. */
-export const addColumnOnA: Fault = {
-  name: 'alter-add-column',
-  async inject(ctx) {
-    const conn = await createConnection(ctx.dbA);
-    try {
-      await conn.query(`ALTER TABLE messages ADD COLUMN IF NOT EXISTS ${addedColumn} INT NOT NULL DEFAULT 7`);
-    } finally {
-      await conn.end();
-    }
-    return { note: `messages.${addedColumn} INT NOT NULL DEFAULT 7 added on a` };
-  },
-};
+export const addColumnOnA = schemaChange('alter-add-column', 'a', `ALTER TABLE messages ADD COLUMN IF NOT EXISTS ${addedColumn} INT NOT NULL DEFAULT 7`);
+
+/**
+ * Schema changes of several kinds on the demo tables, on either side, that leave the workload's
+ * statements valid (they name their columns): each must be replayed on the other side, and the
+ * final verify compares the table definitions too.
+ */
+export const demoSchemaChanges: Fault[] = [
+  schemaChange('ddl-widen-column', 'b', 'ALTER TABLE rooms MODIFY topic VARCHAR(300) NULL'),
+  schemaChange('ddl-create-index', 'a', 'CREATE INDEX ix_messages_author ON messages (author_id)'),
+  schemaChange('ddl-add-column-and-index', 'b', 'ALTER TABLE members ADD COLUMN muted TINYINT(1) NOT NULL DEFAULT 0, ADD INDEX ix_members_role (role)'),
+  schemaChange('ddl-table-option', 'a', "ALTER TABLE rooms COMMENT = 'chat rooms'"),
+  schemaChange('ddl-drop-index', 'b', 'DROP INDEX ix_messages_author ON messages'),
+];
 
 export const faultsByName: Record<string, Fault> = Object.fromEntries(
   [sigkillTopology, poisonRecord, addColumnOnA, restart('db-a'), restart('db-b'), restart('connect'), restart('connect', { kill: true }), restart('kafka'), restart('registry')].map((f) => [f.name, f]),

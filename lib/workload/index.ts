@@ -5,6 +5,6 @@ export { nextOperation, seedRoomsSql, type KeySpace, type Operation, type OpKind
 export { runWorkload, seedWorkload, formatWorkload, defaultKeys, type WorkloadOptions, type WorkloadStats } from './runner';
 export { topicOffsets, countCrossings, recordsBetween, type Offsets, type Crossings, type SideCount } from './crossings';
 export { TopologyProcess } from './topology-process';
-export { faultsByName, sigkillTopology, poisonRecord, addColumnOnA, restart, outage, poisonKey, poisonTopic, addedColumn, type Fault, type FaultContext, type Injected } from './faults';
+export { faultsByName, sigkillTopology, poisonRecord, addColumnOnA, demoSchemaChanges, schemaChange, restart, outage, poisonKey, poisonTopic, addedColumn, type Fault, type FaultContext, type Injected } from './faults';
 export { checkAfterFault, faultCheckOk, rowsCross, waitAllRunning, type FaultCheck } from './fault-check';
 export { runConvergence, summarize, pipelineEnv, type PipelineEnv, type ConvergenceOptions, type ConvergenceResult, type FaultResult } from './convergence';
