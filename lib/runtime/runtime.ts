@@ -73,6 +73,27 @@ export interface Prepared {
   taken?: boolean;
 }
 
+/**
+ * A schema change read before rows its source wrote ahead of it: the row topic is fetched
+ * separately (and paused while its lane is behind), so the schema-change topic can be ahead. It
+ * waits until its table's row partitions have been read up to where they stood when it arrived.
+ */
+interface DeferredDdl {
+  prepared: Prepared;
+  lane: string;
+  source: string;
+  /** Row partitions (partitionKey) and the offset each must be read up to (its high watermark then). */
+  until: Map<string, bigint>;
+  sinceMs: number;
+  countdown: (r: ConsumedRecord) => void;
+}
+
+/**
+ * How long a schema change waits for rows when the runtime cannot tell where its table's row
+ * partition stands (nothing read from it since it was assigned: everything may be committed).
+ */
+export const DDL_DEFER_UNKNOWN_MS = 10_000;
+
 const LANE_SEP = '\u0000';
 /** One lane per table (row topic) of a source. */
 const laneName = (source: string, topic: string) => `${source}${LANE_SEP}${topic}`;
@@ -137,6 +158,10 @@ export class Runtime {
   private commitChain: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
   private loop: LoopState = { running: false, lastTurnAtMs: 0 };
+  /** Per partition: the offset after the last record handed to a lane. */
+  private readonly dispatchedNext = new Map<string, bigint>();
+  /** Schema changes held until their table's rows written before them have been read. */
+  private deferred: DeferredDdl[] = [];
 
   constructor(private readonly o: RuntimeOptions) {
     this.counters = o.counters ?? new Counters();
@@ -177,6 +202,7 @@ export class Runtime {
         await this.revoking;
         const records = await this.o.consumer.consume(this.o.batchRows);
         if (records.length > 0) await this.dispatch(records);
+        else this.releaseDeferred(new Map());
       }
       await this.drain();
       if (!this.failure) committed = await this.finalCommit();
@@ -263,16 +289,78 @@ export class Runtime {
       } else if (isSchemaChangeTopic(r.topic)) {
         const decoded = await this.decodeAll([r]);
         const event = decoded.events[0];
-        const lane = event ? laneName(source, `${event.source.name}.${event.source.db}.${event.source.table}`) : laneName(source, r.topic);
-        batchOf(lane, source).ready.push({ record: r, event, deadLetters: decoded.deadLetters });
+        const rowTopic = event ? `${event.source.name}.${event.source.db}.${event.source.table}` : undefined;
+        const lane = rowTopic ? laneName(source, rowTopic) : laneName(source, r.topic);
+        const prepared = { record: r, event, deadLetters: decoded.deadLetters };
+        const until = rowTopic ? this.unreadRows(rowTopic) : new Map<string, bigint>();
+        if (until.size > 0 || this.deferred.some((d) => d.lane === lane)) {
+          this.deferred.push({ prepared, lane, source, until, sinceMs: Date.now(), countdown });
+        } else {
+          batchOf(lane, source).ready.push(prepared);
+        }
       } else {
         batchOf(laneName(source, r.topic), source).records.push(r);
       }
+      const k = partitionKey(r.topic, r.partition);
+      const next = r.offset + 1n;
+      if ((this.dispatchedNext.get(k) ?? -1n) < next) this.dispatchedNext.set(k, next);
     }
+    // A held schema change joins the batch whose rows reach the position it waited for: there it
+    // takes its binlog place among them.
+    const held = this.releaseDeferred(new Map([...batches].filter(([, b]) => b.source !== null).map(([lane, b]) => [lane, b.ready])));
     for (const [lane, b] of batches) {
       this.counters.add('recordsIn', b.records.length + b.ready.length, b.source ?? undefined);
-      this.enqueue(lane, b.source, b.records, b.ready, countdown);
+      this.enqueue(lane, b.source, b.records, b.ready, (r) => (held.get(r) ?? countdown)(r));
     }
+  }
+
+  /**
+   * The row partitions of `topic` this instance reads that hold records not handed to a lane yet,
+   * with the offset to read up to (the high watermark now). Empty when all is read or unknown.
+   */
+  private unreadRows(topic: string): Map<string, bigint> {
+    const out = new Map<string, bigint>();
+    for (const tp of this.assigned.values()) {
+      if (tp.topic !== topic) continue;
+      const high = this.o.consumer.highWatermark(tp.topic, tp.partition);
+      const k = partitionKey(tp.topic, tp.partition);
+      const next = this.dispatchedNext.get(k) ?? this.tracker.position(tp.topic, tp.partition);
+      if (high !== null && high > 0n && (next === null || next < high)) out.set(k, high);
+    }
+    return out;
+  }
+
+  /**
+   * Moves the held schema changes whose rows have been read into `ready` (the batch of their lane
+   * in this dispatch), or into a batch of their own; in their order, per lane. Returns the
+   * countdowns of the records it released (their ranges began in an earlier dispatch).
+   */
+  private releaseDeferred(ready: Map<string, Prepared[]>): Map<ConsumedRecord, (r: ConsumedRecord) => void> {
+    const released = new Map<ConsumedRecord, (r: ConsumedRecord) => void>();
+    if (this.deferred.length === 0) return released;
+    const blocked = new Set<string>();
+    const keep: DeferredDdl[] = [];
+    for (const d of this.deferred) {
+      const read = [...d.until].every(([k, until]) => {
+        const next = this.dispatchedNext.get(k);
+        if (next !== undefined) return next >= until;
+        // Nothing read from it since it was assigned: maybe nothing is left; do not wait for ever.
+        return Date.now() - d.sinceMs > DDL_DEFER_UNKNOWN_MS;
+      });
+      // A revoked row partition is read by its next owner: nothing to wait for here.
+      const gone = [...d.until.keys()].every((k) => !this.assigned.has(k));
+      if (blocked.has(d.lane) || !(read || gone)) {
+        blocked.add(d.lane);
+        keep.push(d);
+        continue;
+      }
+      released.set(d.prepared.record, d.countdown);
+      const batch = ready.get(d.lane);
+      if (batch) batch.push(d.prepared);
+      else this.enqueue(d.lane, d.source, [], [d.prepared], d.countdown);
+    }
+    this.deferred = keep;
+    return released;
   }
 
   /** Starts decoding now (pipelining) but applies strictly after the lane's previous batch. */
@@ -492,6 +580,9 @@ export class Runtime {
   private onRevoke(parts: TopicPartition[]): Promise<void> {
     for (const p of parts) this.assigned.delete(partitionKey(p.topic, p.partition));
     const keys = new Set(parts.map((p) => partitionKey(p.topic, p.partition)));
+    for (const k of keys) this.dispatchedNext.delete(k);
+    // Held schema changes of a revoked schema-change partition are its next owner's (uncommitted).
+    this.deferred = this.deferred.filter((d) => !keys.has(partitionKey(d.prepared.record.topic, d.prepared.record.partition)));
     const done = (async () => {
       await this.drain();
       // Closing: run() made the final commit already; the consumer is going away.

@@ -340,3 +340,25 @@ t.test('a row that reached its lane before its ALTER waits for it, and the ALTER
   t.same(pipeline.applied['a-to-b'], ['rooms@10', 'rooms@30']);
   t.same(consumer.committed(), { 'a.chat.rooms:0': '2', 'a:0': '1' }, 'both topics committed');
 });
+
+t.test('a schema change read before rows its source wrote ahead of it waits for them (never overtakes them)', async (t) => {
+  const consumer = new FakeConsumer();
+  const pipeline = new FakePipeline([{ name: 'a-to-b', topics: [/a(\..*)?/] }]);
+  // The schema-change topic is read first: its ALTER is ahead of the rows written before it.
+  consumer.add(record('a', 0, 0, 'DDL rooms@20'));
+  consumer.add(record('a.chat.rooms', 0, 0, 'rooms@10'));
+  consumer.add(record('a.chat.rooms', 0, 1, 'rooms@30'));
+  const applied: string[] = [];
+  const original = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (s, e) => {
+    applied.push(...e.map((x) => `${x.op === 'ddl' ? 'DDL ' : ''}${x.source.table}@${x.source.pos}`));
+    return original(s, e.filter((x) => x.op !== 'ddl'));
+  };
+  const rt = new Runtime({ consumer, deadLetters: new FakeDeadLetters(), pipeline, decoder: positionedDecoder, logger: quietLogger(), batchRows: 1 });
+  consumer.onIdle = () => consumer.committed()['a:0'] === '1' && rt.stop();
+  const timer = setTimeout(() => rt.stop(), 5000);
+  await rt.run();
+  clearTimeout(timer);
+  t.same(applied, ['rooms@10', 'DDL rooms@20', 'rooms@30'], 'the row written before the ALTER is applied before it');
+  t.same(consumer.committed(), { 'a.chat.rooms:0': '2', 'a:0': '1' }, 'both topics committed');
+});
