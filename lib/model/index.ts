@@ -5,3 +5,4 @@ export * from './kafka-record';
 export * from './conflict-record';
 export * from './tombstone';
 export * from './content-hash';
+export * from './ordering';
