@@ -3,7 +3,7 @@
 // `deleted_at >= updated_at`, `deleteGuarded`, the tombstone upsert's `GREATEST`); this is that
 // order for what decides outside it: the lastWriterWins stage and the test driver's in-memory
 // database. One table of conflicts runs against MariaDB and the in-memory database alike
-// (test/fixtures/lww-cases.ts), so a driver test can name the exact winner.
+// (test/unit/testing/fixtures/lww-cases.ts), so a driver test can name the exact winner.
 //
 // Between two *different* keys claiming one UNIQUE value the sink uses another order (version,
 // then the greater key's JSON bytes: lib/sink/unique-keys.ts), decided in SQL only.
