@@ -4,7 +4,7 @@
 // shared column-type fixture) and for the renderings that differ from JavaScript's (string
 // escapes, DOUBLE notation, padded and truncated values).
 import t, { type Test } from 'tap';
-import { Decimal, LocalDateTime, contentHash, parseColumnType, type ColumnValue, type Row, type Sink } from '../../../lib/model';
+import { Decimal, LocalDateTime, contentHash, parseColumnType, type ColumnValue, type Row } from '../../../lib/model';
 import { installOriginSupport, mysqlSink, quoteId } from '../../../lib/sink';
 import { contentHashSql } from '../../../lib/sink/dialect';
 import { readTableMeta } from '../../../lib/sink/table-meta';
@@ -12,12 +12,8 @@ import { columnTypeCases, edgeColumnsSql, edgeRow, edgeRowCount } from '../../un
 import { rows, testDb, ts, uniqueTable, upsert, type TestDb } from '../fixtures/db';
 
 let db: TestDb;
-const sinks: Sink[] = [];
 t.before(async () => {
   db = await testDb(t);
-});
-t.teardown(async () => {
-  for (const s of sinks) await s.close();
 });
 
 /** JSON text, U+2028/2029 escaped too: raw, they end a line of TAP output. */
@@ -29,9 +25,9 @@ async function compareDigests(t: Test, columnsSql: string, rowsIn: Row[]): Promi
   await db.admin.query(`CREATE TABLE chat.${name} (id BIGINT PRIMARY KEY, ${columnsSql}, updated_at DATETIME(6) NOT NULL) DEFAULT CHARSET=utf8mb4`);
   await installOriginSupport(db.url, [name]);
   const sink = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, lingerMs: 1 });
-  sinks.push(sink);
   const events = rowsIn.map((r) => upsert(name, { ...r, updated_at: ts('2024-01-01 00:00:01') }));
   t.same((await sink.write(events)).deadLetters, [], 'every row written');
+  await sink.close();
   const conn = await db.connect();
   const meta = await readTableMeta(conn, name, 'updated_at');
   const typed = (columns: string[], row: Row) =>
