@@ -57,8 +57,12 @@ export function columnTypeOfSchema(column: ColumnSchema): ColumnType | undefined
     const digits = column.parameters['__debezium.source.column.length'];
     const scale = column.parameters['__debezium.source.column.scale'];
     if (DECIMAL.test(type.dataType)) return scale === undefined ? { dataType: type.dataType } : { dataType: type.dataType, scale: Number(scale) };
-    if (type.scale !== undefined) return { dataType: type.dataType, scale: Math.max(0, Number(digits ?? 0)) };
-    return type;
+    if (type.dataType === 'binary') return digits === undefined ? type : { dataType: 'binary', length: Number(digits) };
+    if (type.scale === undefined) return type;
+    // Debezium gives no length for a temporal column without fractional digits; a length that
+    // cannot be fractional digits is not trusted, and the value's own digits are used.
+    const fsp = Number(digits ?? 0);
+    return Number.isInteger(fsp) && fsp >= 0 && fsp <= 6 ? { dataType: type.dataType, scale: fsp } : { dataType: type.dataType };
   }
   if (column.semantic === 'io.debezium.data.Json') return { dataType: 'json' };
   if (column.type === 'float' || column.type === 'double') return { dataType: column.type };

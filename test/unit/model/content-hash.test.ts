@@ -39,6 +39,9 @@ t.test('a record schema types what it can: the propagated source type, else the 
   t.same(columnTypeOfSchema(column('string', { '__debezium.source.column.type': 'TEXT' })), { dataType: 'text' });
   t.same(columnTypeOfSchema(column('long', { '__debezium.source.column.type': 'DATETIME', '__debezium.source.column.length': '3' })), { dataType: 'datetime', scale: 3 });
   t.same(columnTypeOfSchema(column('bytes', { '__debezium.source.column.type': 'DECIMAL', '__debezium.source.column.scale': '4' })), { dataType: 'decimal', scale: 4 });
+  t.same(columnTypeOfSchema(column('long', { '__debezium.source.column.type': 'DATETIME' })), { dataType: 'datetime', scale: 0 });
+  t.same(columnTypeOfSchema(column('long', { '__debezium.source.column.type': 'DATETIME', '__debezium.source.column.length': '26' })), { dataType: 'datetime' }, 'not fractional digits: the value decides');
+  t.same(columnTypeOfSchema(column('bytes', { '__debezium.source.column.type': 'BINARY', '__debezium.source.column.length': '16' })), { dataType: 'binary', length: 16 });
   t.same(columnTypeOfSchema(column('string', {}, 'io.debezium.data.Json')), { dataType: 'json' });
   t.same(columnTypeOfSchema(column('float')), { dataType: 'float' });
   t.same(columnTypeOfSchema(column('bytes')), { dataType: 'varbinary' });
