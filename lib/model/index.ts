@@ -4,3 +4,5 @@ export * from './sink';
 export * from './kafka-record';
 export * from './conflict-record';
 export * from './tombstone';
+export * from './content-hash';
+export * from './ordering';

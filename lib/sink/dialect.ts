@@ -8,6 +8,7 @@ import {
   LocalDateTime,
   LocalTime,
   ZonedDateTime,
+  hashedWhole,
   type ColumnValue,
 } from '../model';
 import { poison } from '../errors';
@@ -240,19 +241,15 @@ function boundKey(meta: TableMeta): (column: string) => string {
   };
 }
 
-/** Columns whose values may be as large as max_allowed_packet: LOBs (MariaDB's JSON is a LONGTEXT). */
-const LARGE_TYPES = /^(tiny|medium|long)?(text|blob)$|^json$/;
-
 /**
  * Canonical content of a row for the equal-`updated_at` tie-break (docs/loop-prevention.md §2).
- * Binary and large columns go in as their own MD5: JSON_ARRAY cannot hold raw bytes, and a
- * function result larger than max_allowed_packet (HEX() of a blob, JSON_ARRAY() of a long text
- * full of quotes) is an error that would make every re-applied flush of that row fail.
+ * Binary, TEXT/BLOB and JSON columns go in as their own MD5 (`hashedWhole`, shared with the
+ * digest lib/model/content-hash.ts computes outside MariaDB for the stage and the test driver).
  */
-function contentHash(meta: TableMeta, ref: (column: string) => string): string {
+export function contentHashSql(meta: TableMeta, ref: (column: string) => string): string {
   const parts = meta.dataColumns.map((c) => {
     const col = meta.columns.find((m) => m.name === c);
-    return col && (col.binary || LARGE_TYPES.test(col.dataType)) ? `MD5(${ref(c)})` : ref(c);
+    return col && hashedWhole(col.dataType) ? `MD5(${ref(c)})` : ref(c);
   });
   return parts.length ? `MD5(JSON_ARRAY(${parts.join(', ')}))` : `''`;
 }
@@ -267,7 +264,7 @@ function winsExpr(meta: TableMeta, incoming: (c: string) => string, stored: (c: 
   const v = meta.version;
   return (
     `${incoming(v)} > ${stored(v)} OR (${incoming(v)} = ${stored(v)} AND ` +
-    `${contentHash(meta, incoming)} > ${contentHash(meta, stored)})`
+    `${contentHashSql(meta, incoming)} > ${contentHashSql(meta, stored)})`
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Stage } from '../dsl';
-import type { ChangeEvent } from '../model';
+import { replaces, type ChangeEvent, type Version } from '../model';
 import { rowId } from './keys';
-import { UPDATED_AT, compareVersions, comparePositions, versionOf, type Version } from './version';
+import { UPDATED_AT, versionOf } from './version';
 
 export interface LastWriterWinsOptions {
   /** The version column, `DATETIME(6)` (default `updated_at`). */
@@ -15,32 +15,21 @@ interface Candidate {
 }
 
 /**
- * Whether `a` (later in the batch) beats `b`: newer version, then greater origin id, then later
- * binlog position. The sink breaks ties by content hash instead; the two cannot disagree in
- * practice, since a batch holds one origin's writes and Tandem's BEFORE UPDATE trigger moves a
- * same-time data change forward by 1 µs, so one origin never writes two versions of a row at one time.
- */
-function beats(a: Candidate, b: Candidate): boolean {
-  const byVersion = compareVersions(a.version, b.version);
-  if (byVersion !== 0) return byVersion > 0;
-  if (a.event.source.serverId !== b.event.source.serverId) return a.event.source.serverId > b.event.source.serverId;
-  return comparePositions(a.event.source, b.event.source) >= 0;
-}
-
-/**
  * The resolve stage: within a batch, collapses changes to one row to the winner of
  * last-writer-wins (docs/loop-prevention.md §2; a delete's time is its `deletedAt`), plus the
  * key's newest delete when an upsert beats it (so its tombstone is recorded). Counts
  * `conflictsResolved` for every collision and audits each change that is not its key's final
  * winner, beside that winner (a beaten delete that still travels included: its row image lost).
- * An optimisation and a counter: the sink's guard
- * decides against what the target holds.
+ * An optimisation and a counter: the sink's guard decides against what the target holds. Its
+ * order is the sink's (lib/model/ordering.ts), so the change kept is the one the sink would end
+ * with had it applied the whole batch in order: a full tie keeps the earlier change, as the guard
+ * keeps the row it holds.
  */
 export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
   const column = options.column ?? UPDATED_AT;
   return {
     kind: 'last-writer-wins',
-    describe: () => `per key, greatest (${column} | deletedAt), then origin id, then binlog position`,
+    describe: () => `per key, greatest (${column} | deletedAt), deletes win ties, then greater content hash`,
     process(events, ctx) {
       const winners = new Map<string, Candidate>();
       // The newest delete of each key, kept beside a newer upsert that beats it: the target must
@@ -70,9 +59,9 @@ export function lastWriterWins(options: LastWriterWinsOptions = {}): Stage {
         ordered.push({ id, candidate });
         const current = winners.get(id);
         if (current) ctx.count('conflictsResolved');
-        if (!current || beats(candidate, current)) winners.set(id, candidate);
+        if (!current || replaces(version, current.version)) winners.set(id, candidate);
         const newestDelete = deletes.get(id);
-        if (event.op === 'd' && (!newestDelete || beats(candidate, newestDelete))) deletes.set(id, candidate);
+        if (event.op === 'd' && (!newestDelete || replaces(version, newestDelete.version))) deletes.set(id, candidate);
       });
       for (const { id, candidate } of ordered) {
         const winner = winners.get(id);

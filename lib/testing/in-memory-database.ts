@@ -1,7 +1,24 @@
-import { createHash } from 'node:crypto';
 import type { TableSpec } from '../config';
-import { LocalDateTime, epochMicrosOf, tally, tombstonePkHash, type ChangeEvent, type DeadLetter, type Op, type Row, type Sink, type SinkWriteResult } from '../model';
-import { compareVersions, keyString, type Version } from '../stages';
+import {
+  LocalDateTime,
+  contentHash,
+  deleteVersion,
+  epochMicrosOf,
+  parseColumnType,
+  replaces,
+  rowVersion,
+  tally,
+  tombstonePkHash,
+  type ChangeEvent,
+  type ColumnType,
+  type DeadLetter,
+  type Op,
+  type Row,
+  type Sink,
+  type SinkWriteResult,
+  type Version,
+} from '../model';
+import { keyString } from '../stages';
 
 export interface InMemoryDatabaseOptions {
   /** Database id and Debezium topic prefix (`a`). */
@@ -13,11 +30,23 @@ export interface InMemoryDatabaseOptions {
   /** What Tandem's writes carry. */
   tandemServerId: number;
   tables: readonly TableSpec[];
+  /**
+   * Column types per table, in table order (`{ name: 'body', type: 'TEXT' }`), as the table's DDL
+   * writes them. The tie-break digest hashes TEXT, BLOB and JSON columns whole and renders each
+   * value as its column holds it (DATETIME(3), DECIMAL(12,4)); without them a table's columns are
+   * taken in the order its rows first name them, typed by their values (a string as a VARCHAR).
+   */
+  columns?: Readonly<Record<string, readonly ColumnDeclaration[]>>;
   tombstoneTable: string;
   /** The driver's clock: NOW(6) in epoch microseconds. */
   now: () => bigint;
   /** Where captured changes go (the driver's topics). */
   emit: (topic: string, event: ChangeEvent) => void;
+}
+
+export interface ColumnDeclaration {
+  name: string;
+  type: string;
 }
 
 export interface Tombstone {
@@ -34,18 +63,24 @@ function renderPk(values: readonly unknown[]): string {
 
 /**
  * A database as Tandem sees it, for the test driver: tables, Tandem's tombstones and triggers,
- * the MySQL sink's last-writer-wins guards (docs/loop-prevention.md), and the change events
- * MariaDB + Debezium would emit for every write that changes something.
+ * the MySQL sink's last-writer-wins guards in the sink's own order (lib/model/ordering.ts, with
+ * the tie-break digest MariaDB computes, so a conflict has the winner MariaDB would pick), and the
+ * change events MariaDB + Debezium would emit for every write that changes something.
  */
 export class InMemoryDatabase {
   private readonly tables = new Map<string, Map<string, Row>>();
   private readonly tombstones = new Map<string, Tombstone>();
   private readonly keys: Map<string, string[]>;
+  /** Each table's columns in table order, with their types when declared. */
+  private readonly columns = new Map<string, Map<string, ColumnType | undefined>>();
   private position = 4;
 
   constructor(private readonly options: InMemoryDatabaseOptions) {
     this.keys = new Map(options.tables.map((t) => [t.name, t.primaryKey]));
-    for (const t of options.tables) this.tables.set(t.name, new Map());
+    for (const t of options.tables) {
+      this.tables.set(t.name, new Map());
+      this.columns.set(t.name, new Map((options.columns?.[t.name] ?? []).map((c) => [c.name, parseColumnType(c.type)])));
+    }
   }
 
   get id(): string {
@@ -63,6 +98,7 @@ export class InMemoryDatabase {
     // BEFORE INSERT: a key deleted at or after this write's time is re-born just after the delete.
     const tomb = this.tombstones.get(id);
     if (tomb && tomb.deletedAt.epochMicros >= this.micros(next, table)) next[UPDATED_AT] = new LocalDateTime(tomb.deletedAt.epochMicros + 1n);
+    this.learnColumns(table, next);
     rows.set(id, next);
     this.capture(table, 'c', null, next, this.options.serverId);
   }
@@ -81,6 +117,7 @@ export class InMemoryDatabase {
       next[UPDATED_AT] = new LocalDateTime(this.micros(old, table) + 1n);
     }
     if (keyString(next) === keyString(old)) return;
+    this.learnColumns(table, next);
     rows.set(id, next);
     this.capture(table, 'u', old, next, this.options.serverId);
   }
@@ -149,18 +186,16 @@ export class InMemoryDatabase {
     return result;
   }
 
-  /** The guarded upsert: wins only over an older row (equal time: greater content hash) and an older tombstone. */
+  /** The guarded upsert: only a version later than the row and the tombstone it meets (lib/model/ordering.ts). */
   private applyUpsert(table: string, incoming: Row): boolean {
     const rows = this.table(table);
     const id = this.idOf(table, incoming);
     const old = rows.get(id);
-    const version: Version = { micros: this.micros(incoming, table), deleted: false };
+    this.learnColumns(table, incoming);
+    const version = this.versionOf(table, incoming);
     const tomb = this.tombstones.get(id);
-    if (tomb && compareVersions(version, { micros: tomb.deletedAt.epochMicros, deleted: true }) <= 0) return false;
-    if (old) {
-      const byTime = compareVersions(version, { micros: this.micros(old, table), deleted: false });
-      if (byTime < 0 || (byTime === 0 && this.hashOf(table, incoming) <= this.hashOf(table, old))) return false;
-    }
+    if (tomb && !replaces(version, deleteVersion(tomb.deletedAt.epochMicros))) return false;
+    if (old && !replaces(version, this.versionOf(table, old))) return false;
     const next = { ...old, ...incoming };
     if (old && keyString(next) === keyString(old)) return false;
     rows.set(id, next);
@@ -168,20 +203,21 @@ export class InMemoryDatabase {
     return true;
   }
 
-  /** The replicated delete: keep the greater tombstone; delete the row only if it is not newer. */
+  /** The replicated delete: keep the later tombstone; delete the row only if it is not newer. */
   private applyDelete(table: string, event: ChangeEvent): boolean {
     const key = event.before ?? event.key;
     const id = this.idOf(table, key);
     const deletedAt = event.deletedAt as LocalDateTime;
+    const version = deleteVersion(deletedAt.epochMicros);
     const tomb = this.tombstones.get(id);
     let changed = false;
-    if (!tomb || deletedAt.epochMicros > tomb.deletedAt.epochMicros) {
+    if (!tomb || replaces(version, deleteVersion(tomb.deletedAt.epochMicros))) {
       const origin = Number(event.headers['tandem-origin'] ?? event.source.serverId);
       this.writeTombstone(table, key, { deletedAt, origin }, this.options.tandemServerId);
       changed = true;
     }
     const old = this.table(table).get(id);
-    if (old && this.micros(old, table) <= deletedAt.epochMicros) {
+    if (old && replaces(version, this.versionOf(table, old))) {
       this.table(table).delete(id);
       this.capture(table, 'd', old, null, this.options.tandemServerId);
       changed = true;
@@ -261,12 +297,22 @@ export class InMemoryDatabase {
     return keyString(row, Object.keys(row).filter((c) => c !== UPDATED_AT && !pk.includes(c)).sort());
   }
 
-  /**
-   * The content tie-break on equal updated_at. Same role as the sink's MD5(JSON_ARRAY(data
-   * columns)) computed by MariaDB, not the same text: both sides of a test agree with each other,
-   * but on a tie the driver may pick another winner than a real MariaDB would.
-   */
-  private hashOf(table: string, row: Row): string {
-    return createHash('md5').update(this.dataOf(table, row)).digest('hex');
+  /** A row's version, its content digest over the table's data columns as MariaDB computes it. */
+  private versionOf(table: string, row: Row): Version {
+    const pk = this.pkOf(table);
+    const data = [...this.columnsOf(table)].filter(([c]) => c !== UPDATED_AT && !pk.includes(c));
+    return rowVersion(this.micros(row, table), () => contentHash(data.map(([c, type]) => ({ value: row[c] ?? null, type }))));
+  }
+
+  private columnsOf(table: string): Map<string, ColumnType | undefined> {
+    const columns = this.columns.get(table);
+    if (!columns) throw new RangeError(`database ${this.options.id} has no table ${table}`);
+    return columns;
+  }
+
+  /** Columns not declared join the table in the order rows first name them (an undeclared table's order). */
+  private learnColumns(table: string, row: Row): void {
+    const columns = this.columnsOf(table);
+    for (const c of Object.keys(row)) if (!columns.has(c)) columns.set(c, undefined);
   }
 }

@@ -4,7 +4,7 @@ import { runBatch, type NodeCounters, type Topology, type TopologyDefinition } f
 import { TandemError } from '../errors';
 import { LocalDateTime, type ChangeEvent, type ConflictRecord, type DeadLetter, type Headers, type KafkaRecord, type SinkWriteResult } from '../model';
 import { InMemorySchemaRegistry } from '../registry';
-import { InMemoryDatabase } from './in-memory-database';
+import { InMemoryDatabase, type ColumnDeclaration } from './in-memory-database';
 
 export interface TopologyTestDriverOptions {
   /** Default: the built-in defaults (not the process environment, so tests are reproducible). */
@@ -19,6 +19,8 @@ export interface TopologyTestDriverOptions {
   batchRows?: number;
   /** The clock's start, a DATETIME literal (default `2026-01-01 00:00:00`). */
   startTime?: string;
+  /** Column types per table for every in-memory database (see `InMemoryDatabaseOptions.columns`). */
+  columns?: Readonly<Record<string, readonly ColumnDeclaration[]>>;
 }
 
 /** What reached one sink node. */
@@ -92,7 +94,7 @@ export class TopologyTestDriver {
     this.config.databases.forEach((db, i) => {
       const serverId = options.serverIds?.[db.id] ?? i + 1;
       const emit = (topic: string, event: ChangeEvent): void => this.produce(topic, event);
-      this.databases.set(db.id, new InMemoryDatabase({ ...db, serverId, tandemServerId: this.config.serverId, tables: this.config.tables, tombstoneTable: this.config.tombstoneTable, now: () => this.clock, emit }));
+      this.databases.set(db.id, new InMemoryDatabase({ ...db, serverId, tandemServerId: this.config.serverId, tables: this.config.tables, columns: options.columns, tombstoneTable: this.config.tombstoneTable, now: () => this.clock, emit }));
     });
     this.topology = definition.build({ config: this.config, mysql: (dbId, o) => this.database(dbId).sink(o?.name) });
     for (const node of this.topology.nodes) this.counters[node.name] = { in: 0, out: 0, deadLettered: 0 };
