@@ -29,6 +29,11 @@ export function workerProperties(cfg: StackConfig, art: StackArtifacts): string 
     'offset.storage.replication.factor=1',
     'status.storage.replication.factor=1',
     'offset.flush.interval.ms=1000',
+    // A worker that lost its group membership (Kafka down longer than the session timeout) comes
+    // back as a new member, and Connect holds the connectors it ran unassigned for up to this
+    // delay (5 min by default) in case the old member returns: with one worker, nothing would run
+    // for 5 minutes after every Kafka outage. Seconds are enough here (docs/runtime.md).
+    'scheduled.rebalance.max.delay.ms=10000',
     // The connectors' producers wait out a Kafka outage instead of failing the task after the
     // defaults (2 min delivery timeout, 1 min blocked send): the change stream resumes by itself.
     'producer.delivery.timeout.ms=2147483647',
