@@ -41,7 +41,12 @@ interface TableState {
   /** The definition both sides last had alike. */
   agreed?: string;
   /** Set while both sides changed the table at once: the table's lanes wait. */
-  conflict?: { since: number; detail: string };
+  conflict?: { since: number; detail: string; held: Set<string> };
+  /**
+   * The statements that waited while the definitions differed (either direction's), once an
+   * operator made them equal: the operator's definition supersedes them, so none is replayed.
+   */
+  superseded?: Set<string>;
 }
 
 // One process runs both directions of a table: they share what was agreed about it.
@@ -203,12 +208,20 @@ export class SchemaChanges implements SchemaPeer {
     const conn = await this.o.acquire();
     try {
       const mine = await this.definitionOn(conn, table);
+      const key = statementKey(event);
+      if (state.superseded?.delete(key)) {
+        this.o.log.info(`table ${table}: a statement of ${from} that waited while the definitions differed is not replayed; the definition the operator settled on stands`, { table, ddl: event.ddl.statement });
+        return;
+      }
       if (state.conflict) {
+        state.conflict.held.add(key);
         // Waiting for an operator: resolved once both sides hold the same definition; the
         // statements that crossed meanwhile are not replayed over the operator's choice.
         const theirs = await peers.get(from)?.definition(table);
         if (theirs !== undefined && mine === theirs) {
           this.o.log.info(`table ${table}: both sides have the same definition again; its changes flow again`, { table, waitedMs: Date.now() - state.conflict.since });
+          // The other direction's statement that waited is superseded too (this one is done).
+          state.superseded = new Set([...state.conflict.held].filter((k) => k !== key));
           state.conflict = undefined;
           state.agreed = mine ?? undefined;
           return;
@@ -260,7 +273,7 @@ export class SchemaChanges implements SchemaPeer {
 
   private async conflict(state: TableState, table: string, from: string, event: ChangeEvent & { ddl: SchemaChange }, why: string, mine: string | null): Promise<never> {
     const theirs = (await peers.get(from)?.definition(table).catch(() => undefined)) ?? '(not readable)';
-    state.conflict = { since: Date.now(), detail: why };
+    state.conflict = { since: Date.now(), detail: why, held: new Set([statementKey(event)]) };
     this.o.log.error(`table ${table}: both sides changed its definition; its changes stop here until an operator makes the two definitions equal (the other tables go on)`, {
       table,
       statement: event.ddl.statement,
@@ -272,4 +285,9 @@ export class SchemaChanges implements SchemaPeer {
     });
     throw retriable(`table ${table}: its definitions on ${from} and ${this.o.databaseId} differ (${why}); waiting until they are made equal`, { stage: `schema of ${table}`, hint: 'see docs/schema-changes.md, "Both sides changed a table at once"' });
   }
+}
+
+/** One statement of one source, by its binlog position (a retried statement keeps it). */
+function statementKey(event: ChangeEvent): string {
+  return `${event.source.name}\u0000${event.source.file}\u0000${event.source.pos}`;
 }

@@ -161,7 +161,7 @@ t.test('both sides change one table at once: that table stops, loudly, until an 
   t.match(String(error?.statement), /MODIFY name VARCHAR/);
   t.ok(Object.keys(error ?? {}).some((k) => /^definition on a$/.test(k)) && Object.keys(error ?? {}).some((k) => /^definition on b$/.test(k)), 'both definitions in the log line');
   // Still waiting on a retry; rows of the table too.
-  t.rejects(b.sink.write([fromA]), /differ/);
+  await t.rejects(b.sink.write([fromA]), /differ/);
   // The operator settles on 300 on both sides: the next try goes on by itself.
   await a.app.query(`ALTER TABLE ${a.database}.items MODIFY name VARCHAR(300) NOT NULL`);
   await b.sink.write([fromA]);
@@ -170,6 +170,27 @@ t.test('both sides change one table at once: that table stops, loudly, until an 
   t.match(await definition(a), /varchar\(300\)/, "the operator's choice stands: the statements that waited are not replayed over it");
   const r = await b.sink.write([upsert('items', { id: 1, name: 'y'.repeat(250), updated_at: ts('2024-01-01 00:00:01') })]);
   t.equal(r.applied, 1, 'rows flow again');
+});
+
+t.test('an operator settles on a third definition: neither statement that waited is replayed over it', async (t) => {
+  const [a, b] = await sides();
+  await a.app.query(`ALTER TABLE ${a.database}.items MODIFY name VARCHAR(200) NOT NULL`);
+  await b.app.query(`ALTER TABLE ${b.database}.items MODIFY name VARCHAR(300) NOT NULL`);
+  const fromA = ddl(a, 'ALTER TABLE items MODIFY name VARCHAR(200) NOT NULL');
+  const fromB = ddl(b, 'ALTER TABLE items MODIFY name VARCHAR(300) NOT NULL');
+  await t.rejects(b.sink.write([fromA]), /differ/, 'a→b waits');
+  await t.rejects(a.sink.write([fromB]), /differ/, 'b→a waits');
+  for (const side of [a, b]) await side.app.query(`ALTER TABLE ${side.database}.items MODIFY name VARCHAR(250) NOT NULL`);
+  // Either lane may notice first; the other then holds a statement that predates the settlement.
+  await b.sink.write([fromA]);
+  await a.sink.write([fromB]);
+  t.match(await definition(a), /varchar\(250\)/, "a keeps the operator's definition (b's MODIFY 300 that waited is not replayed)");
+  t.equal(await definition(b), await definition(a), 'b too');
+  t.ok(a.lines.some((l) => l.includes('is not replayed; the definition the operator settled on stands')), 'and says so');
+  // A statement made after the settlement crosses as usual.
+  await b.app.query(`ALTER TABLE ${b.database}.items ADD COLUMN note VARCHAR(10) NULL`);
+  await a.sink.write([ddl(b, 'ALTER TABLE items ADD COLUMN note VARCHAR(10) NULL')]);
+  t.equal(await definition(a), await definition(b), 'later changes flow');
 });
 
 t.test('a statement that cannot run here as it ran there stops the table the same way', async (t) => {
