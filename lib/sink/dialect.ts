@@ -34,18 +34,6 @@ export const SQL = {
   triggerInstalled: 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?',
 } as const;
 
-/** `ALTER TABLE ... ADD COLUMN` with a ready type; the default bound when given. */
-export function addColumn(table: string, column: string, type: string, nullable: boolean, defaultValue: SqlValue | undefined, after: string | undefined): { sql: string; values: SqlValue[] } {
-  const values: SqlValue[] = [];
-  let sql = `ALTER TABLE ${quoteId(table)} ADD COLUMN ${quoteId(column)} ${type} ${nullable ? 'NULL' : 'NOT NULL'}`;
-  if (defaultValue === null) sql += ' DEFAULT NULL';
-  else if (defaultValue !== undefined) {
-    sql += ' DEFAULT ?';
-    values.push(defaultValue);
-  }
-  if (after !== undefined) sql += ` AFTER ${quoteId(after)}`;
-  return { sql, values };
-}
 /** Holds the LWW verdict of the current row while ON DUPLICATE KEY UPDATE assigns columns. */
 const WIN_VAR = '@tandem_w';
 

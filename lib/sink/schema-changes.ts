@@ -7,7 +7,7 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { SyncedTables } from '../config';
 import { ddlKind, normaliseDefinition, requalify, tableRename } from '../ddl';
-import { retriable } from '../errors';
+import { fatal, retriable } from '../errors';
 import type { ChangeEvent, SchemaChange } from '../model';
 import type { Logger } from '../observe';
 import { syncability } from '../tables/syncable';
@@ -250,6 +250,14 @@ export class SchemaChanges implements SchemaPeer {
 
   private async execute(conn: PoolConnection, event: ChangeEvent & { ddl: SchemaChange }, table: string, state: TableState, from: string): Promise<void> {
     const sql = requalify(event.ddl.statement, event.ddl.database, this.o.database);
+    if ((await this.o.dialect()).name !== 'mariadb') {
+      // No session server_id on MySQL 8: the replay's record would carry this server's id, pass
+      // the origin filter and be replayed back, for ever (a MODIFY is never "already applied").
+      throw fatal(`cannot replay schema changes on ${this.o.databaseId}: only MariaDB lets Tandem's session mark its statements (server_id), so a replay would come back`, {
+        stage: `schema of ${table}`,
+        hint: 'set TANDEM_DDL=none and make schema changes on both sides by hand (docs/schema-changes.md)',
+      });
+    }
     try {
       await conn.query(SQL.lockWaitTimeout, [DDL_LOCK_WAIT_S]);
       await conn.query(sql);
