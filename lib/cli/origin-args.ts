@@ -1,11 +1,13 @@
 // Arguments of `tandem setup` and `tandem teardown`: which databases, which tables; and the loop
 // both commands run over those databases.
-import { parseTables, redactSecrets, redactUrl } from '../config';
+import { ALL_TABLES, parseTables, redactSecrets, redactUrl } from '../config';
+import { syncableTables } from '../tables';
 import { setting, urlFromArgv, urlFromFile } from './database-urls';
 
 export interface OriginArgs {
   urls: string[];
-  tables: string[];
+  /** The tables, or `*` (TANDEM_TABLES=*): those each database can sync, read from it. */
+  tables: string[] | typeof ALL_TABLES;
 }
 
 const INSTEAD = 'leave --url out to use TANDEM_DB_A_URL and TANDEM_DB_B_URL from the environment, or put the URL in a file and pass --url-file <path>';
@@ -36,7 +38,9 @@ export function parseOriginArgs(args: string[], env: NodeJS.ProcessEnv = process
     }
   }
   if (urls.length === 0) urls.push(setting(env, 'TANDEM_DB_A_URL'), setting(env, 'TANDEM_DB_B_URL'));
-  const parsed = parseTables(tablesText ?? setting(env, 'TANDEM_TABLES'));
+  const listed = tablesText ?? setting(env, 'TANDEM_TABLES');
+  if (listed.trim() === ALL_TABLES) return { urls, tables: ALL_TABLES };
+  const parsed = parseTables(listed);
   if (typeof parsed === 'string') return `tables ${parsed}`;
   return { urls, tables: parsed.map((t) => t.name) };
 }
@@ -53,7 +57,9 @@ export async function onEachDatabase(command: string, args: string[], apply: (ur
   }
   for (const url of parsed.urls) {
     try {
-      process.stdout.write(`${await apply(url, parsed.tables)}\n`);
+      // `*`: the tables of that database Tandem can sync (TANDEM_TABLES=*).
+      const tables = parsed.tables === ALL_TABLES ? await syncableTables(url) : parsed.tables;
+      process.stdout.write(`${await apply(url, tables)}\n`);
     } catch (err) {
       process.stderr.write(`tandem ${command}: ${redactUrl(url)}: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n`);
       return 1;

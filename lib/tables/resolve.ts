@@ -13,6 +13,12 @@ export interface ResolvedTables {
   refused: { table: string; reason: string }[];
 }
 
+/** The tables of one database that Tandem can sync (`tandem setup` under TANDEM_TABLES=*). */
+export async function syncableTables(url: string): Promise<string[]> {
+  const side = await sideOf(url);
+  return [...side].filter(([, v]) => v.ok).map(([name]) => name);
+}
+
 async function sideOf(url: string): Promise<Map<string, Awaited<ReturnType<typeof syncability>>>> {
   const conn = await createConnection(url).catch((err: unknown) => {
     throw retriable(`listing the tables of ${redactSecrets(url)}: ${redactSecrets(err instanceof Error ? err.message : String(err))}`, { stage: 'tables (TANDEM_TABLES=*)' });

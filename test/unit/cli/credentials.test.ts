@@ -37,6 +37,7 @@ t.test('setup/teardown arguments: --url with a password is refused, without one 
     t.notMatch(refused, SECRET);
   }
   t.same(parseOriginArgs(['--url', 'mysql://tandem@h:1/chat', '--tables', 'rooms'], {}), { urls: ['mysql://tandem@h:1/chat'], tables: ['rooms'] }, 'no password: allowed');
+  t.same(parseOriginArgs(['--url', 'mysql://tandem@h:1/chat', '--tables', '*'], {}), { urls: ['mysql://tandem@h:1/chat'], tables: '*' }, 'TANDEM_TABLES=*: each database\'s syncable tables, read when it runs');
   const dir = tempDir(t);
   const file = join(dir, 'a.url');
   writeFileSync(file, `mysql://tandem:${SECRET}@h:1/chat\n`);
