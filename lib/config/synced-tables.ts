@@ -13,6 +13,8 @@ export const OWN_TABLE_PREFIX = 'tandem_';
 export class SyncedTables {
   private readonly specs = new Map<string, TableSpec>();
   private readonly refused = new Map<string, string>();
+  /** Old name → new name, for changes recorded under a name before its rename was replayed. */
+  private readonly renamed = new Map<string, string>();
 
   /** @param all TANDEM_TABLES=*: tables created while Tandem runs join too. */
   constructor(initial: readonly TableSpec[], readonly all = false) {
@@ -49,6 +51,18 @@ export class SyncedTables {
     if (!spec) return;
     this.specs.delete(from);
     this.specs.set(to, { ...spec, name: to });
+    this.renamed.set(from, to);
+    this.renamed.delete(to);
+  }
+
+  /**
+   * The name a table is synced under now: itself, or where its renames led (a tombstone written
+   * under the old name can reach Tandem after the rename was replayed; other lanes, other order).
+   */
+  current(table: string): string {
+    let name = table;
+    for (let hops = 0; !this.specs.has(name) && this.renamed.has(name) && hops < 64; hops++) name = this.renamed.get(name) as string;
+    return name;
   }
 
   remove(table: string): void {

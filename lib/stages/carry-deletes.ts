@@ -10,10 +10,12 @@ export interface CarryDeletesOptions {
 }
 
 /** A delete event for the row a tombstone names, or the reason it cannot be built. */
-function deleteFrom(tombstone: ChangeEvent, keys: ReadonlyMap<string, string[]>): ChangeEvent | string {
+function deleteFrom(tombstone: ChangeEvent, keys: ReadonlyMap<string, string[]>, current: (table: string) => string): ChangeEvent | string {
   const after = tombstone.after ?? {};
-  const { tbl, pk, deleted_at: deletedAtValue } = after;
-  if (typeof tbl !== 'string' || typeof pk !== 'string') return `tombstone row has no tbl/pk text (got tbl=${String(tbl)}, pk=${String(pk)})`;
+  const { tbl: recorded, pk, deleted_at: deletedAtValue } = after;
+  if (typeof recorded !== 'string' || typeof pk !== 'string') return `tombstone row has no tbl/pk text (got tbl=${String(recorded)}, pk=${String(pk)})`;
+  // Recorded under the name the table had then; it may have been renamed since.
+  const tbl = current(recorded);
   const columns = keys.get(tbl);
   if (!columns) return `tombstone for table "${tbl}", which is not a synced table (have ${[...keys.keys()].join(', ')})`;
   // Exact: a BIGINT key beyond 2^53 (Snowflake ids) must name the same row on the other side.
@@ -65,12 +67,12 @@ export function carryDeletes(options: CarryDeletesOptions): Stage {
           else out.push(event);
         } else if (event.op === 'd') {
           ctx.count('purgesDropped');
-        } else if (typeof event.after?.tbl === 'string' && !keys.has(event.after.tbl)) {
+        } else if (typeof event.after?.tbl === 'string' && !keys.has(live?.current(event.after.tbl) ?? event.after.tbl)) {
           // A delete of a table this topology does not sync (its triggers stay from another set
           // of TANDEM_TABLES, or another topology syncs it): not this stream's to carry.
           ctx.count('tombstonesOfOtherTables');
         } else {
-          const carried = deleteFrom(event, keys);
+          const carried = deleteFrom(event, keys, (t) => live?.current(t) ?? t);
           if (typeof carried === 'string') ctx.deadLetter(event, carried);
           else out.push(carried);
         }

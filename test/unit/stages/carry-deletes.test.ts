@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseTables, type TableSpec } from '../../../lib/config';
+import { parseTables, SyncedTables, type TableSpec } from '../../../lib/config';
 import { carryDeletes } from '../../../lib/stages';
 import { DebeziumDecoder, DebeziumEncoder } from '../../../lib/debezium';
 import { tombstonePkHash } from '../../../lib/model';
@@ -109,4 +109,13 @@ t.test('a key of any length and any characters comes back exactly from a tombsto
 t.test('a tombstone of a table this topology does not sync is not its to carry: dropped and counted', async (t) => {
   const ran = await runStage(stage, [tombstone('users', '[1]')]);
   t.same([ran.out, ran.deadLetters, ran.counters], [[], [], { tombstonesOfOtherTables: 1 }]);
+});
+
+t.test('a tombstone recorded under a table\'s old name deletes the row of the renamed table', async (t) => {
+  const tables = new SyncedTables([{ name: 'rooms', primaryKey: ['id'] }]);
+  tables.rename('rooms', 'halls');
+  const stage = carryDeletes({ tables });
+  const ran = await runStage(stage, [changeEvent({ table: 'tandem_tombstones', op: 'c', after: { tbl: 'rooms', pk: '[7]', deleted_at: '2026-01-01 00:00:01.000000', origin: 11 } })]);
+  t.same(ran.out.map((e) => [e.op, e.source.table, e.key]), [['d', 'halls', { id: 7 }]]);
+  t.same(ran.deadLetters, []);
 });
