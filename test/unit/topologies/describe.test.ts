@@ -24,6 +24,7 @@ t.test('a topology in a folder: make describe TOPOLOGY=examples/reporting', asyn
   t.equal(run.status, 0, run.stderr);
   const lines = run.stdout.split('\n');
   t.equal(lines[0], 'Topology: reporting');
+  t.ok(lines.includes('    Processor: tipped-messages (keep-rows-where: messages: the rows a predicate accepts; an update that leaves them becomes a delete)'));
   t.ok(lines.includes('    Processor: to-reporting (route-by-table: rooms, messages (body→text, drops meta); unrouted → dead letters)'), 'the route, with its rename and drop');
   t.ok(lines.includes('    Sink: reporting (mysql b: mysql://tandem:***@127.0.0.1:3308/reporting, batches of 1000 rows or 20 ms)'));
 });

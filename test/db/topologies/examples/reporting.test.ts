@@ -15,7 +15,7 @@ import { rows, testDb } from '../../fixtures/db';
 
 const SQL = readFileSync(join(__dirname, '../../../../topologies/examples/reporting.sql'), 'utf8');
 
-t.test('the example writes the reporting tables of the guide: renamed, dropped, filtered, deleted', async (t) => {
+t.test('the example writes the reporting tables of the guide: renamed, dropped, filtered, deleted, left', async (t) => {
   const db = await testDb(t);
   await db.admin.query(SQL);
   const url = db.url.replace(/\/chat$/, '/reporting');
@@ -58,5 +58,15 @@ t.test('the example writes the reporting tables of the guide: renamed, dropped, 
   const late = await run([changeEvent({ table: 'messages', op: 'u', after: message(10, 'thanks!!', '2.5000', '2026-01-01 00:00:03'), pos: 6 })]);
   t.same(late.tables, { messages: { applied: 0, skipped: 1 } }, "refused by the sink's last-writer-wins guard");
   t.same(await rows(db.admin, 'SELECT id FROM reporting.messages'), [], 'the deleted message stays deleted');
-  t.same(await rows(db.admin, "SELECT pk, deleted_at FROM reporting.tandem_tombstones WHERE tbl = 'messages'"), [{ pk: '[10]', deleted_at: '2026-01-01 00:00:04.000000' }]);
+
+  // A message whose tip is taken back: the update becomes a delete, so the message leaves the report.
+  await run([changeEvent({ table: 'messages', after: message(12, 'big tip', '9.0000', '2026-01-01 00:00:05'), pos: 8 })]);
+  t.same(await rows(db.admin, 'SELECT id, text FROM reporting.messages'), [{ id: '12', text: 'big tip' }]);
+  const left = await run([changeEvent({ table: 'messages', op: 'u', before: message(12, 'big tip', '9.0000', '2026-01-01 00:00:05'), after: message(12, 'big tip', null, '2026-01-01 00:00:06'), pos: 9 })]);
+  t.same(left.tables, { messages: { applied: 1, skipped: 0 } });
+  t.same(await rows(db.admin, 'SELECT id FROM reporting.messages'), []);
+  t.same(await rows(db.admin, "SELECT pk, deleted_at FROM reporting.tandem_tombstones WHERE tbl = 'messages' ORDER BY pk"), [
+    { pk: '[10]', deleted_at: '2026-01-01 00:00:04.000000' },
+    { pk: '[12]', deleted_at: '2026-01-01 00:00:06.000000' },
+  ]);
 });

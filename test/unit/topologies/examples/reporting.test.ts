@@ -32,19 +32,24 @@ t.test('rooms cross as they are; a tipped message crosses with body renamed to t
   t.same(driver.deadLetters, []);
 });
 
-t.test('messages without a tip stay out until they get one', async (t) => {
+t.test('messages without a tip stay out until they get one, and leave when it is taken back', async (t) => {
   const { driver, a, b } = setup();
   a.insert('messages', message(10, 'hello', null, '2026-01-01 00:00:02'));
   a.insert('messages', message(11, 'tip for you', Decimal.parse('1.0000'), '2026-01-01 00:00:02'));
   await driver.settle();
   t.same(b.rows('messages').map((r) => r.id), [11]);
-  t.same(driver.counters['tipped-messages'], { in: 2, out: 1, deadLettered: 0 });
+  t.same(driver.counters['tipped-messages'], { in: 2, out: 1, deadLettered: 0, filteredOut: 1 });
   a.update('messages', { id: 10, tip: Decimal.parse('0.5000'), updated_at: at('2026-01-01 00:00:03') });
   await driver.settle();
   t.same(b.rows('messages').map((r) => [r.id, r.text, r.tip]), [
     [10, 'hello', Decimal.parse('0.5000')],
     [11, 'tip for you', Decimal.parse('1.0000')],
   ]);
+  a.update('messages', { id: 11, tip: null, updated_at: at('2026-01-01 00:00:04') });
+  await driver.settle();
+  t.same(b.rows('messages').map((r) => r.id), [10], 'a row that stops matching is deleted on the reporting side');
+  t.equal(b.tombstone('messages', { id: 11 })?.deletedAt.toString(), '2026-01-01 00:00:04.000000', 'at the time of the update');
+  t.equal(driver.counters['tipped-messages'].leftAsDeletes, 1);
 });
 
 t.test('a delete on a deletes the row on the reporting side', async (t) => {
