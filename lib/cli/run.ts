@@ -1,12 +1,13 @@
 // `tandem run <topology>`: validates the configuration, starts the local stack when no brokers
-// are configured, loads topologies/<name>.ts and runs it until SIGINT/SIGTERM.
+// are configured, loads topologies/<name>.ts (`examples/reporting`: a file in a folder of it) and
+// runs it until SIGINT/SIGTERM.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config';
-import { isTopologyDefinition, type TopologyDefinition } from '../dsl';
 import { TandemError } from '../errors';
 import { createLogger, type Logger } from '../observe';
+import { loadTopology } from './load-topology';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -30,16 +31,6 @@ function stackUp(log: Logger): Promise<void> {
     child.on('error', fail);
     child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`make stack-up failed (exit ${code}); see its output above`))));
   });
-}
-
-async function loadTopology(name: string): Promise<TopologyDefinition> {
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`topology name "${name}" must be a file name in topologies/ (letters, digits, - _)`);
-  const file = resolve(ROOT, 'topologies', `${name}.ts`);
-  if (!existsSync(file)) throw new Error(`no topology ${name}: ${file} does not exist`);
-  const mod = (await import(file)) as { default?: unknown };
-  const def = isTopologyDefinition(mod.default) ? mod.default : isTopologyDefinition((mod.default as { default?: unknown } | undefined)?.default) ? (mod.default as { default: TopologyDefinition }).default : undefined;
-  if (!def) throw new Error(`${file} must default-export defineTopology(name, build)`);
-  return def;
 }
 
 export default async function run(args: string[]): Promise<number> {

@@ -46,6 +46,12 @@ function mapRow(row: Row | null, route: Required<TableRoute>): Row | null {
   return out;
 }
 
+/** What a route does to the columns, for describe(): ` (body→text, drops meta)`, or nothing. */
+function columnsOf(route: Required<TableRoute>): string {
+  const parts = [...Object.entries(route.rename).map(([from, to]) => `${from}→${to}`), ...(route.drop.length > 0 ? [`drops ${route.drop.join(', ')}`] : [])];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 /**
  * Per-table routing and mapping: sets `event.target` and renames/drops columns in `before`,
  * `after` and `key`. An event for a table with no route is dead-lettered with the reason; ignored
@@ -56,7 +62,7 @@ export function routeByTable(options: RouteByTableOptions): Stage {
   const ignore = new Set(options.ignore ?? []);
   const both = [...ignore].filter((t) => routes.has(t));
   if (both.length > 0) throw new RangeError(`routeByTable: ${both.join(', ')} both routed and ignored`);
-  const summary = [...routes].map(([from, r]) => (from === r.table ? from : `${from}→${r.table}`)).join(', ');
+  const summary = [...routes].map(([from, r]) => `${from === r.table ? from : `${from}→${r.table}`}${columnsOf(r)}`).join(', ');
   return {
     kind: 'route-by-table',
     describe: () => `${summary}${ignore.size > 0 ? `; ignores ${[...ignore].join(', ')}` : ''}; unrouted → dead letters`,

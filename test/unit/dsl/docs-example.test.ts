@@ -31,7 +31,7 @@ t.test('the docs/dsl.md example runs on the test driver', async (t) => {
       '    Processor: not-ours (origin-filter: drops events written by server id 4100)',
       '    Processor: no-deletes (filter)',
       '    Processor: trim-body (map)',
-      '    Processor: route (route-by-table: messages; unrouted → dead letters)',
+      '    Processor: route (route-by-table: messages (drops meta); unrouted → dead letters)',
       '    Sink: b (in-memory database b (test driver))',
     ].join('\n'),
   );

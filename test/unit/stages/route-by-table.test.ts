@@ -57,3 +57,8 @@ t.test('a live set of tables: synced tables route to themselves; under * a table
   const moved = await runStage(routeByTable({ routes: {}, same: new SyncedTables(tables.list(), false) }), [changeEvent({ table: 'rooms', after: { id: 1 } })]);
   t.match(moved.deadLetters[0]?.reason, /no route for table "rooms"/, 'under an explicit list, an unknown table is a dead letter as before');
 });
+
+t.test('describe() names each route with what it does to the columns', async (t) => {
+  const stage = routeByTable({ routes: { rooms: true, messages: { rename: { body: 'text' }, drop: ['meta'] }, members: 'people' }, ignore: ['audit'] });
+  t.equal(stage.describe?.(), 'rooms, messages (body→text, drops meta), members→people; ignores audit; unrouted → dead letters');
+});

@@ -19,6 +19,16 @@ t.test('prints the bidirectional graph', async (t) => {
   t.notMatch(run.stdout, /secret/);
 });
 
+t.test('a topology in a folder: make describe TOPOLOGY=examples/reporting', async (t) => {
+  const run = describe('examples/reporting', { TANDEM_TABLES: 'rooms,messages', TANDEM_DB_B_URL: 'mysql://tandem:tandem@127.0.0.1:3308/reporting' });
+  t.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.split('\n');
+  t.equal(lines[0], 'Topology: reporting');
+  t.ok(lines.includes('    Processor: tipped-messages (keep-rows-where: messages: the rows a predicate accepts; an update that leaves them becomes a delete)'));
+  t.ok(lines.includes('    Processor: to-reporting (route-by-table: rooms, messages (body→text, drops meta); unrouted → dead letters)'), 'the route, with its rename and drop');
+  t.ok(lines.includes('    Sink: reporting (mysql b: mysql://tandem:***@127.0.0.1:3308/reporting, batches of 1000 rows or 20 ms)'));
+});
+
 t.test('bad config and unknown topologies fail with what to fix', async (t) => {
   const bad = describe('bidirectional', { TANDEM_BATCH_ROWS: 'abc' });
   t.equal(bad.status, 1);
@@ -26,4 +36,7 @@ t.test('bad config and unknown topologies fail with what to fix', async (t) => {
   const missing = describe('nope');
   t.equal(missing.status, 1);
   t.match(missing.stderr, /no topology "nope" in .*topologies \(have: .*bidirectional.*\)/);
+  const escaping = describe('../Makefile');
+  t.equal(escaping.status, 1);
+  t.match(escaping.stderr, /no topology "\.\.\/Makefile" in .*topologies \(a name is a path under it without \.ts.*\(have: .*examples\/reporting.*\)/);
 });
