@@ -1,40 +1,47 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// `tandem describe <topology> [--format text|mermaid|json]`: the graph of topologies/<name>.ts,
+// built with sinks that only describe themselves: nothing is connected to.
 import { loadConfig } from '../config';
-import { isTopologyDefinition, type TopologyDefinition } from '../dsl';
+import { describeAsJson, renderDescription, renderMermaid, type TopologyDescription } from '../dsl';
 import { TandemError } from '../errors';
 import { describedSink } from '../runtime/topology-picture';
+import { loadTopology } from './topology-file';
 
-export const TOPOLOGY_DIR = resolve(__dirname, '../../topologies');
+export const usage = `usage: tandem describe <topology> [--format text|mermaid|json]
+  prints the graph of topologies/<topology>.ts (sources, stages, sinks and their links) without
+  connecting to anything; text (default) in the layout of Kafka Streams' TopologyDescription,
+  mermaid as a flowchart, json as data
+  exit: 0 printed, 1 the topology does not load or build, 2 bad arguments`;
 
-/** Loads `topologies/<name>.ts` and checks it default-exports `defineTopology(...)`. */
-export async function loadTopology(name: string, dir = TOPOLOGY_DIR): Promise<TopologyDefinition> {
-  const file = join(dir, `${name}.ts`);
-  if (!/^[\w-]+$/.test(name) || !existsSync(file)) {
-    const have = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)) : [];
-    throw new TandemError('fatal', `no topology "${name}" in ${dir} (have: ${have.join(', ') || 'none'})`, { stage: 'cli' });
+const renderers: Record<string, (d: TopologyDescription) => string> = { text: renderDescription, mermaid: renderMermaid, json: describeAsJson };
+
+export function parseDescribeArgs(args: readonly string[]): { name: string; format: string } | string {
+  let name: string | undefined;
+  let format = 'text';
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--format' || a.startsWith('--format=')) {
+      const value = a === '--format' ? args[++i] : a.slice('--format='.length);
+      if (value === undefined || !(value in renderers)) return `--format must be one of ${Object.keys(renderers).join(', ')}${value === undefined ? '' : `, not ${value}`}`;
+      format = value;
+    } else if (a.startsWith('-')) return `unknown option ${a}`;
+    else if (name === undefined) name = a;
+    else return `one topology at a time (got ${name} and ${a})`;
   }
-  const mod = (await import(file)) as { default?: unknown };
-  // Loaded as CommonJS through tsx, the default export may sit one level deeper.
-  const candidate = isTopologyDefinition(mod.default) ? mod.default : (mod.default as { default?: unknown } | undefined)?.default;
-  if (!isTopologyDefinition(candidate)) {
-    throw new TandemError('fatal', `${file} must default-export defineTopology(name, (ctx) => { ... })`, { stage: 'cli' });
-  }
-  return candidate;
+  if (name === undefined) return 'which topology? (a file topologies/<name>.ts)';
+  return { name, format };
 }
 
-/** `tandem describe <name>`: prints the topology's graph. */
 export default async function describe(args: string[]): Promise<number> {
-  const [name] = args;
-  if (!name) {
-    process.stderr.write('usage: tandem describe <topology name>  (a file topologies/<name>.ts)\n');
+  const p = parseDescribeArgs(args);
+  if (typeof p === 'string') {
+    process.stderr.write(`tandem describe: ${p}\n${usage}\n`);
     return 2;
   }
   try {
     const config = loadConfig();
-    const definition = await loadTopology(name);
+    const definition = await loadTopology(p.name);
     const topology = definition.build({ config, mysql: (dbId, options) => describedSink(config, dbId, options?.name) });
-    process.stdout.write(topology.describe().toString());
+    process.stdout.write(renderers[p.format](topology.describe()));
     return 0;
   } catch (err) {
     if (!(err instanceof TandemError)) throw err;

@@ -7,7 +7,10 @@ import { exitCode, formatFindings, runDoctor } from '../doctor';
 import { TandemError } from '../errors';
 import { withResolvedTables } from '../tables';
 
-const usage = 'usage: tandem doctor [--json]   (settings from TANDEM_DB_A_URL, TANDEM_DB_B_URL, TANDEM_TABLES, ...; see docs/doctor.md)';
+export const usage = `usage: tandem doctor [--json]
+  checks both databases before the first run (settings from TANDEM_DB_A_URL, TANDEM_DB_B_URL,
+  TANDEM_TABLES, ...; see docs/doctor.md); one line per finding, or one JSON object with --json
+  exit: 0 nothing refused, 1 something refused (or a bad configuration), 2 bad arguments`;
 
 export default async function doctor(args: string[]): Promise<number> {
   const bad = args.find((a) => a !== '--json');

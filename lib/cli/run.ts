@@ -4,11 +4,17 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config';
-import { isTopologyDefinition, type TopologyDefinition } from '../dsl';
 import { TandemError } from '../errors';
 import { createLogger, type Logger } from '../observe';
+import { loadTopology } from './topology-file';
 
 const ROOT = resolve(__dirname, '..', '..');
+
+export const usage = `usage: tandem run <topology>
+  runs topologies/<topology>.ts against Kafka until SIGINT/SIGTERM (a second one forces the exit);
+  starts the local stack first when TANDEM_BROKERS is not set. Settings from TANDEM_* and the
+  TANDEM_CONFIG file (database URLs with their passwords: there, never on the command line)
+  exit: 0 stopped cleanly, 1 a fatal error or a bad configuration, 2 bad arguments`;
 
 /** Brokers count as configured when set in the environment or in the TANDEM_CONFIG file. */
 export function brokersConfigured(env: NodeJS.ProcessEnv): boolean {
@@ -32,23 +38,13 @@ function stackUp(log: Logger): Promise<void> {
   });
 }
 
-async function loadTopology(name: string): Promise<TopologyDefinition> {
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`topology name "${name}" must be a file name in topologies/ (letters, digits, - _)`);
-  const file = resolve(ROOT, 'topologies', `${name}.ts`);
-  if (!existsSync(file)) throw new Error(`no topology ${name}: ${file} does not exist`);
-  const mod = (await import(file)) as { default?: unknown };
-  const def = isTopologyDefinition(mod.default) ? mod.default : isTopologyDefinition((mod.default as { default?: unknown } | undefined)?.default) ? (mod.default as { default: TopologyDefinition }).default : undefined;
-  if (!def) throw new Error(`${file} must default-export defineTopology(name, build)`);
-  return def;
-}
-
 export default async function run(args: string[]): Promise<number> {
   // The live status line is cleared before each log line and redrawn on its next tick.
   const screen = { clear: () => undefined as void };
   const log = createLogger({ component: 'tandem', beforeWrite: () => screen.clear() });
-  const name = args[0];
-  if (!name) {
-    process.stderr.write('usage: tandem run <topology>   (loads topologies/<topology>.ts)\n');
+  const [name, ...extra] = args;
+  if (!name || name.startsWith('-') || extra.length > 0) {
+    process.stderr.write(`tandem run: ${name ? `unexpected argument ${extra[0] ?? name}` : 'which topology?'}\n${usage}\n`);
     return 2;
   }
   try {
