@@ -10,7 +10,8 @@ export interface OriginArgs {
 
 /** The usage of `tandem setup` and `tandem teardown`. */
 export const originUsage = (command: string, what: string) => `usage: tandem ${command} [topology] [--url-file path]... [--url mysql://user@host:port/db]... [--tables t1,t2]
-  ${what} on every database: TANDEM_DB_A_URL and TANDEM_DB_B_URL, or those whose URL the files hold
+  ${what}
+  on every database: TANDEM_DB_A_URL and TANDEM_DB_B_URL, or those whose URLs the files hold
   --url-file path   a file holding one URL (mysql://user:password@host:port/db); repeatable
   --url u           the URL itself, only without a password (the command line shows in \`ps\`)
   --tables t1,t2    default TANDEM_TABLES
