@@ -112,7 +112,8 @@ async function list(config: TandemConfig, a: Extract<DlqArgs, { command: 'list' 
   }
   const total = got.partitions.reduce((n, p) => n + Number(p.high - p.low), 0);
   const lines = letters.length > 0 ? listLines(letters) : [];
-  lines.push(got.exists ? `${letters.length === total ? `${total}` : `${letters.length} of ${total}`} dead letters in ${config.dlqTopic}` : `no dead letters: topic ${config.dlqTopic} does not exist`);
+  const counted = `${letters.length === total ? '' : `${letters.length} of `}${total} dead letter${total === 1 ? '' : 's'} in ${config.dlqTopic}`;
+  lines.push(got.exists ? counted : `no dead letters: topic ${config.dlqTopic} does not exist`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
