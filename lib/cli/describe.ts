@@ -2,8 +2,8 @@
 // built with sinks that only describe themselves: nothing is connected to.
 import { loadConfig } from '../config';
 import { describeAsJson, renderDescription, renderMermaid, type TopologyDescription } from '../dsl';
-import { TandemError } from '../errors';
 import { describedSink } from '../runtime/topology-picture';
+import { runCommand } from './command';
 import { loadTopology } from './topology-file';
 
 export const usage = `usage: tandem describe <topology> [--format text|mermaid|json]
@@ -31,21 +31,12 @@ export function parseDescribeArgs(args: readonly string[]): { name: string; form
   return { name, format };
 }
 
-export default async function describe(args: string[]): Promise<number> {
-  const p = parseDescribeArgs(args);
-  if (typeof p === 'string') {
-    process.stderr.write(`tandem describe: ${p}\n${usage}\n`);
-    return 2;
-  }
-  try {
+export default function describe(args: string[]): Promise<number> {
+  return runCommand('describe', usage, parseDescribeArgs(args), async (p) => {
     const config = loadConfig();
     const definition = await loadTopology(p.name);
     const topology = definition.build({ config, mysql: (dbId, options) => describedSink(config, dbId, options?.name) });
     process.stdout.write(renderers[p.format](topology.describe()));
     return 0;
-  } catch (err) {
-    if (!(err instanceof TandemError)) throw err;
-    process.stderr.write(`tandem describe: ${err.message}\n${err.context.hint ? `  hint: ${err.context.hint}\n` : ''}`);
-    return 1;
-  }
+  });
 }

@@ -2,9 +2,9 @@
 // chosen ones replayed through the topology once their cause is fixed (lib/dlq).
 import { loadConfig, SyncedTables, type TandemConfig } from '../config';
 import { eventJson, formatPosition, letterJson, listLines, parsePosition, readDeadLetterTopic, replayDeadLetters, replayed, replayJson, replayLine, replaySummary, samePosition, showLines, type DlqPosition, type DlqRead, type PartitionExtent, type ReadRange } from '../dlq';
-import { TandemError } from '../errors';
 import { redactSecrets } from '../config/redact';
 import { consumerSettings } from '../runtime/kafka-config';
+import { runCommand } from './command';
 import { loadTopology } from './topology-file';
 
 export const usage = `usage: tandem dlq <command> [options]   (the dead-letter topic: TANDEM_DLQ_TOPIC, default tandem.dlq)
@@ -177,20 +177,12 @@ function refuse(message: string): number {
   return 2;
 }
 
-export default async function dlq(args: string[]): Promise<number> {
-  const a = parseDlqArgs(args);
-  if (typeof a === 'string') {
-    process.stderr.write(`tandem dlq: ${a}\n${usage}\n`);
-    return 2;
-  }
-  try {
+export default function dlq(args: string[]): Promise<number> {
+  const parsed = parseDlqArgs(args);
+  return runCommand(typeof parsed === 'string' ? 'dlq' : `dlq ${parsed.command}`, usage, parsed, async (a) => {
     const config = loadConfig(process.env);
-    if (a.command === 'list') return await list(config, a);
-    if (a.command === 'show') return await show(config, a);
-    return await replay(config, a);
-  } catch (err) {
-    if (!(err instanceof TandemError)) throw err;
-    process.stderr.write(`tandem dlq ${a.command}: ${redactSecrets(err.message)}\n${err.context.hint ? `  hint: ${err.context.hint}\n` : ''}`);
-    return 1;
-  }
+    if (a.command === 'list') return list(config, a);
+    if (a.command === 'show') return show(config, a);
+    return replay(config, a);
+  });
 }

@@ -1,24 +1,12 @@
 // The happy paths of `tandem stack status`, `doctor`, `setup`/`teardown` and `verify` through
 // bin/tandem (what the Makefile runs) against the live stack; `run` is what every e2e test starts
 // (fixtures/runtime.ts), `dlq` is dlq-replay.test.ts, `describe` test/unit/cli/commands.test.ts.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import t from 'tap';
-import { all, connectBoth, createTestTable, ROOT } from './fixtures/runtime';
+import { all, connectBoth, createTestTable, tandem as tandemWith } from './fixtures/runtime';
 
 const TABLE = `cli_${randomBytes(4).toString('hex')}`;
-
-function tandem(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(resolve(ROOT, 'bin/tandem'), args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let [stdout, stderr] = ['', ''];
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+const tandem = (args: string[]) => tandemWith(args, process.env);
 
 t.test('tandem stack status: every part up and both source connectors running, exit 0', async (t) => {
   const r = await tandem(['stack', 'status']);

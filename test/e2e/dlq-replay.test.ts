@@ -2,27 +2,14 @@
 // is dead-lettered by `tandem run`; `dlq list` and `dlq show` find it with its reason and the
 // record decoded; replayed before the fix it is dead again, after the fix it reaches b; replayed
 // once b holds a newer row, last-writer-wins keeps that row and b's binlog gets nothing.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import t from 'tap';
-import { connectBoth, createTestTable, deadLettersFor, DEFAULT_TABLES, one, ROOT, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, waitFor } from './fixtures/runtime';
+import { connectBoth, createTestTable, deadLettersFor, DEFAULT_TABLES, one, runtimeEnv, showLogsOnFailure, startRuntime, stopRuntime, tandem as tandemWith, waitFor } from './fixtures/runtime';
 
 const id = randomBytes(4).toString('hex');
 const TABLE = `dlq_${id}`;
 const env = runtimeEnv({ TANDEM_TABLES: `${DEFAULT_TABLES},${TABLE}`, TANDEM_DLQ_TOPIC: `tandem.dlq.e2e-${id}` });
-
-/** bin/tandem, as the Makefile runs it, with the test's environment. */
-function tandem(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(resolve(ROOT, 'bin/tandem'), args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let [stdout, stderr] = ['', ''];
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+const tandem = (args: string[]) => tandemWith(args, env);
 
 t.test('a dead letter replayed after its cause is fixed reaches the target; a stale replay changes nothing', async (t) => {
   const { a, b } = await connectBoth(t, TABLE);
