@@ -39,7 +39,7 @@ export async function readDeadLetterTopic(
   settings: KafkaSettings,
   topic: string,
   ranges: (partitions: PartitionExtent[]) => ReadRange[] = (ps) => ps.map((p) => ({ partition: p.partition, from: p.low, to: p.high - 1n })),
-  timeoutMs = 60_000,
+  timeoutMs = 20_000,
 ): Promise<DlqRead> {
   const { 'auto.offset.reset': _reset, ...global } = settings;
   const consumer = new KafkaConsumer({ ...global, 'enable.auto.commit': false }, { 'auto.offset.reset': 'earliest' } satisfies ConsumerTopicConfig);
