@@ -5,10 +5,11 @@ SHELL := /bin/bash
 TOPOLOGY ?= bidirectional
 BIN := node_modules/.bin
 TSX := $(BIN)/tsx
-CLI := $(TSX) lib/cli/main.ts
+# The package's bin: lib/cli/main.ts through tsx (bin/tandem --help; exit codes in docs/cli.md).
+CLI := bin/tandem
 
 .PHONY: help install typecheck test test-unit test-db test-browser test-e2e screenshot chromium run describe setup teardown \
-        stack-up stack-down stack-status bench bench-decode bench-sink bench-topology bench-lag bench-scaling
+        stack-up stack-down stack-status dlq bench bench-decode bench-sink bench-topology bench-lag bench-scaling
 .PHONY: verify workload soak doctor
 
 help:
@@ -17,7 +18,8 @@ help:
 	@echo "make test-unit                    tests that need no services (seconds)"
 	@echo "make test-browser                 the status page in headless chromium (installs chromium)"
 	@echo "make doctor                       check both databases before the first run (exit 1 on a refusal)"
-	@echo "make describe TOPOLOGY=name       print a topology's graph"
+	@echo "make describe TOPOLOGY=name       print a topology's graph (FORMAT=text|mermaid|json)"
+	@echo "make dlq ARGS='list'              dead letters: list, show <position>, replay <position>... | --all"
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make bench                        every benchmark part; writes bench/RESULTS.md"
 	@echo "make bench-decode | bench-sink | bench-topology | bench-lag | bench-scaling"
@@ -66,7 +68,7 @@ run: install
 	TANDEM_HTTP_PORT='$(TANDEM_HTTP_PORT)' $(CLI) run $(TOPOLOGY)
 
 describe: install
-	@$(CLI) describe $(TOPOLOGY)
+	@$(CLI) describe $(TOPOLOGY) --format $(or $(FORMAT),text)
 
 # Triggers and tombstone table on TANDEM_DB_A_URL and TANDEM_DB_B_URL (never a password in ARGS: `ps` shows it).
 setup: install
@@ -76,13 +78,17 @@ teardown: install
 	$(CLI) teardown $(TOPOLOGY)
 
 stack-up: install
-	$(TSX) lib/stack/cli.ts up
+	$(CLI) stack up
 
 stack-down: install
-	$(TSX) lib/stack/cli.ts down
+	$(CLI) stack down
 
 stack-status: install
-	@$(TSX) lib/stack/cli.ts status
+	@$(CLI) stack status
+
+# The dead-letter topic (TANDEM_DLQ_TOPIC): ARGS="list", "show 12", "replay 12 13" or "replay --all".
+dlq: install
+	@$(CLI) dlq $(or $(ARGS),list)
 
 # Every part (sink ceiling, topology vs Debezium JDBC sink, lag + native replication, scaling),
 # stack brought up as needed; regenerates bench/RESULTS.md. BENCH_PARTS=topology,lag picks parts.

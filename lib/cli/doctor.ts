@@ -4,31 +4,26 @@
 // (a bad configuration included), 2 on a bad argument.
 import { loadConfig, redactUrl } from '../config';
 import { exitCode, formatFindings, runDoctor } from '../doctor';
-import { TandemError } from '../errors';
 import { withResolvedTables } from '../tables';
+import { runCommand } from './command';
 
-const usage = 'usage: tandem doctor [--json]   (settings from TANDEM_DB_A_URL, TANDEM_DB_B_URL, TANDEM_TABLES, ...; see docs/doctor.md)';
+export const usage = `usage: tandem doctor [--json]
+  checks both databases before the first run (settings from TANDEM_DB_A_URL, TANDEM_DB_B_URL,
+  TANDEM_TABLES, ...; see docs/doctor.md); one line per finding, or one JSON object with --json
+  exit: 0 nothing refused, 1 something refused (or a bad configuration), 2 bad arguments`;
 
-export default async function doctor(args: string[]): Promise<number> {
+export default function doctor(args: string[]): Promise<number> {
   const bad = args.find((a) => a !== '--json');
-  if (bad !== undefined) {
-    process.stderr.write(`tandem doctor: unknown argument ${bad}\n${usage}\n`);
-    return 2;
-  }
-  try {
+  return runCommand('doctor', usage, bad === undefined ? { json: args.includes('--json') } : `unknown argument ${bad}`, async ({ json }) => {
     const { config, refused } = await withResolvedTables(loadConfig());
     for (const r of refused) process.stdout.write(`table ${r.table} is not synced (TANDEM_TABLES=*): ${r.reason}\n`);
     const findings = await runDoctor(config);
-    if (args.includes('--json')) {
+    if (json) {
       process.stdout.write(`${JSON.stringify({ findings, exitCode: exitCode(findings) })}\n`);
     } else {
       const header = `tandem doctor: ${config.databases.map((d) => `${d.id} ${redactUrl(d.url)}`).join(', ')}; tables ${config.tables.map((t) => t.name).join(', ')}`;
       process.stdout.write(`${header}\n${formatFindings(findings)}\n`);
     }
     return exitCode(findings);
-  } catch (err) {
-    if (!(err instanceof TandemError)) throw err;
-    process.stderr.write(`tandem doctor: ${err.message}\n${err.context.hint ? `  hint: ${err.context.hint}\n` : ''}`);
-    return 1;
-  }
+  });
 }

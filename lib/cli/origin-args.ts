@@ -10,6 +10,15 @@ export interface OriginArgs {
   tables: string[] | typeof ALL_TABLES;
 }
 
+/** The usage of `tandem setup` and `tandem teardown`. */
+export const originUsage = (command: string, what: string) => `usage: tandem ${command} [topology] [--url-file path]... [--url mysql://user@host:port/db]... [--tables t1,t2]
+  ${what}
+  on every database: TANDEM_DB_A_URL and TANDEM_DB_B_URL, or those whose URLs the files hold
+  --url-file path   a file holding one URL (mysql://user:password@host:port/db); repeatable
+  --url u           the URL itself, only without a password (the command line shows in \`ps\`)
+  --tables t1,t2    default TANDEM_TABLES
+  exit: 0 done on every database, 1 a database failed (named, password masked), 2 bad arguments`;
+
 const INSTEAD = 'leave --url out to use TANDEM_DB_A_URL and TANDEM_DB_B_URL from the environment, or put the URL in a file and pass --url-file <path>';
 
 /**
@@ -52,7 +61,7 @@ export function parseOriginArgs(args: string[], env: NodeJS.ProcessEnv = process
 export async function onEachDatabase(command: string, args: string[], apply: (url: string, tables: string[]) => Promise<string>): Promise<number> {
   const parsed = parseOriginArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`tandem ${command}: ${parsed}\n`);
+    process.stderr.write(`tandem ${command}: ${parsed}\n  (tandem ${command} --help shows the usage)\n`);
     return 2;
   }
   for (const url of parsed.urls) {

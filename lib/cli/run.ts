@@ -11,6 +11,12 @@ import { loadTopology } from './load-topology';
 
 const ROOT = resolve(__dirname, '..', '..');
 
+export const usage = `usage: tandem run <topology>
+  runs topologies/<topology>.ts against Kafka until SIGINT/SIGTERM (a second one forces the exit);
+  starts the local stack first when TANDEM_BROKERS is not set. Settings from TANDEM_* and the
+  TANDEM_CONFIG file (database URLs with their passwords: there, never on the command line)
+  exit: 0 stopped cleanly, 1 a fatal error or a bad configuration, 2 bad arguments`;
+
 /** Brokers count as configured when set in the environment or in the TANDEM_CONFIG file. */
 export function brokersConfigured(env: NodeJS.ProcessEnv): boolean {
   if (env.TANDEM_BROKERS?.trim()) return true;
@@ -37,9 +43,9 @@ export default async function run(args: string[]): Promise<number> {
   // The live status line is cleared before each log line and redrawn on its next tick.
   const screen = { clear: () => undefined as void };
   const log = createLogger({ component: 'tandem', beforeWrite: () => screen.clear() });
-  const name = args[0];
-  if (!name) {
-    process.stderr.write('usage: tandem run <topology>   (loads topologies/<topology>.ts)\n');
+  const [name, ...extra] = args;
+  if (!name || name.startsWith('-') || extra.length > 0) {
+    process.stderr.write(`tandem run: ${name ? `unexpected argument ${extra[0] ?? name}` : 'which topology?'}\n${usage}\n`);
     return 2;
   }
   try {

@@ -2,7 +2,9 @@
 // installs the tombstone table and the triggers on every database (idempotent; re-run after adding
 // a column). The databases default to TANDEM_DB_A_URL and TANDEM_DB_B_URL.
 import { installOriginSupport, redactUrl } from '../sink';
-import { onEachDatabase } from './origin-args';
+import { originUsage, onEachDatabase } from './origin-args';
+
+export const usage = originUsage('setup', 'installs the tombstone table and the triggers loop prevention needs (idempotent; run again after adding a column)');
 
 export default function setup(args: string[]): Promise<number> {
   return onEachDatabase('setup', args, async (url, tables) => {

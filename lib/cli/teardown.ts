@@ -1,7 +1,9 @@
 // `tandem teardown [topology] [--url mysql://user@host/db | --url-file path]... [--tables a,b]`:
 // removes what setup installed. The databases default to TANDEM_DB_A_URL and TANDEM_DB_B_URL.
 import { redactUrl, uninstallOriginSupport } from '../sink';
-import { onEachDatabase } from './origin-args';
+import { originUsage, onEachDatabase } from './origin-args';
+
+export const usage = originUsage('teardown', 'removes what tandem setup installed (the triggers and tandem_tombstones)');
 
 export default function teardown(args: string[]): Promise<number> {
   return onEachDatabase('teardown', args, async (url, tables) => {

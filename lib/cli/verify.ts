@@ -6,12 +6,13 @@ import { resolveAllTables } from '../tables';
 import { checkTombstones, formatDiff, formatReport, waitUntilConverged } from '../verify';
 import { setting, urlFromArgv, urlFromFile, type UrlSource } from './database-urls';
 
-const usage = `usage: tandem verify [--a-file path] [--b-file path] [--tables t1,t2] [--chunk-rows 1000] [--show 10] [--wait 0] [--json]
+export const usage = `usage: tandem verify [--a-file path] [--b-file path] [--tables t1,t2] [--chunk-rows 1000] [--show 10] [--wait 0] [--json]
   defaults: TANDEM_DB_A_URL, TANDEM_DB_B_URL, TANDEM_TABLES; then tandem_tombstones, where a
   difference counts only when no newer identical row on both sides makes it irrelevant
   --a-file, --b-file  a file holding the URL of a or b (mysql://user:password@host:port/db)
   --a, --b            the URL itself, only without a password (the command line shows in \`ps\`)
-  --wait s   re-verify until identical or s seconds passed (replication still in flight)`;
+  --wait s   re-verify until identical or s seconds passed (replication still in flight)
+  exit: 0 identical, 1 the databases differ, 2 bad arguments`;
 
 interface VerifyArgs {
   a: string;

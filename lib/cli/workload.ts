@@ -5,7 +5,10 @@
 import { formatWorkload, newSeed, runWorkload, seedWorkload } from '../workload';
 import { setting } from './database-urls';
 
-const usage = 'usage: tandem workload [--seed n] [--operations 5000] [--duration s] [--rate 200] [--writers 2]';
+export const usage = `usage: tandem workload [--seed n] [--operations 5000] [--duration s] [--rate 200] [--writers 2]
+  random seeded application writes on both databases at once (TANDEM_DB_A_URL, TANDEM_DB_B_URL);
+  the seed is printed first so a run can be replayed with --seed
+  exit: 0 done, 1 a database failed, 2 bad arguments`;
 
 export function parseWorkloadArgs(args: string[]): Record<'seed' | 'operations' | 'duration' | 'rate' | 'writers', number | undefined> | string {
   const names = ['seed', 'operations', 'duration', 'rate', 'writers'] as const;

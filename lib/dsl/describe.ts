@@ -84,3 +84,36 @@ export function renderDescription(description: Pick<TopologyDescription, 'name' 
   }
   return lines.join('\n') + '\n';
 }
+
+/** The description as plain data (`describe --format json`): what `describeTopology` returns, without toString. */
+export function describeAsJson(description: Pick<TopologyDescription, 'name' | 'subtopologies'>): string {
+  return `${JSON.stringify({ name: description.name, subtopologies: description.subtopologies }, null, 2)}\n`;
+}
+
+/** Mermaid shapes: a source as a parallelogram, a branch as a hexagon, a sink as a cylinder. */
+const SHAPE = { source: ['[/', '/]'], processor: ['[', ']'], branch: ['{{', '}}'], sink: ['[(', ')]'] } as const;
+
+/** Text inside a quoted Mermaid label: its own quote and angle brackets as entities. */
+const mermaidText = (s: string) => s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+
+/**
+ * A Mermaid flowchart (`describe --format mermaid`): one subgraph per sub-topology, a node per
+ * node with its name and detail, an arrow per link. Node ids are generated (names may hold dots).
+ */
+export function renderMermaid(description: Pick<TopologyDescription, 'name' | 'subtopologies'>): string {
+  const ids = new Map<string, string>();
+  for (const node of description.subtopologies.flatMap((s) => s.nodes)) ids.set(node.name, `n${ids.size}`);
+  const lines = ['flowchart LR', `  %% Topology: ${description.name}`];
+  for (const sub of description.subtopologies) {
+    lines.push(`  subgraph s${sub.id}["Sub-topology ${sub.id}"]`);
+    for (const node of sub.nodes) {
+      const [open, close] = SHAPE[node.type];
+      lines.push(`    ${ids.get(node.name)}${open}"${mermaidText(node.name)}<br/>${mermaidText(node.detail)}"${close}`);
+    }
+    lines.push('  end');
+  }
+  for (const node of description.subtopologies.flatMap((s) => s.nodes)) {
+    for (const next of node.successors) lines.push(`  ${ids.get(node.name)} --> ${ids.get(next)}`);
+  }
+  return lines.join('\n') + '\n';
+}

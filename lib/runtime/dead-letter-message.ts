@@ -46,3 +46,41 @@ function jsonSafe(_key: string, v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
   return v;
 }
+
+/** A record read back from the dead-letter topic: where it sits, why it is there, and the original record. */
+export interface StoredDeadLetter {
+  /** Its place in the dead-letter topic. */
+  partition: number;
+  offset: bigint;
+  /** When it was dead-lettered (the record's timestamp, epoch ms). */
+  timestamp: number;
+  reason: string;
+  stage: string;
+  /** Where the original record was read from; absent when the letter does not say. */
+  origin?: KafkaCoordinates;
+  /** The original record: its key, value and own headers (Tandem's `tandem.dlq.*` ones taken off). */
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+}
+
+const text = (v: Buffer | string | undefined) => (v === undefined ? undefined : typeof v === 'string' ? v : v.toString('utf8'));
+
+/** The inverse of `deadLetterMessage`: a record of the dead-letter topic, as read back. */
+export function parseDeadLetterMessage(at: { partition: number; offset: bigint; timestamp: number }, msg: DeadLetterMessage): StoredDeadLetter {
+  const own = new Set<string>(Object.values(DLQ_HEADERS));
+  const headers: Headers = {};
+  for (const [k, v] of Object.entries(msg.headers)) if (!own.has(k)) headers[k] = v;
+  const h = (name: keyof typeof DLQ_HEADERS) => text(msg.headers[DLQ_HEADERS[name]]);
+  const [topic, partition, offset] = [h('topic'), Number(h('partition')), h('offset')];
+  const origin = topic !== undefined && Number.isInteger(partition) && offset !== undefined ? { topic, partition, offset, timestamp: Number(h('timestamp') ?? 0) } : undefined;
+  return {
+    ...at,
+    reason: h('reason') ?? '(no reason recorded)',
+    stage: h('stage') ?? '(no stage recorded)',
+    ...(origin ? { origin } : {}),
+    key: msg.key,
+    value: msg.value,
+    headers,
+  };
+}

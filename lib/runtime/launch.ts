@@ -3,9 +3,8 @@
 // status line, serves metrics, health and the status page (TANDEM_HTTP_PORT), and maps the
 // outcome to an exit code.
 import { SyncedTables, type TandemConfig } from '../config';
-import type { DatabaseSinkOptions, TopologyDefinition } from '../dsl';
+import type { TopologyDefinition } from '../dsl';
 import { defaultRetryPolicy, kindOf, TandemError, fatal, withRetry } from '../errors';
-import type { Sink } from '../model';
 import { ConnectClient, failureOf } from '../connect';
 import { Counters, Outages, StatusLine, formatDuration, type Logger, type RunningHttpServer } from '../observe';
 import { ConnectorWatch } from './connector-watch';
@@ -13,8 +12,9 @@ import { DatabaseProbe } from './database-probe';
 import { DebeziumDecoder } from '../debezium';
 import { preflight } from '../doctor';
 import { ConfluentSchemaRegistrySource } from '../registry';
-import { installOriginSupport, mysqlSink, primeSchemaAgreement } from '../sink';
+import { installOriginSupport, primeSchemaAgreement } from '../sink';
 import { DslPipeline } from './dsl-pipeline';
+import { buildMysqlTopology, databaseOf } from './mysql-topology';
 import { Observability } from './observability';
 import { consumerSettings, producerSettings } from './kafka-config';
 import { RdkafkaConsumer } from './rdkafka-consumer';
@@ -33,17 +33,6 @@ export interface LaunchOptions {
   statusEveryMs?: number;
   /** Lets the logger clear the status line before it writes. */
   screen?: { clear: () => void };
-}
-
-function databaseOf(config: TandemConfig, dbId: string) {
-  const db = config.databases.find((d) => d.id === dbId);
-  if (!db) {
-    throw fatal(`topology asks for database "${dbId}", which is not configured`, {
-      stage: 'config',
-      hint: `configured databases: ${config.databases.map((d) => d.id).join(', ')} (TANDEM_DB_<ID>_URL)`,
-    });
-  }
-  return db;
 }
 
 export async function launch(o: LaunchOptions): Promise<number> {
@@ -110,31 +99,7 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
   // any sink, trigger or consumer exists.
   await preflight({ config, log: log.child('doctor'), outages });
   start.phase = 'installing loop prevention in the databases';
-  const used = new Map<string, Sink>();
-  const topology = o.definition.build({
-    config,
-    tables,
-    mysql: (dbId: string, options: DatabaseSinkOptions = {}) => {
-      const db = databaseOf(config, dbId);
-      const name = options.name ?? `mysql-${dbId}`;
-      const sink = mysqlSink({
-        name,
-        url: db.url,
-        tables: Object.fromEntries(config.tables.map((t) => [t.name, { primaryKey: t.primaryKey }])),
-        synced: tables,
-        serverId: config.serverId,
-        gtidDomainId: config.gtidDomainId,
-        databaseId: dbId,
-        maxRows: options.batchRows ?? config.batchRows,
-        lingerMs: options.lingerMs ?? config.lingerMs,
-        tombstoneRetentionMs: config.tombstoneRetentionSeconds * 1000,
-        logger: log.child(name),
-        ...(observability ? { onFlush: (rows: number, ms: number) => observability.flushed(name, rows, ms) } : {}),
-      });
-      used.set(dbId, sink);
-      return sink;
-    },
-  });
+  const { topology, sinks: used } = buildMysqlTopology(o.definition, config, tables, log, observability ? (name, rows, ms) => observability.flushed(name, rows, ms) : undefined);
   // Loop prevention needs triggers and the tombstone table in every database Tandem writes to.
   for (const dbId of used.keys()) {
     const db = databaseOf(config, dbId);

@@ -19,13 +19,14 @@ export function classifyKafkaError(err: LibrdKafkaError, what: string): TandemEr
   return err.isFatal ? fatal(text, { stage: 'kafka', hint }, err) : retriable(text, { stage: 'kafka', hint }, err);
 }
 
-function headersOf(msg: Message): Headers {
+/** A message's headers as Tandem keeps them (one map). */
+export function headersOf(msg: Message): Headers {
   const out: Headers = {};
   for (const h of msg.headers ?? []) for (const [k, v] of Object.entries(h)) out[k] = v;
   return out;
 }
 
-function keyOf(msg: Message): Buffer | null {
+export function keyOf(msg: Message): Buffer | null {
   if (msg.key === undefined || msg.key === null) return null;
   return typeof msg.key === 'string' ? Buffer.from(msg.key) : msg.key;
 }

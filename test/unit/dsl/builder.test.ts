@@ -1,5 +1,5 @@
 import t from 'tap';
-import { defineTopology, TopologyBuilder } from '../../../lib/dsl';
+import { defineTopology, describeAsJson, renderMermaid, TopologyBuilder } from '../../../lib/dsl';
 import { captureSink } from '../../../lib/testing';
 import { loadConfig } from '../../../lib/config';
 
@@ -97,6 +97,42 @@ t.test('describe() prints sources, stages and sinks with their links', async (t)
   const data = b.build().describe();
   t.equal(data.subtopologies.length, 1);
   t.same(data.subtopologies[0].nodes[0], { type: 'source', name: 'changes', detail: 'topics: [a.chat.messages, a.chat.rooms]', predecessors: [], successors: ['no-snapshots'] });
+});
+
+t.test('the Mermaid and JSON renderers draw the same description', async (t) => {
+  const b = new TopologyBuilder('small');
+  const [quoted, rest] = b
+    .stream(/a\.chat\..*/, { name: 'changes' })
+    .filter((e) => e.op !== 'r', { name: 'say "no" <to> snapshots' })
+    .branch([(e) => e.source.table === 'messages', () => true], { name: 'split', branches: ['messages', 'rest'] });
+  quoted.to(captureSink('message-sink'));
+  rest.to(captureSink('rest-sink'));
+  const description = b.build().describe();
+  t.equal(
+    renderMermaid(description),
+    [
+      'flowchart LR',
+      '  %% Topology: small',
+      '  subgraph s0["Sub-topology 0"]',
+      '    n0[/"changes<br/>topics: [/a\\.chat\\..*/]"/]',
+      '    n1["say #quot;no#quot; #lt;to#gt; snapshots<br/>filter"]',
+      '    n2{{"split<br/>2 branch(es), first match wins"}}',
+      '    n3["messages<br/>branch-child"]',
+      '    n4["rest<br/>branch-child"]',
+      '    n5[("message-sink<br/>capture message-sink (test)")]',
+      '    n6[("rest-sink<br/>capture rest-sink (test)")]',
+      '  end',
+      '  n0 --> n1',
+      '  n1 --> n2',
+      '  n2 --> n3',
+      '  n2 --> n4',
+      '  n3 --> n5',
+      '  n4 --> n6',
+      '',
+    ].join('\n'),
+  );
+  const data = JSON.parse(describeAsJson(description)) as unknown;
+  t.same(data, { name: 'small', subtopologies: description.subtopologies }, 'the data itself, nothing lost');
 });
 
 t.test('unconnected streams are separate sub-topologies', async (t) => {
