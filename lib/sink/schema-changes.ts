@@ -1,9 +1,10 @@
 // Schema changes that cross (docs/schema-changes.md): a DDL statement the source ran, replayed on
 // this side by the sink, in its place among the table's rows (the runtime's per-table lanes keep
-// binlog order). Before a replay the table's definition here must be the one both sides last
-// agreed on; otherwise both sides changed the table at once, and that table waits (its lane
-// only) until an operator makes the two definitions equal, never guessing. Triggers of the table
-// are re-installed on both sides after a change to it.
+// binlog order). Before a replay the table's definition here must be the one this side had after
+// the last sync (the start, or Tandem's last replay here); otherwise this side changed the table
+// too, both sides changed it at once, and that table waits (its lane only) until an operator
+// makes the two definitions equal, never guessing. Triggers of the table are re-installed on both
+// sides after a change to it.
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { SyncedTables } from '../config';
 import { ddlKind, normaliseDefinition, requalify, tableRename } from '../ddl';
@@ -38,8 +39,13 @@ export interface SchemaPeer {
 }
 
 interface TableState {
-  /** The definition both sides last had alike. */
-  agreed?: string;
+  /**
+   * Per side (database id): its definition after the last sync, when both sides held it alike
+   * (start, a settled conflict) or when Tandem last replayed a statement there. A side whose
+   * definition differs from it has changed the table on its own since. Per side, because a
+   * replay found already in place (a statement read again) says nothing about the other side.
+   */
+  expected: Record<string, string>;
   /** Set while both sides changed the table at once: the table's lanes wait. */
   conflict?: { since: number; detail: string; held: Set<string> };
   /**
@@ -52,6 +58,12 @@ interface TableState {
 // One process runs both directions of a table: they share what was agreed about it.
 const peers = new Map<string, SchemaPeer>();
 const states = new Map<string, TableState>();
+
+function stateOf(table: string): TableState {
+  let state = states.get(table);
+  if (!state) states.set(table, (state = { expected: {} }));
+  return state;
+}
 
 /** Forgets the shared state (tests run several sinks on fresh databases in one process). */
 export function resetSchemaState(): void {
@@ -68,9 +80,8 @@ export async function primeSchemaAgreement(tables: readonly string[]): Promise<v
   if (all.length < 2) return;
   for (const table of tables) {
     const defs = await Promise.all(all.map((p) => p.definition(table)));
-    const state = states.get(table) ?? {};
-    if (defs.every((d) => d !== null && d === defs[0])) state.agreed = defs[0] ?? undefined;
-    states.set(table, state);
+    const state = stateOf(table);
+    if (defs.every((d) => d !== null && d === defs[0])) for (const id of peers.keys()) state.expected[id] = defs[0] as string;
   }
 }
 
@@ -202,8 +213,8 @@ export class SchemaChanges implements SchemaPeer {
     const table = event.ddl.tables[0]?.table ?? event.source.table;
     const stage = `schema of ${table}`;
     const from = event.source.name;
-    const state = states.get(table) ?? {};
-    states.set(table, state);
+    const state = stateOf(table);
+    const here = this.o.databaseId;
     let joined: string[] = [];
     const conn = await this.o.acquire();
     try {
@@ -213,28 +224,41 @@ export class SchemaChanges implements SchemaPeer {
         this.o.log.info(`table ${table}: a statement of ${from} that waited while the definitions differed is not replayed; the definition the operator settled on stands`, { table, ddl: event.ddl.statement });
         return;
       }
-      if (state.conflict) {
-        state.conflict.held.add(key);
+      const conflict = state.conflict;
+      if (conflict) {
+        conflict.held.add(key);
         // Waiting for an operator: resolved once both sides hold the same definition; the
         // statements that crossed meanwhile are not replayed over the operator's choice.
         const theirs = await peers.get(from)?.definition(table);
-        if (theirs !== undefined && mine === theirs) {
-          this.o.log.info(`table ${table}: both sides have the same definition again; its changes flow again`, { table, waitedMs: Date.now() - state.conflict.since });
-          // The other direction's statement that waited is superseded too (this one is done).
-          state.superseded = new Set([...state.conflict.held].filter((k) => k !== key));
-          state.conflict = undefined;
-          state.agreed = mine ?? undefined;
+        if (state.conflict !== conflict) {
+          // The other direction saw it settled while this one read: this statement waited too.
+          state.superseded?.delete(key);
           return;
         }
-        throw retriable(`table ${table}: its definitions on ${from} and ${this.o.databaseId} differ (${state.conflict.detail}); waiting until they are made equal`, { stage, hint: 'see docs/schema-changes.md, "Both sides changed a table at once"' });
+        if (theirs !== undefined && mine === theirs) {
+          this.o.log.info(`table ${table}: both sides have the same definition again; its changes flow again`, { table, waitedMs: Date.now() - conflict.since });
+          // The other direction's statement that waited is superseded too (this one is done).
+          state.superseded = new Set([...conflict.held].filter((k) => k !== key));
+          state.conflict = undefined;
+          if (mine !== null) for (const id of peers.keys()) state.expected[id] = mine;
+          return;
+        }
+        throw retriable(`table ${table}: its definitions on ${from} and ${here} differ (${conflict.detail}); waiting until they are made equal`, { stage, hint: 'see docs/schema-changes.md, "Both sides changed a table at once"' });
       }
-      const agreed = state.agreed ?? mine ?? undefined;
-      if (mine !== null && agreed !== undefined && mine !== agreed && ddlKind(event.ddl.statement) !== 'create-table') {
-        await this.conflict(state, table, from, event, `${this.o.databaseId} changed it too`, mine);
+      const expected = state.expected[here] ?? mine ?? undefined;
+      if (mine !== null && expected !== undefined && mine !== expected && ddlKind(event.ddl.statement) !== 'create-table') {
+        await this.conflict(state, table, from, event, `${here} changed it too`, mine);
       }
       await this.execute(conn, event, table, state, from);
+      // Synced: this side as the replay left it, and the source as it is now (its statement is
+      // here now; a change it made since, not yet here, is caught when that statement comes).
       const after = await this.definitionOn(conn, table);
-      state.agreed = after ?? undefined;
+      const source = await peers.get(from)?.definition(table).catch(() => undefined);
+      for (const [id, def] of [[here, after], [from, source]] as const) {
+        if (def === undefined) continue;
+        if (def === null) delete state.expected[id];
+        else state.expected[id] = def;
+      }
       this.o.forget(table);
       for (const changed of event.ddl.tables.map((t) => t.table)) this.o.forget(changed);
       joined = await this.follow(conn, event, table);
