@@ -1,8 +1,7 @@
 // `tandem describe <topology> [--format text|mermaid|json]`: the graph of topologies/<name>.ts,
-// built with sinks that only describe themselves: nothing is connected to.
+// as built (its sinks are descriptions): nothing is connected to.
 import { loadConfig } from '../config';
 import { describeAsJson, renderDescription, renderMermaid, type TopologyDescription } from '../dsl';
-import { describedSink } from '../runtime/topology-picture';
 import { runCommand } from './command';
 import { loadTopology } from './load-topology';
 
@@ -35,7 +34,7 @@ export default function describe(args: string[]): Promise<number> {
   return runCommand('describe', usage, parseDescribeArgs(args), async (p) => {
     const config = loadConfig();
     const definition = await loadTopology(p.name);
-    const topology = definition.build({ config, mysql: (dbId, options) => describedSink(config, dbId, options?.name) });
+    const topology = definition.build({ config });
     process.stdout.write(renderers[p.format](topology.describe()));
     return 0;
   });

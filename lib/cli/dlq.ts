@@ -145,7 +145,7 @@ async function replay(config: TandemConfig, a: Extract<DlqArgs, { command: 'repl
   const letters = a.positions === 'all' ? got.letters : pick(got, a.positions, config.dlqTopic);
   if (typeof letters === 'string') return refuse(letters);
   // Loaded late: mysql2 and the sinks only when replaying.
-  const [{ withResolvedTables }, { buildMysqlTopology }, { DslPipeline }, { DebeziumDecoder }, { ConfluentSchemaRegistrySource }, { primeSchemaAgreement }, { createLogger }] = await Promise.all([
+  const [{ withResolvedTables }, { mysqlExecutor }, { DslPipeline }, { DebeziumDecoder }, { ConfluentSchemaRegistrySource }, { primeSchemaAgreement }, { createLogger }] = await Promise.all([
     import('../tables'),
     import('../runtime/mysql-topology'),
     import('../runtime/dsl-pipeline'),
@@ -158,8 +158,7 @@ async function replay(config: TandemConfig, a: Extract<DlqArgs, { command: 'repl
   const tables = new SyncedTables(resolved.config.tables, resolved.config.allTables);
   for (const r of resolved.refused) tables.refuse(r.table, r.reason);
   const log = createLogger({ component: 'tandem-dlq' });
-  const { topology } = buildMysqlTopology(definition, resolved.config, tables, log);
-  const pipeline = new DslPipeline(topology);
+  const pipeline = new DslPipeline(mysqlExecutor(definition, resolved.config, tables, log));
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
   try {
     await primeSchemaAgreement(resolved.config.tables.map((t) => t.name));

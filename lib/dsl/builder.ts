@@ -1,4 +1,5 @@
-import type { ChangeEvent, Sink } from '../model';
+import type { ChangeEvent } from '../model';
+import type { SinkDescription } from './sink-description';
 import { filterStage, mapStage, passThrough, peekStage, type Predicate, type Stage } from './stage';
 import { Topology, type Operation, type TopicPattern, type TopologyNode } from './topology';
 
@@ -16,7 +17,7 @@ type NodeSpec = SourceSpec | ProcessorSpec | BranchSpec | SinkSpec;
 type SourceSpec = { type: 'source'; topics: readonly TopicPattern[] };
 type ProcessorSpec = { type: 'processor'; operation: Operation; stage: Stage };
 type BranchSpec = { type: 'branch'; predicates: readonly Predicate[] };
-type SinkSpec = { type: 'sink'; sink: Sink };
+type SinkSpec = { type: 'sink'; sink: SinkDescription };
 
 const PREFIX: Record<string, string> = {
   source: 'SOURCE',
@@ -66,6 +67,14 @@ export class TopologyBuilder {
 
   build(): Topology {
     if (this.nodes.length === 0) throw new RangeError(`topology ${this.name} has no streams`);
+    // A sink's name is the one sink it stands for: the executor makes one live sink per name.
+    const byName = new Map<string, string>();
+    for (const n of this.nodes) {
+      if (n.type !== 'sink') continue;
+      const seen = byName.get(n.sink.name);
+      if (seen !== undefined && seen !== JSON.stringify(n.sink)) throw new RangeError(`topology ${this.name}: two different sinks are named "${n.sink.name}"`);
+      byName.set(n.sink.name, JSON.stringify(n.sink));
+    }
     const sinkless = this.nodes.filter((n) => n.type !== 'sink' && n.children.length === 0);
     if (sinkless.length > 0) {
       throw new RangeError(`topology ${this.name}: ${sinkless.map((n) => n.name).join(', ')} lead(s) nowhere; end every stream with .to(sink)`);
@@ -128,8 +137,8 @@ export class Stream {
     return predicates.map((_, i) => new Stream(this.builder, this.builder.add({ type: 'processor', operation: 'branch-child', stage: passThrough }, named.branches?.[i], undefined, split)));
   }
 
-  /** Ends the stream in a sink; its `write` is awaited for every batch. */
-  to(sink: Sink, named: Named = {}): void {
+  /** Ends the stream in a sink (`ctx.mysql(id)`); the executor awaits its write for every batch. */
+  to(sink: SinkDescription, named: Named = {}): void {
     this.builder.add({ type: 'sink', sink }, named.name, sink.name, this.node);
   }
 }

@@ -1,9 +1,10 @@
+import { sinkDetail } from './sink-description';
 import type { Topology, TopologyNode } from './topology';
 
 export interface NodeDescription {
   type: 'source' | 'processor' | 'branch' | 'sink';
   name: string;
-  /** Topics for a source, the stage's kind and detail for a processor, the sink's own line for a sink. */
+  /** Topics for a source, the stage's kind and detail for a processor, the sink's description for a sink. */
   detail: string;
   predecessors: string[];
   successors: string[];
@@ -33,7 +34,7 @@ function detailOf(node: TopologyNode): string {
     case 'branch':
       return `${node.predicates.length} branch(es), first match wins`;
     case 'sink':
-      return node.sink.describe();
+      return sinkDetail(node.sink);
   }
 }
 

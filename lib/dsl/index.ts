@@ -1,7 +1,7 @@
-// The DSL builds a plain graph and runs batches through it; it does no I/O of its own.
+// The DSL builds a plain graph (stages, and sinks as descriptions); it runs nothing and does no I/O.
 export * from './stage';
 export * from './topology';
 export * from './builder';
 export * from './describe';
-export * from './execute';
 export * from './define';
+export * from './sink-description';

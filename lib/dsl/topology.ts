@@ -1,5 +1,5 @@
-import type { Sink } from '../model';
 import { describeTopology, type TopologyDescription } from './describe';
+import type { SinkDescription } from './sink-description';
 import type { Predicate, Stage } from './stage';
 
 export type TopicPattern = string | RegExp;
@@ -32,7 +32,8 @@ export interface BranchNode extends NodeBase {
 
 export interface SinkNode extends NodeBase {
   readonly type: 'sink';
-  readonly sink: Sink;
+  /** What to write to; the executor's caller makes the live sink from it. */
+  readonly sink: SinkDescription;
 }
 
 export type TopologyNode = SourceNode | ProcessorNode | BranchNode | SinkNode;
@@ -44,7 +45,7 @@ export function topicMatches(pattern: TopicPattern, topic: string): boolean {
   return m !== null && m.index === 0 && m[0].length === topic.length;
 }
 
-/** The built graph: plain data, read by the executor, describe() and the test driver. */
+/** The built graph: plain data (stages, and sinks as descriptions), read by the executor, describe() and the test driver. */
 export class Topology {
   private readonly byName: ReadonlyMap<string, TopologyNode>;
 

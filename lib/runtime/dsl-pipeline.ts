@@ -1,17 +1,17 @@
-// The DSL's built topology as the runtime's Pipeline: the same executor the test driver uses.
-import { runBatch, type Topology } from '../dsl';
-import type { ChangeEvent, Sink } from '../model';
+// The DSL's built topology as the runtime's Pipeline, run by the executor the test driver uses.
+import type { Executor } from '../executor';
+import type { ChangeEvent } from '../model';
 import type { Pipeline, PipelineOutcome, SourceSpec } from './ports';
 
 export class DslPipeline implements Pipeline {
   readonly sources: readonly SourceSpec[];
 
-  constructor(private readonly topology: Topology) {
-    this.sources = topology.sources.map((s) => ({ name: s.name, topics: s.topics }));
+  constructor(private readonly executor: Executor) {
+    this.sources = executor.topology.sources.map((s) => ({ name: s.name, topics: s.topics }));
   }
 
   async runBatch(source: string, events: ChangeEvent[]): Promise<PipelineOutcome> {
-    const out = await runBatch(this.topology, source, events);
+    const out = await this.executor.runBatch(source, events);
     return {
       deadLetters: out.deadLetters,
       audits: out.audits,
@@ -27,11 +27,7 @@ export class DslPipeline implements Pipeline {
   }
 
   /** Flushes and closes every sink once (one sink may end several streams). */
-  async close(): Promise<void> {
-    const sinks = new Set<Sink>(this.topology.sinks.map((n) => n.sink));
-    for (const sink of sinks) {
-      await sink.flush();
-      await sink.close();
-    }
+  close(): Promise<void> {
+    return this.executor.close();
   }
 }

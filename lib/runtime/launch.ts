@@ -2,7 +2,7 @@
 // (MySQL sinks, the Debezium decoder, the consumer and the dead-letter producer), shows the
 // status line, serves metrics, health and the status page (TANDEM_HTTP_PORT), and maps the
 // outcome to an exit code.
-import { SyncedTables, type TandemConfig } from '../config';
+import { databaseById, SyncedTables, type TandemConfig } from '../config';
 import type { TopologyDefinition } from '../dsl';
 import { defaultRetryPolicy, kindOf, TandemError, fatal, withRetry } from '../errors';
 import { ConnectClient, failureOf } from '../connect';
@@ -14,7 +14,7 @@ import { preflight } from '../doctor';
 import { ConfluentSchemaRegistrySource } from '../registry';
 import { installOriginSupport, primeSchemaAgreement } from '../sink';
 import { DslPipeline } from './dsl-pipeline';
-import { buildMysqlTopology, databaseOf } from './mysql-topology';
+import { mysqlExecutor, writtenDatabases } from './mysql-topology';
 import { Observability } from './observability';
 import { consumerSettings, producerSettings } from './kafka-config';
 import { RdkafkaConsumer } from './rdkafka-consumer';
@@ -99,17 +99,18 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
   // any sink, trigger or consumer exists.
   await preflight({ config, log: log.child('doctor'), outages });
   start.phase = 'installing loop prevention in the databases';
-  const { topology, sinks: used } = buildMysqlTopology(o.definition, config, tables, log, observability ? (name, rows, ms) => observability.flushed(name, rows, ms) : undefined);
+  const executor = mysqlExecutor(o.definition, config, tables, log, observability ? (name, rows, ms) => observability.flushed(name, rows, ms) : undefined);
+  const topology = executor.topology;
   // Loop prevention needs triggers and the tombstone table in every database Tandem writes to.
-  for (const dbId of used.keys()) {
-    const db = databaseOf(config, dbId);
+  for (const dbId of writtenDatabases(executor)) {
+    const db = databaseById(config, dbId);
     await withRetry(defaultRetryPolicy, () => installOriginSupport(db.url, config.tables.map((t) => t.name)), outages.hooks(`mysql-${dbId}`));
     log.info('origin support installed', { database: dbId });
   }
   // What both sides' definitions agree on now: a change made on both at once is caught against it.
   await withRetry(defaultRetryPolicy, () => primeSchemaAgreement(config.tables.map((t) => t.name)), outages.hooks('databases (table definitions)'));
   start.phase = 'connecting to Kafka';
-  const pipeline = new DslPipeline(topology);
+  const pipeline = new DslPipeline(executor);
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
   const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'), defaultRetryPolicy, outages);
   const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'), defaultRetryPolicy, outages);

@@ -1,60 +1,46 @@
-// A topology definition built with real MySQL sinks, as `tandem run` and `tandem dlq replay`
-// build it: one sink per `ctx.mysql(id)`, with the configured batching, identity and tables.
-import type { SyncedTables, TandemConfig } from '../config';
-import type { DatabaseSinkOptions, Topology, TopologyDefinition } from '../dsl';
+// A topology definition run with real MySQL sinks, as `tandem run` and `tandem dlq replay` run it:
+// each `ctx.mysql(id)` description becomes a MySQL sink with its batching, Tandem's identity and
+// the synced tables.
+import { databaseById, type SyncedTables, type TandemConfig } from '../config';
+import type { TopologyDefinition } from '../dsl';
 import { fatal } from '../errors';
-import type { Sink } from '../model';
+import { Executor, type SinkFor } from '../executor';
 import type { Logger } from '../observe';
 import { mysqlSink } from '../sink';
 
-export function databaseOf(config: TandemConfig, dbId: string) {
-  const db = config.databases.find((d) => d.id === dbId);
-  if (!db) {
-    throw fatal(`topology asks for database "${dbId}", which is not configured`, {
-      stage: 'config',
-      hint: `configured databases: ${config.databases.map((d) => d.id).join(', ')} (TANDEM_DB_<ID>_URL)`,
+/** The runtime's `sinkFor`: a MySQL sink for each `kind: 'mysql'` description. */
+export function mysqlSinkFor(config: TandemConfig, tables: SyncedTables, log: Logger, onFlush?: (sink: string, rows: number, ms: number) => void): SinkFor {
+  return (d) => {
+    if (d.kind !== 'mysql') throw fatal(`sink ${d.name} is ${d.kind}: tandem run writes only to databases (ctx.mysql)`, { stage: 'config' });
+    return mysqlSink({
+      name: d.name,
+      url: databaseById(config, d.db).url,
+      tables: Object.fromEntries(config.tables.map((t) => [t.name, { primaryKey: t.primaryKey }])),
+      synced: tables,
+      serverId: config.serverId,
+      gtidDomainId: config.gtidDomainId,
+      databaseId: d.db,
+      maxRows: d.batchRows,
+      lingerMs: d.lingerMs,
+      tombstoneRetentionMs: config.tombstoneRetentionSeconds * 1000,
+      logger: log.child(d.name),
+      ...(onFlush ? { onFlush: (rows: number, ms: number) => onFlush(d.name, rows, ms) } : {}),
     });
-  }
-  return db;
+  };
 }
 
-export interface MysqlTopology {
-  topology: Topology;
-  /** The sink of each database the topology writes to. */
-  sinks: Map<string, Sink>;
-}
-
-export function buildMysqlTopology(
+/** The topology built and given its MySQL sinks. */
+export function mysqlExecutor(
   definition: TopologyDefinition,
   config: TandemConfig,
   tables: SyncedTables,
   log: Logger,
   onFlush?: (sink: string, rows: number, ms: number) => void,
-): MysqlTopology {
-  const sinks = new Map<string, Sink>();
-  const topology = definition.build({
-    config,
-    tables,
-    mysql: (dbId: string, options: DatabaseSinkOptions = {}) => {
-      const db = databaseOf(config, dbId);
-      const name = options.name ?? `mysql-${dbId}`;
-      const sink = mysqlSink({
-        name,
-        url: db.url,
-        tables: Object.fromEntries(config.tables.map((t) => [t.name, { primaryKey: t.primaryKey }])),
-        synced: tables,
-        serverId: config.serverId,
-        gtidDomainId: config.gtidDomainId,
-        databaseId: dbId,
-        maxRows: options.batchRows ?? config.batchRows,
-        lingerMs: options.lingerMs ?? config.lingerMs,
-        tombstoneRetentionMs: config.tombstoneRetentionSeconds * 1000,
-        logger: log.child(name),
-        ...(onFlush ? { onFlush: (rows: number, ms: number) => onFlush(name, rows, ms) } : {}),
-      });
-      sinks.set(dbId, sink);
-      return sink;
-    },
-  });
-  return { topology, sinks };
+): Executor {
+  return new Executor(definition.build({ config, tables }), mysqlSinkFor(config, tables, log, onFlush));
+}
+
+/** The databases a topology writes to (each needs loop prevention installed). */
+export function writtenDatabases(executor: Executor): string[] {
+  return [...new Set(executor.topology.sinks.flatMap((n) => (n.sink.kind === 'mysql' ? [n.sink.db] : [])))];
 }

@@ -1,6 +1,6 @@
 import type { ChangeEvent, Sink } from '../model';
 
-/** A sink that keeps what it is given: for topologies that end in sinks of their own. */
+/** A sink that keeps what it is given: for graphs ending in `providedSink(name)` (see `sinksByName`). */
 export interface CaptureSink extends Sink {
   readonly events: ChangeEvent[];
 }

@@ -1,8 +1,9 @@
 import { loadConfig, type TandemConfig } from '../config';
 import { DebeziumDecoder, DebeziumEncoder } from '../debezium';
-import { runBatch, type NodeCounters, type Topology, type TopologyDefinition } from '../dsl';
+import type { NodeCounters, Topology, TopologyDefinition } from '../dsl';
+import { Executor, sinksByName } from '../executor';
 import { TandemError } from '../errors';
-import { LocalDateTime, type ChangeEvent, type ConflictRecord, type DeadLetter, type Headers, type KafkaRecord, type SinkWriteResult } from '../model';
+import { LocalDateTime, type ChangeEvent, type ConflictRecord, type DeadLetter, type Headers, type KafkaRecord, type Sink, type SinkWriteResult } from '../model';
 import { InMemorySchemaRegistry } from '../registry';
 import { InMemoryDatabase, type ColumnDeclaration } from './in-memory-database';
 
@@ -21,6 +22,8 @@ export interface TopologyTestDriverOptions {
   startTime?: string;
   /** Column types per table for every in-memory database (see `InMemoryDatabaseOptions.columns`). */
   columns?: Readonly<Record<string, readonly ColumnDeclaration[]>>;
+  /** The sinks standing for the topology's `providedSink(name)`s, by name (e.g. `captureSink`). */
+  sinks?: readonly Sink[];
 }
 
 /** What reached one sink node. */
@@ -62,12 +65,14 @@ export class TestInputTopic {
 
 /**
  * Runs a topology in-process, with no Kafka and no database: the topology's own graph through the
- * runtime's executor (`runBatch`), `ctx.mysql(id)` as an in-memory database that applies Tandem's
+ * runtime's `Executor`, each `ctx.mysql(id)` sink description made an in-memory database that applies Tandem's
  * last-writer-wins and tombstone rules and emits what MariaDB + Debezium would emit back onto its
  * topics. Modelled on Kafka Streams' TopologyTestDriver.
  */
 export class TopologyTestDriver {
   readonly topology: Topology;
+  /** The runtime's executor over the in-memory databases (e.g. for a `DslPipeline`). */
+  readonly executor: Executor;
   readonly config: TandemConfig;
   /** Schemas for `pipeRecord`; `encoder` registers into it. */
   readonly schemaRegistry = new InMemorySchemaRegistry();
@@ -96,7 +101,9 @@ export class TopologyTestDriver {
       const emit = (topic: string, event: ChangeEvent): void => this.produce(topic, event);
       this.databases.set(db.id, new InMemoryDatabase({ ...db, serverId, tandemServerId: this.config.serverId, tables: this.config.tables, columns: options.columns, tombstoneTable: this.config.tombstoneTable, now: () => this.clock, emit }));
     });
-    this.topology = definition.build({ config: this.config, mysql: (dbId, o) => this.database(dbId).sink(o?.name) });
+    this.topology = definition.build({ config: this.config });
+    const provided = sinksByName(...(options.sinks ?? []));
+    this.executor = new Executor(this.topology, (d) => (d.kind === 'mysql' ? this.database(d.db).sink(d.name) : provided(d)));
     for (const node of this.topology.nodes) this.counters[node.name] = { in: 0, out: 0, deadLettered: 0 };
   }
 
@@ -218,7 +225,7 @@ export class TopologyTestDriver {
   }
 
   private async run(source: string, events: ChangeEvent[]): Promise<void> {
-    const outcome = await runBatch(this.topology, source, events, {
+    const outcome = await this.executor.runBatch(source, events, {
       onSinkWrite: (node, written, result) => {
         const out = this.outputs.get(node.name) ?? { events: [], results: [] };
         out.events.push(...written);

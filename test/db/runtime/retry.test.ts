@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { TopologyBuilder } from '../../../lib/dsl/builder';
+import { providedSink, TopologyBuilder } from '../../../lib/dsl';
+import { Executor, sinksByName } from '../../../lib/executor';
 import type { RetryPolicy } from '../../../lib/errors';
 import { createLogger, Outages } from '../../../lib/observe';
 import { DslPipeline } from '../../../lib/runtime/dsl-pipeline';
@@ -51,11 +52,11 @@ function runOn(t: { teardown: (fn: () => Promise<void>) => void }, url: string, 
   const log = createLogger({ json: true, write: (l) => lines.push(l) });
   const sink = mysqlSink({ name: 'mysql-t', url, tables: { [table]: { primaryKey: ['id'] } }, lingerMs: 1, maxRows: 1000, logger: log });
   const builder = new TopologyBuilder('retry');
-  builder.stream('t', { name: 'source' }).to(sink, { name: 'mysql-t' });
+  builder.stream('t', { name: 'source' }).to(providedSink('mysql-t'));
   const runtime = new Runtime({
     consumer,
     deadLetters: new FakeDeadLetters(),
-    pipeline: new DslPipeline(builder.build()),
+    pipeline: new DslPipeline(new Executor(builder.build(), sinksByName(sink))),
     decoder: decoderFor(table),
     logger: log,
     batchRows: 1000,

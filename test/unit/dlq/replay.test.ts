@@ -14,7 +14,7 @@ const room = (name: string, updatedAt: string): Row => ({ id: 1, name, topic: nu
 
 function setup() {
   const driver = new TopologyTestDriver(bidirectional);
-  const pipeline = new DslPipeline(driver.topology);
+  const pipeline = new DslPipeline(driver.executor);
   const decoder = new DebeziumDecoder({ schemas: driver.schemaRegistry });
   let next = 0;
   /** The dead letter the runtime would have written for `record`, read back from the topic. */

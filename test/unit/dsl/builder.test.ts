@@ -1,10 +1,9 @@
 import t from 'tap';
-import { defineTopology, describeAsJson, renderMermaid, TopologyBuilder } from '../../../lib/dsl';
-import { captureSink } from '../../../lib/testing';
+import { defineTopology, describeAsJson, providedSink, renderMermaid, TopologyBuilder } from '../../../lib/dsl';
 import { loadConfig } from '../../../lib/config';
 
 const config = loadConfig({});
-const resources = { config, mysql: (id: string) => captureSink(`mysql-${id}`) };
+const resources = { config };
 
 t.test('unnamed nodes get Kafka Streams style generated names; given names are kept', async (t) => {
   const b = new TopologyBuilder('demo');
@@ -12,7 +11,7 @@ t.test('unnamed nodes get Kafka Streams style generated names; given names are k
     .filter((e) => e.op !== 'd')
     .map((e) => e, { name: 'identity' })
     .peek(() => undefined)
-    .to(captureSink('out'));
+    .to(providedSink('out'));
   const topology = b.build();
   t.same(topology.nodes.map((n) => n.name), ['KSTREAM-SOURCE-0000000001', 'KSTREAM-FILTER-0000000002', 'identity', 'KSTREAM-PEEK-0000000004', 'out']);
   t.same(topology.node('identity').parents, ['KSTREAM-FILTER-0000000002']);
@@ -30,9 +29,9 @@ t.test('a stage may carry its own name; the DSL name wins; a clash falls back to
   const stage = { kind: 'noop', name: 'my-stage', process: (events: readonly unknown[]) => [...events] as never };
   const b = new TopologyBuilder('named');
   const s = b.stream('x');
-  s.process(stage).to(captureSink('one'));
-  s.process(stage).to(captureSink('two'));
-  s.process(stage, { name: 'explicit' }).to(captureSink('three'));
+  s.process(stage).to(providedSink('one'));
+  s.process(stage).to(providedSink('two'));
+  s.process(stage, { name: 'explicit' }).to(providedSink('three'));
   t.same(b.build().nodes.filter((n) => n.type === 'processor').map((n) => n.name), ['my-stage', 'KSTREAM-PROCESSOR-0000000004', 'explicit']);
 });
 
@@ -51,7 +50,7 @@ t.test('mistakes are refused with what to fix', async (t) => {
 
 t.test('sourceFor matches whole topic names, strings and patterns', async (t) => {
   const b = new TopologyBuilder('topics');
-  b.stream(['a.chat.rooms', /b\.chat\..*/], { name: 'src' }).to(captureSink('out'));
+  b.stream(['a.chat.rooms', /b\.chat\..*/], { name: 'src' }).to(providedSink('out'));
   const topology = b.build();
   t.equal(topology.sourceFor('a.chat.rooms')?.name, 'src');
   t.equal(topology.sourceFor('b.chat.messages')?.name, 'src');
@@ -65,8 +64,8 @@ t.test('describe() prints sources, stages and sinks with their links', async (t)
     .stream(['a.chat.messages', 'a.chat.rooms'], { name: 'changes' })
     .filter((e) => e.op !== 'r', { name: 'no-snapshots' })
     .branch([(e) => e.source.table === 'messages', () => true], { name: 'split', branches: ['messages', 'rest'] });
-  messages.to(captureSink('message-sink'));
-  rest.to(captureSink('rest-sink'));
+  messages.to(providedSink('message-sink'));
+  rest.to(providedSink('rest-sink'));
   const text = b.build().describe().toString();
   t.equal(
     text,
@@ -87,9 +86,9 @@ t.test('describe() prints sources, stages and sinks with their links', async (t)
       '    Processor: rest (branch-child)',
       '      --> rest-sink',
       '      <-- split',
-      '    Sink: message-sink (capture message-sink (test))',
+      '    Sink: message-sink (provided by the caller)',
       '      <-- messages',
-      '    Sink: rest-sink (capture rest-sink (test))',
+      '    Sink: rest-sink (provided by the caller)',
       '      <-- rest',
       '',
     ].join('\n'),
@@ -105,8 +104,8 @@ t.test('the Mermaid and JSON renderers draw the same description', async (t) => 
     .stream(/a\.chat\..*/, { name: 'changes' })
     .filter((e) => e.op !== 'r', { name: 'say "no" <to> snapshots' })
     .branch([(e) => e.source.table === 'messages', () => true], { name: 'split', branches: ['messages', 'rest'] });
-  quoted.to(captureSink('message-sink'));
-  rest.to(captureSink('rest-sink'));
+  quoted.to(providedSink('message-sink'));
+  rest.to(providedSink('rest-sink'));
   const description = b.build().describe();
   t.equal(
     renderMermaid(description),
@@ -119,8 +118,8 @@ t.test('the Mermaid and JSON renderers draw the same description', async (t) => 
       '    n2{{"split<br/>2 branch(es), first match wins"}}',
       '    n3["messages<br/>branch-child"]',
       '    n4["rest<br/>branch-child"]',
-      '    n5[("message-sink<br/>capture message-sink (test)")]',
-      '    n6[("rest-sink<br/>capture rest-sink (test)")]',
+      '    n5[("message-sink<br/>provided by the caller")]',
+      '    n6[("rest-sink<br/>provided by the caller")]',
       '  end',
       '  n0 --> n1',
       '  n1 --> n2',
@@ -137,8 +136,34 @@ t.test('the Mermaid and JSON renderers draw the same description', async (t) => 
 
 t.test('unconnected streams are separate sub-topologies', async (t) => {
   const b = new TopologyBuilder('two');
-  b.stream('x', { name: 'x' }).to(captureSink('sx'));
-  b.stream('y', { name: 'y' }).to(captureSink('sy'));
+  b.stream('x', { name: 'x' }).to(providedSink('sx'));
+  b.stream('y', { name: 'y' }).to(providedSink('sy'));
   const subs = b.build().describe().subtopologies;
   t.same(subs.map((s) => s.nodes.map((n) => n.name)), [['x', 'sx'], ['y', 'sy']]);
+});
+
+t.test('a sink is a description: ctx.mysql gives plain data with the config as defaults; describe prints it', async (t) => {
+  const def = defineTopology('sinks', (ctx) => {
+    ctx.stream('a.chat.rooms', { name: 'rooms' }).to(ctx.mysql('b'));
+    ctx.stream('a.chat.messages', { name: 'messages' }).to(ctx.mysql('b', { name: 'fast-b', batchRows: 10, lingerMs: 1 }));
+  });
+  const topology = def.build(resources);
+  t.same(topology.sinks.map((n) => n.sink), [
+    { kind: 'mysql', name: 'mysql-b', db: 'b', batchRows: config.batchRows, lingerMs: config.lingerMs },
+    { kind: 'mysql', name: 'fast-b', db: 'b', batchRows: 10, lingerMs: 1 },
+  ]);
+  t.same(JSON.parse(JSON.stringify(topology.sinks.map((n) => n.sink))), topology.sinks.map((n) => n.sink), 'nothing but data');
+  t.same(topology.describe().subtopologies[1].nodes[1].detail, 'mysql sink → b, batches of 10 rows or 1 ms');
+  t.throws(() => defineTopology('c', (ctx) => ctx.stream('x').to(ctx.mysql('c'))).build(resources), { kind: 'fatal', message: 'topology asks for database "c", which is not configured' });
+});
+
+t.test('one name, one sink: two different sinks under one name are refused', async (t) => {
+  const b = new TopologyBuilder('clash');
+  b.stream('x').to(providedSink('out'));
+  b.stream('y').to({ kind: 'mysql', name: 'out', db: 'b', batchRows: 1, lingerMs: 1 });
+  t.throws(() => b.build(), /two different sinks are named "out"/);
+  const same = new TopologyBuilder('shared');
+  same.stream('x').to(providedSink('out'));
+  same.stream('y').to(providedSink('out'));
+  t.equal(same.build().sinks.length, 2, 'the same description twice is one sink ending two streams');
 });

@@ -32,7 +32,7 @@ t.test('the docs/dsl.md example runs on the test driver', async (t) => {
       '    Processor: no-deletes (filter)',
       '    Processor: trim-body (map)',
       '    Processor: route (route-by-table: messages (drops meta); unrouted → dead letters)',
-      '    Sink: b (in-memory database b (test driver))',
+      '    Sink: b (mysql sink → b, batches of 1000 rows or 20 ms)',
     ].join('\n'),
   );
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import bidirectional from '../../../topologies/bidirectional';
 import { loadConfig } from '../../../lib/config';
 import { DebeziumEncoder, columnTypes as c, envelopeSchemas } from '../../../lib/debezium';
-import { defineTopology } from '../../../lib/dsl';
+import { defineTopology, providedSink } from '../../../lib/dsl';
 import { routeByTable } from '../../../lib/stages';
 import { LocalDateTime } from '../../../lib/model';
 import { at, captureSink, changeEvent, TopologyTestDriver } from '../../../lib/testing';
@@ -38,9 +38,9 @@ t.test('pipeInput runs the batch at once; readSink shows what reached the sink; 
 t.test('with linger, records wait for a full batch or for advanceTime', async (t) => {
   const sink = captureSink('out');
   const topology = defineTopology('lingering', (ctx) => {
-    ctx.stream('in', { name: 'src' }).to(sink);
+    ctx.stream('in', { name: 'src' }).to(providedSink('out'));
   });
-  const driver = new TopologyTestDriver(topology, { lingerMs: 20, batchRows: 3 });
+  const driver = new TopologyTestDriver(topology, { lingerMs: 20, batchRows: 3, sinks: [sink] });
   const input = driver.createInputTopic('in');
   await input.pipeInput([message(1, 'a'), message(2, 'b')]);
   t.equal(sink.events.length, 0, 'two of three rows: still lingering');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import reporting from '../../../../topologies/examples/reporting';
 import { loadConfig } from '../../../../lib/config';
-import { runBatch } from '../../../../lib/dsl';
+import { Executor } from '../../../../lib/executor';
 import { Decimal, type Sink } from '../../../../lib/model';
 import { installOriginSupport, mysqlSink } from '../../../../lib/sink';
 import { at, changeEvent } from '../../../../lib/testing';
@@ -24,19 +24,16 @@ t.test('the example writes the reporting tables of the guide: renamed, dropped, 
   await installOriginSupport(url, config.tables.map((s) => s.name));
   const sinks: Sink[] = [];
   t.teardown(() => Promise.all(sinks.map((s) => s.close())));
-  const topology = reporting.build({
-    config,
-    mysql: (dbId, o) => {
-      t.equal(dbId, 'b');
-      const sink = mysqlSink({ name: o?.name, url, tables: { rooms: { primaryKey: ['id'] }, messages: { primaryKey: ['id'] } }, databaseId: dbId, lingerMs: 5 });
-      sinks.push(sink);
-      return sink;
-    },
+  const executor = new Executor(reporting.build({ config }), (d) => {
+    t.same(d, { kind: 'mysql', name: 'reporting', db: 'b', batchRows: 1000, lingerMs: 20 });
+    const sink = mysqlSink({ name: d.name, url, tables: { rooms: { primaryKey: ['id'] }, messages: { primaryKey: ['id'] } }, databaseId: 'b', lingerMs: 5 });
+    sinks.push(sink);
+    return sink;
   });
   const message = (id: number, body: string, tip: string | null, updatedAt: string) => ({
     id, room_id: 1, author_id: 7, body, meta: '{"client":"web"}', tip: tip === null ? null : Decimal.parse(tip), sent_at: at('2026-01-01 00:00:01'), edited_at: null, updated_at: at(updatedAt),
   });
-  const run = (events: ReturnType<typeof changeEvent>[]) => runBatch(topology, 'a-changes', events);
+  const run = (events: ReturnType<typeof changeEvent>[]) => executor.runBatch('a-changes', events);
 
   const first = await run([
     changeEvent({ table: 'rooms', after: { id: 1, name: 'general', topic: null, is_private: 0, created_at: at('2026-01-01 00:00:01'), updated_at: at('2026-01-01 00:00:01') } }),

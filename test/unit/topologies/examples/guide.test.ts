@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import reporting from '../../../../topologies/examples/reporting';
 import { loadConfig } from '../../../../lib/config';
-import { describedSink } from '../../../../lib/runtime/topology-picture';
 
 // docs/writing-topologies.md quotes the example's code, test, SQL and describe output: each quote
 // must still be what the files hold, so the guide cannot drift from the code it teaches.
@@ -36,7 +35,7 @@ t.test('the test quoted in §3 is in the example test, paragraph by paragraph', 
 
 t.test('§4 shows what make describe prints', async (t) => {
   const config = loadConfig({ TANDEM_DB_B_URL: 'mysql://tandem:tandem@127.0.0.1:3308/reporting', TANDEM_TABLES: 'rooms,messages' });
-  const printed = reporting.build({ config, mysql: (id, o) => describedSink(config, id, o?.name) }).describe().toString();
+  const printed = reporting.build({ config }).describe().toString();
   const [shown] = blocks('4. Describing');
   t.equal(shown.split('\n').slice(1).join('\n'), printed);
 });

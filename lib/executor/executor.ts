@@ -1,7 +1,6 @@
-import { addTables, type ChangeEvent, type ConflictRecord, type DeadLetter, type SinkWriteResult, type TableCounts } from '../model';
+import type { NodeCounters, ProcessorNode, SinkDescription, SinkNode, StageContext, Topology, TopologyNode } from '../dsl';
+import { addTables, type ChangeEvent, type ConflictRecord, type DeadLetter, type Sink, type SinkWriteResult, type TableCounts } from '../model';
 import { TandemError } from '../errors';
-import type { NodeCounters, StageContext } from './stage';
-import type { ProcessorNode, SinkNode, Topology, TopologyNode } from './topology';
 
 /** What one batch did, for the runtime (commit, DLQ, metrics) and the test driver. */
 export interface BatchOutcome {
@@ -36,6 +35,7 @@ class BatchRun {
 
   constructor(
     private readonly topology: Topology,
+    private readonly sinkOf: (node: SinkNode) => Sink,
     private readonly options: RunOptions,
   ) {
     for (const n of topology.nodes) this.counters[n.name] = zero();
@@ -68,7 +68,7 @@ class BatchRun {
 
   private async write(node: SinkNode, events: readonly ChangeEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const result = await node.sink.write(events);
+    const result = await this.sinkOf(node).write(events);
     const counters = this.counters[node.name];
     counters.applied = (counters.applied ?? 0) + result.applied;
     counters.skipped = (counters.skipped ?? 0) + result.skipped;
@@ -138,31 +138,72 @@ function sum(counters: Record<string, NodeCounters>, key: string): number {
   return Object.values(counters).reduce((acc, c) => acc + (c[key] ?? 0), 0);
 }
 
-/**
- * Runs one batch of events read by one source node through its stages and sinks: stages run in
- * graph order on the whole batch, branches fan out, and each sink's `write` is awaited, so when
- * this resolves every event is in a sink or in `deadLetters`. Shared by the runtime and the test
- * driver. Non-poison errors (retriable, fatal, programmer) propagate to the caller.
- */
-export async function runBatch(topology: Topology, source: string, events: readonly ChangeEvent[], options: RunOptions = {}): Promise<BatchOutcome> {
-  const node = topology.node(source);
-  if (node.type !== 'source') throw new RangeError(`runBatch: ${source} is a ${node.type} node, not a source`);
-  const run = new BatchRun(topology, options);
-  await run.visit(node, events);
-  const { counters, deadLetters, audits, tables } = run;
-  return {
-    source,
-    deadLetters,
-    audits,
-    counters,
-    tables,
-    totals: {
-      in: events.length,
-      echoesSuppressed: sum(counters, 'echoesSuppressed'),
-      conflictsResolved: sum(counters, 'conflictsResolved'),
-      deadLettered: deadLetters.length,
-      applied: sum(counters, 'applied'),
-      skipped: sum(counters, 'skipped'),
-    },
+/** Makes the live sink a sink node's description stands for: the runtime's MySQL sink, the driver's in-memory database. */
+export type SinkFor = (description: SinkDescription) => Sink;
+
+/** For graphs ending in `providedSink(name)`: each description resolved to the given sink of that name. */
+export function sinksByName(...sinks: Sink[]): SinkFor {
+  return (d) => {
+    const sink = sinks.find((s) => s.name === d.name);
+    if (!sink) throw new RangeError(`no sink named ${d.name} was provided (have ${sinks.map((s) => s.name).join(', ')})`);
+    return sink;
   };
+}
+
+/**
+ * A built topology with a live sink for each of its sink descriptions (one per sink name, made
+ * once, here), run one batch at a time. The runtime, `tandem dlq replay` and the test driver all
+ * run their topology through this class; they differ only in the `sinkFor` they pass.
+ */
+export class Executor {
+  private readonly live = new Map<string, Sink>();
+
+  constructor(
+    readonly topology: Topology,
+    sinkFor: SinkFor,
+  ) {
+    for (const node of topology.sinks) if (!this.live.has(node.sink.name)) this.live.set(node.sink.name, sinkFor(node.sink));
+  }
+
+  /** The live sink of each sink name. */
+  get sinks(): ReadonlyMap<string, Sink> {
+    return this.live;
+  }
+
+  /**
+   * Runs one batch of events read by one source node through its stages and sinks: stages run in
+   * graph order on the whole batch, branches fan out, and each sink's `write` is awaited, so when
+   * this resolves every event is in a sink or in `deadLetters`. Non-poison errors (retriable,
+   * fatal, programmer) propagate to the caller.
+   */
+  async runBatch(source: string, events: readonly ChangeEvent[], options: RunOptions = {}): Promise<BatchOutcome> {
+    const node = this.topology.node(source);
+    if (node.type !== 'source') throw new RangeError(`runBatch: ${source} is a ${node.type} node, not a source`);
+    const run = new BatchRun(this.topology, (n) => this.live.get(n.sink.name) as Sink, options);
+    await run.visit(node, events);
+    const { counters, deadLetters, audits, tables } = run;
+    return {
+      source,
+      deadLetters,
+      audits,
+      counters,
+      tables,
+      totals: {
+        in: events.length,
+        echoesSuppressed: sum(counters, 'echoesSuppressed'),
+        conflictsResolved: sum(counters, 'conflictsResolved'),
+        deadLettered: deadLetters.length,
+        applied: sum(counters, 'applied'),
+        skipped: sum(counters, 'skipped'),
+      },
+    };
+  }
+
+  /** Flushes and closes every sink once. */
+  async close(): Promise<void> {
+    for (const sink of this.live.values()) {
+      await sink.flush();
+      await sink.close();
+    }
+  }
 }

@@ -1,20 +1,23 @@
 import t from 'tap';
-import { runBatch, TopologyBuilder, type Stage } from '../../../lib/dsl';
+import { providedSink, TopologyBuilder, type Stage } from '../../../lib/dsl';
+import { Executor, sinksByName } from '../../../lib/executor';
 import { fatal, poison } from '../../../lib/errors';
 import type { ChangeEvent, Sink } from '../../../lib/model';
 import { captureSink, changeEvent } from '../../../lib/testing';
 
 const ev = (id: number, table = 'messages') => changeEvent({ table, after: { id } });
 const ids = (events: readonly ChangeEvent[]) => events.map((e) => e.after?.id);
+/** Builds the graph and runs one batch from `source` with the given sinks standing for its `providedSink`s. */
+const run = (b: TopologyBuilder, sinks: Sink[], events: ChangeEvent[], source = 'src') => new Executor(b.build(), sinksByName(...sinks)).runBatch(source, events);
 
 t.test('runs stages in order, fans out to every child, and counts in/out per node', async (t) => {
   const evens = captureSink('evens');
   const all = captureSink('all');
   const b = new TopologyBuilder('fan');
   const src = b.stream('t', { name: 'src' });
-  src.filter((e) => Number(e.after?.id) % 2 === 0, { name: 'even' }).to(evens);
-  src.map((e) => ({ ...e, after: { ...e.after, seen: true } }), { name: 'mark' }).to(all);
-  const out = await runBatch(b.build(), 'src', [ev(1), ev(2), ev(3), ev(4)]);
+  src.filter((e) => Number(e.after?.id) % 2 === 0, { name: 'even' }).to(providedSink(evens.name));
+  src.map((e) => ({ ...e, after: { ...e.after, seen: true } }), { name: 'mark' }).to(providedSink(all.name));
+  const out = await run(b, [evens, all], [ev(1), ev(2), ev(3), ev(4)]);
   t.same(ids(evens.events), [2, 4]);
   t.same(ids(all.events), [1, 2, 3, 4]);
   t.equal(all.events[0].after?.seen, true);
@@ -29,9 +32,9 @@ t.test('branch sends each event to the first matching branch only; unmatched are
   const messages = captureSink('messages');
   const b = new TopologyBuilder('branch');
   const [r, m] = b.stream('t', { name: 'src' }).branch([(e) => e.source.table === 'rooms', (e) => e.source.table !== 'members'], { name: 'split' });
-  r.to(rooms);
-  m.to(messages);
-  const out = await runBatch(b.build(), 'src', [ev(1, 'rooms'), ev(2, 'messages'), ev(3, 'members'), ev(4, 'rooms')]);
+  r.to(providedSink(rooms.name));
+  m.to(providedSink(messages.name));
+  const out = await run(b, [rooms, messages], [ev(1, 'rooms'), ev(2, 'messages'), ev(3, 'members'), ev(4, 'rooms')]);
   t.same(ids(rooms.events), [1, 4]);
   t.same(ids(messages.events), [2]);
   t.same(out.counters.split, { in: 4, out: 3, deadLettered: 0, unmatched: 1 });
@@ -50,8 +53,8 @@ t.test('a poison error dead-letters only the event that caused it; the rest cont
     },
   };
   const b = new TopologyBuilder('poison');
-  b.stream('t', { name: 'src' }).process(picky, { name: 'picky' }).to(sink);
-  const out = await runBatch(b.build(), 'src', [ev(1), ev(2), ev(3)]);
+  b.stream('t', { name: 'src' }).process(picky, { name: 'picky' }).to(providedSink(sink.name));
+  const out = await run(b, [sink], [ev(1), ev(2), ev(3)]);
   t.same(ids(sink.events), [1, 3]);
   t.equal(out.deadLetters.length, 1);
   t.equal(out.deadLetters[0].stage, 'picky');
@@ -83,8 +86,8 @@ t.test('stage dead letters and sink dead letters both come back, named by where 
     },
   };
   const b = new TopologyBuilder('letters');
-  b.stream('t', { name: 'src' }).process(letter, { name: 'letter' }).to(refusing, { name: 'db-node' });
-  const out = await runBatch(b.build(), 'src', [ev(1), ev(2), ev(3)]);
+  b.stream('t', { name: 'src' }).process(letter, { name: 'letter' }).to(providedSink(refusing.name), { name: 'db-node' });
+  const out = await run(b, [refusing], [ev(1), ev(2), ev(3)]);
   t.same(out.deadLetters.map((d) => [d.stage, d.reason, d.event?.after?.id]), [['letter', 'first one', 1], ['db', 'odd', 3]]);
   t.same(out.counters['db-node'], { in: 2, out: 0, deadLettered: 1, applied: 1, skipped: 0 });
   t.equal(out.totals.deadLettered, 2);
@@ -92,21 +95,21 @@ t.test('stage dead letters and sink dead letters both come back, named by where 
 
 t.test('fatal errors and sink failures stop the batch', async (t) => {
   const b = new TopologyBuilder('fatal');
-  b.stream('t', { name: 'src' }).process({ kind: 'boom', process: () => { throw fatal('broken invariant'); } }).to(captureSink('out'));
-  await t.rejects(runBatch(b.build(), 'src', [ev(1)]), { kind: 'fatal', message: 'broken invariant' });
+  b.stream('t', { name: 'src' }).process({ kind: 'boom', process: () => { throw fatal('broken invariant'); } }).to(providedSink('out'));
+  await t.rejects(run(b, [captureSink('out')], [ev(1)]), { kind: 'fatal', message: 'broken invariant' });
   const c = new TopologyBuilder('sink-down');
   const down: Sink = { ...captureSink('down'), write: async () => { throw new Error('connection lost'); } };
-  c.stream('t', { name: 'src' }).to(down);
-  await t.rejects(runBatch(c.build(), 'src', [ev(1)]), /connection lost/);
-  await t.rejects(runBatch(c.build(), 'down', [ev(1)]), /down is a sink node, not a source/);
+  c.stream('t', { name: 'src' }).to(providedSink(down.name));
+  await t.rejects(run(c, [down], [ev(1)]), /connection lost/);
+  await t.rejects(run(c, [down], [ev(1)], 'down'), /down is a sink node, not a source/);
 });
 
 t.test('an empty result stops early: sinks are not called with nothing', async (t) => {
   let writes = 0;
   const sink: Sink = { ...captureSink('s'), write: async () => { writes++; return { applied: 0, skipped: 0, deadLetters: [] }; } };
   const b = new TopologyBuilder('empty');
-  b.stream('t', { name: 'src' }).filter(() => false).to(sink);
-  const out = await runBatch(b.build(), 'src', [ev(1)]);
+  b.stream('t', { name: 'src' }).filter(() => false).to(providedSink(sink.name));
+  const out = await run(b, [sink], [ev(1)]);
   t.equal(writes, 0);
   t.same(out.counters.s, { in: 0, out: 0, deadLettered: 0 });
 });
@@ -123,8 +126,8 @@ t.test('audit records from stages are collected into the outcome, named by node;
     },
   };
   const b = new TopologyBuilder('audit');
-  b.stream('t', { name: 'src' }).process(firstWins, { name: 'resolve' }).to(sink);
-  const plain = await runBatch(b.build(), 'src', [ev(1), ev(2), ev(3)]);
+  b.stream('t', { name: 'src' }).process(firstWins, { name: 'resolve' }).to(providedSink(sink.name));
+  const plain = await run(b, [sink], [ev(1), ev(2), ev(3)]);
   t.same(
     plain.audits.map((a) => [a.stage, a.table, a.key, a.winner.after?.id, a.loser.after?.id]),
     [
@@ -133,7 +136,7 @@ t.test('audit records from stages are collected into the outcome, named by node;
     ],
   );
   // The whole-batch attempt throws; the per-event retries have nothing to resolve.
-  const retried = await runBatch(b.build(), 'src', [ev(1), ev(9)]);
+  const retried = await run(b, [sink], [ev(1), ev(9)]);
   t.same(retried.audits, []);
   t.equal(retried.deadLetters.length, 1);
 });
