@@ -7,7 +7,8 @@ export const usage = originUsage('teardown', 'removes what tandem setup installe
 
 export default function teardown(args: string[]): Promise<number> {
   return onEachDatabase('teardown', args, async (url, tables) => {
-    await uninstallOriginSupport(url, tables);
-    return `removed Tandem triggers for ${tables.join(', ')} and tandem_tombstones on ${redactUrl(url)}`;
+    const { tombstonesKeptFor } = await uninstallOriginSupport(url, tables);
+    const tombstones = tombstonesKeptFor.length === 0 ? ' and tandem_tombstones' : ` (tandem_tombstones kept: the triggers of ${tombstonesKeptFor.join(', ')} still write to it)`;
+    return `removed Tandem triggers for ${tables.join(', ')}${tombstones} on ${redactUrl(url)}`;
   });
 }

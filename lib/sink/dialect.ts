@@ -32,6 +32,9 @@ export const SQL = {
   lockWaitTimeoutDefault: 'SET SESSION lock_wait_timeout = DEFAULT',
   /** Whether Tandem's triggers of a table are installed. Binds the BEFORE UPDATE trigger's name. */
   triggerInstalled: 'SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?',
+  /** Tables (other than the one bound) that still carry Tandem's per-table triggers. */
+  tablesWithTandemTriggers:
+    "SELECT DISTINCT EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE 'tandem\\_%' AND EVENT_OBJECT_TABLE <> ? ORDER BY 1",
 } as const;
 
 /** Holds the LWW verdict of the current row while ON DUPLICATE KEY UPDATE assigns columns. */

@@ -3,7 +3,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { toTandemError } from './classify';
 import { createSinkPool } from './connection';
-import { SQL, dialectFor, type Dialect } from './dialect';
+import { SQL, TOMBSTONE_TABLE, dialectFor, type Dialect } from './dialect';
 import { readTableMeta } from './table-meta';
 import { ensureTombstoneTable } from './tombstone-table';
 
@@ -43,12 +43,19 @@ export async function installOriginSupport(target: Pool | string, tables: readon
   });
 }
 
-/** Drops the triggers (and, unless kept, the tombstone table). Safe to re-run. */
-export async function uninstallOriginSupport(target: Pool | string, tables: readonly string[], options: OriginSupportOptions = {}): Promise<void> {
-  await withPool(target, async (pool, dialect) => {
+/**
+ * Drops the triggers of `tables`, and the tombstone table unless kept or still used: the delete
+ * triggers of every other synced table write into it, so it goes only with the last of them.
+ * Returns the tables whose triggers kept it. Safe to re-run.
+ */
+export async function uninstallOriginSupport(target: Pool | string, tables: readonly string[], options: OriginSupportOptions = {}): Promise<{ tombstonesKeptFor: string[] }> {
+  return withPool(target, async (pool, dialect) => {
     try {
       for (const table of tables) for (const ddl of dialect.dropTriggers(table)) await pool.query(ddl);
-      if (!options.keepTombstones) await pool.query(dialect.dropTombstoneTable());
+      const [rows] = await pool.query<RowDataPacket[]>(SQL.tablesWithTandemTriggers, [TOMBSTONE_TABLE]);
+      const users = rows.map((r) => String(r.t));
+      if (!options.keepTombstones && users.length === 0) await pool.query(dialect.dropTombstoneTable());
+      return { tombstonesKeptFor: users };
     } catch (err) {
       throw toTandemError(err, 'removing Tandem triggers');
     }

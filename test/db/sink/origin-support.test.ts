@@ -42,6 +42,19 @@ t.test('install and uninstall are idempotent', async (t) => {
   t.equal(Number(tomb.c), 1, 'keepTombstones keeps the table');
 });
 
+t.test('teardown of one table keeps tandem_tombstones while other tables\' triggers still write to it', async (t) => {
+  const { name } = await syncedTable('keep');
+  await installOriginSupport(db.url, [name]);
+  const other = uniqueTable('keep2');
+  await db.admin.query(`CREATE TABLE chat.${other} (id INT PRIMARY KEY, updated_at DATETIME(6) NOT NULL)`);
+  await installOriginSupport(db.url, [other]);
+  const tombstones = async () => Number((await rows(db.admin, "SELECT COUNT(*) AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'chat' AND TABLE_NAME = 'tandem_tombstones'"))[0].c);
+  const kept = await uninstallOriginSupport(db.url, [other]);
+  t.ok(kept.tombstonesKeptFor.includes(name), `kept for ${kept.tombstonesKeptFor.join(', ')}`);
+  t.equal(await tombstones(), 1, 'the table the other triggers write to stays');
+  await installOriginSupport(db.url, [other]);
+});
+
 t.test('an application update of a replicated row carries the server own id', async (t) => {
   const { name, sink } = await syncedTable('appupd');
   const app = await db.connect();
