@@ -65,7 +65,12 @@ export function routeByTable(options: RouteByTableOptions): Stage {
   const summary = [...routes].map(([from, r]) => `${from === r.table ? from : `${from}→${r.table}`}${columnsOf(r)}`).join(', ');
   return {
     kind: 'route-by-table',
-    describe: () => `${summary}${ignore.size > 0 ? `; ignores ${[...ignore].join(', ')}` : ''}; unrouted → dead letters`,
+    describe: () => {
+      const same = options.same;
+      const live = same ? `${same.all ? 'every table Tandem syncs (TANDEM_TABLES=*)' : `synced tables (${same.names().join(', ')})`} to the table of the same name` : '';
+      const unrouted = same?.all ? 'a table not synced yet waits for its CREATE TABLE' : 'unrouted → dead letters';
+      return `${[summary, live].filter(Boolean).join('; ')}${ignore.size > 0 ? `; ignores ${[...ignore].join(', ')}` : ''}; ${unrouted}`;
+    },
     process(events, ctx) {
       const out: ChangeEvent[] = [];
       for (const event of events) {

@@ -16,7 +16,16 @@ t.test('prints the bidirectional graph', async (t) => {
   t.ok(lines.includes('    Processor: a-to-b.schema-changes (schema-changes: schema changes of synced tables cross (TANDEM_DDL=all))'), 'the DDL stage');
   t.ok(lines.includes('    Processor: b-to-a.origin-filter (origin-filter: drops events written by server id 4100)'));
   t.ok(lines.includes('    Sink: a-to-b.mysql-b (mysql sink → b, batches of 1000 rows or 20 ms)'), 'the sink as the graph describes it');
+  t.ok(lines.includes('    Processor: a-to-b.route-by-table (route-by-table: synced tables (rooms, members, messages) to the table of the same name; unrouted → dead letters)'), 'the routes');
   t.notMatch(run.stdout, /secret/);
+});
+
+t.test('TANDEM_TABLES=*: topics by pattern, every synced table routed to itself', async (t) => {
+  const run = describe('bidirectional', { TANDEM_TABLES: '*' });
+  t.equal(run.status, 0, run.stderr);
+  const lines = run.stdout.split('\n');
+  t.ok(lines.includes('    Source: b-to-a.source (topics: [/^b\\.chat\\.[^.]+$/, b])'), run.stdout);
+  t.ok(lines.includes('    Processor: b-to-a.route-by-table (route-by-table: every table Tandem syncs (TANDEM_TABLES=*) to the table of the same name; a table not synced yet waits for its CREATE TABLE)'));
 });
 
 t.test('a topology in a folder: make describe TOPOLOGY=examples/reporting', async (t) => {
