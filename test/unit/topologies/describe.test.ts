@@ -1,5 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 // `make describe TOPOLOGY=bidirectional` runs exactly this command.
@@ -48,4 +49,12 @@ t.test('bad config and unknown topologies fail with what to fix', async (t) => {
   const escaping = describe('../Makefile');
   t.equal(escaping.status, 1);
   t.match(escaping.stderr, /no topology "\.\.\/Makefile" in .*topologies \(a name is a path under it without \.ts.*\(have: .*examples\/reporting.*\)/);
+});
+
+t.test("the README's picture of bidirectional is what describe --format mermaid prints", async (t) => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', 'describe', 'bidirectional', '--format', 'mermaid'], { cwd: root, encoding: 'utf8', env: { ...process.env, TANDEM_TABLES: '', TANDEM_BATCH_ROWS: '', TANDEM_LINGER_MS: '', TANDEM_DDL: '' } });
+  t.equal(run.status, 0, run.stderr);
+  const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+  const block = /```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
+  t.equal(block, run.stdout.endsWith('\n') ? run.stdout : `${run.stdout}\n`, 'regenerate it with make describe TOPOLOGY=bidirectional FORMAT=mermaid');
 });
