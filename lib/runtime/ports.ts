@@ -37,6 +37,11 @@ export interface ConsumerPort {
   setRebalanceHandler(handler: RebalanceHandler): void;
   /** An asynchronous commit failed after `commit` returned: these positions must be committed again. */
   onCommitFailed?(handler: (offsets: readonly CommitOffset[]) => void): void;
+  /**
+   * The group's committed offset of each partition (by `topic:partition`), null where it has none
+   * (a new group, or offsets expired). Absent: unknown.
+   */
+  committedOffsets?(partitions: readonly TopicPartition[]): Promise<Map<string, bigint | null>>;
   /** Whether the client is connected to Kafka (readiness); absent: assumed connected. */
   connected?(): boolean;
   disconnect(): Promise<void>;

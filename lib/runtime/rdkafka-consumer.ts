@@ -6,7 +6,7 @@ import type { Headers } from '../model';
 import type { Logger, Outages } from '../observe';
 import type { KafkaSettings } from './kafka-config';
 import { KAFKA_PART } from './kafka-part';
-import type { CommitOffset } from './offset-tracker';
+import { partitionKey, type CommitOffset } from './offset-tracker';
 import type { ConsumedRecord, ConsumerPort, RebalanceHandler, TopicPartition } from './ports';
 
 const ERR_ASSIGN_PARTITIONS = -175;
@@ -193,6 +193,20 @@ export class RdkafkaConsumer implements ConsumerPort {
 
   connected(): boolean {
     return this.consumer.isConnected();
+  }
+
+  committedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, bigint | null>> {
+    return new Promise((resolve, reject) => {
+      this.consumer.committed(
+        partitions.map((p) => ({ topic: p.topic, partition: p.partition })),
+        10_000,
+        (err, offsets) => {
+          if (err) return reject(classifyKafkaError(err, 'reading committed offsets'));
+          // librdkafka answers OFFSET_INVALID (-1001) for a partition the group never committed.
+          resolve(new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), typeof o.offset === 'number' && o.offset >= 0 ? BigInt(o.offset) : null])));
+        },
+      );
+    });
   }
 
   highWatermark(topic: string, partition: number): bigint | null {

@@ -94,6 +94,9 @@ interface DeferredDdl {
  */
 export const DDL_DEFER_UNKNOWN_MS = 10_000;
 
+/** How much older than this start a TRUNCATE read by a new group must be to count as the past. */
+const PAST_MARGIN_MS = 60_000;
+
 const LANE_SEP = '\u0000';
 /** One lane per table (row topic) of a source. */
 const laneName = (source: string, topic: string) => `${source}${LANE_SEP}${topic}`;
@@ -162,6 +165,9 @@ export class Runtime {
   private readonly dispatchedNext = new Map<string, bigint>();
   /** Schema changes held until their table's rows written before them have been read. */
   private deferred: DeferredDdl[] = [];
+  /** Per partition: whether the group had no committed offset when it was assigned here. */
+  private readonly fresh = new Map<string, Promise<boolean>>();
+  private startedAtMs = Date.now();
 
   constructor(private readonly o: RuntimeOptions) {
     this.counters = o.counters ?? new Counters();
@@ -192,6 +198,7 @@ export class Runtime {
 
   /** Consumes until `stop()` or a fatal error; resolves after the final commit, rejects with the fatal error. */
   async run(): Promise<void> {
+    this.startedAtMs = Date.now();
     this.o.consumer.subscribe(this.router.subscriptions());
     this.log.info('subscribed', { topics: this.router.subscriptions().map(String) });
     let committed: string | undefined;
@@ -315,6 +322,33 @@ export class Runtime {
   }
 
   /**
+   * A consumer group with no committed offsets reads its topics from their beginning, schema
+   * changes of the past included. A TRUNCATE of the past would empty the other side's table now,
+   * removing the rows it wrote since; it is left out (and said), while every later one is replayed.
+   */
+  private async withoutPastTruncates(events: ChangeEvent[]): Promise<ChangeEvent[]> {
+    if (!events.some((e) => e.ddl?.tables[0]?.type === 'TRUNCATE')) return events;
+    const out: ChangeEvent[] = [];
+    for (const e of events) {
+      const k = e.kafka ? partitionKey(e.kafka.topic, e.kafka.partition) : undefined;
+      // The binlog stamps whole seconds, and the database's clock is not this host's: a margin.
+      const past = e.ddl?.tables[0]?.type === 'TRUNCATE' && k !== undefined && e.source.tsMs < this.startedAtMs - PAST_MARGIN_MS && (await this.fresh.get(k)) === true;
+      if (!past) {
+        out.push(e);
+        continue;
+      }
+      this.counters.add('skipped', 1);
+      this.log.warn(`a TRUNCATE of ${e.source.table} from before this consumer group's first start is not replayed (it would empty the table on the other side now)`, {
+        table: e.source.table,
+        at: `${e.source.file}:${e.source.pos}`,
+        tsMs: e.source.tsMs,
+        hint: 'truncate the other side by hand if that is wanted',
+      });
+    }
+    return out;
+  }
+
+  /**
    * The row partitions of `topic` this instance reads that hold records not handed to a lane yet,
    * with the offset to read up to (the high watermark now). Empty when all is read or unknown.
    */
@@ -380,6 +414,7 @@ export class Runtime {
       .then(async () => {
         if (this.failure || current.abandoned) return;
         const rows = await decoded;
+        rows.events = await this.withoutPastTruncates(rows.events);
         const own = ready.filter((p) => p.event && !p.taken);
         for (const p of own) p.taken = true;
         current.queuedDdl = current.queuedDdl.filter((p) => !p.taken);
@@ -568,6 +603,14 @@ export class Runtime {
 
   private onAssign(parts: TopicPartition[]): void {
     for (const p of parts) this.assigned.set(partitionKey(p.topic, p.partition), p);
+    const committed = this.o.consumer.committedOffsets?.(parts);
+    if (committed) {
+      committed.catch(() => undefined);
+      for (const p of parts) {
+        const k = partitionKey(p.topic, p.partition);
+        this.fresh.set(k, committed.then((m) => m.has(k) && m.get(k) === null, () => false));
+      }
+    }
     this.log.info('partitions assigned', { partitions: parts.map((p) => `${p.topic}[${p.partition}]`) });
     // A lane that is paused stays paused on its new partitions too.
     const paused = parts.filter((p) => {

@@ -362,3 +362,47 @@ t.test('a schema change read before rows its source wrote ahead of it waits for 
   t.same(applied, ['rooms@10', 'DDL rooms@20', 'rooms@30'], 'the row written before the ALTER is applied before it');
   t.same(consumer.committed(), { 'a.chat.rooms:0': '2', 'a:0': '1' }, 'both topics committed');
 });
+
+t.test('a new consumer group does not replay a TRUNCATE of the past; a later one, and any with committed offsets, it does', async (t) => {
+  // `TRUNCATE rooms@<tsMs>` is a TRUNCATE at that time; other values are rows.
+  const decoder: RecordDecoder = {
+    async decode(r): Promise<ChangeEvent> {
+      const [what, at] = String(r.value).split('@');
+      const source = { connector: 'mariadb', name: 'a', db: 'chat', table: 'rooms', serverId: 1, gtid: null, file: 'bin.000001', pos: Number(r.offset) + 1, row: 0, tsMs: Number(at), snapshot: false, thread: null };
+      const kafka = { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: 0 };
+      if (what === 'TRUNCATE rooms') return { op: 'ddl', before: null, after: null, key: {}, source, headers: {}, kafka, ddl: { statement: 'TRUNCATE TABLE `rooms`', database: 'chat', tables: [{ type: 'TRUNCATE', table: 'rooms', columns: [] }] } };
+      return { op: 'c', before: null, after: { id: Number(r.offset) }, key: { id: Number(r.offset) }, source, headers: {}, kafka };
+    },
+  };
+  for (const freshGroup of [true, false]) {
+    const consumer = new FakeConsumer();
+    const now = Date.now();
+    consumer.add(record('a.chat.rooms', 0, 0, `TRUNCATE rooms@${now - 3_600_000}`));
+    consumer.add(record('a.chat.rooms', 0, 1, `row@${now - 3_000_000}`));
+    consumer.add(record('a.chat.rooms', 0, 2, `TRUNCATE rooms@${now + 60_000}`));
+    const asked: string[] = [];
+    const withOffsets = consumer as FakeConsumer & { committedOffsets(parts: readonly { topic: string; partition: number }[]): Promise<Map<string, bigint | null>> };
+    withOffsets.committedOffsets = async (parts) => {
+      asked.push(...parts.map((p) => p.topic));
+      return new Map(parts.map((p) => [`${p.topic}\u0000${p.partition}`, freshGroup ? null : 0n]));
+    };
+    const pipeline = new FakePipeline([{ name: 'a-to-b', topics: [/a(\..*)?/] }]);
+    const seen: string[] = [];
+    const original = pipeline.runBatch.bind(pipeline);
+    pipeline.runBatch = async (s, e) => {
+      seen.push(...e.map((x) => (x.op === 'ddl' ? 'TRUNCATE' : 'row')));
+      return original(s, e.filter((x) => x.op !== 'ddl'));
+    };
+    const lines: string[] = [];
+    const rt = new Runtime({ consumer, deadLetters: new FakeDeadLetters(), pipeline, decoder, logger: createLogger({ json: true, write: (l) => lines.push(l) }), batchRows: 10 });
+    consumer.onIdle = () => consumer.committed()['a.chat.rooms:0'] === '3' && rt.stop();
+    await rt.run();
+    t.same(asked, ['a.chat.rooms'], 'the committed offsets were asked for on assignment');
+    if (freshGroup) {
+      t.same(seen, ['row', 'TRUNCATE'], 'new group: the TRUNCATE of an hour ago is left out, the one after the start goes');
+      t.match(lines.join('\n'), /a TRUNCATE of rooms from before this consumer group's first start is not replayed/);
+    } else {
+      t.same(seen, ['TRUNCATE', 'row', 'TRUNCATE'], 'a group with committed offsets catches up on every TRUNCATE');
+    }
+  }
+});
