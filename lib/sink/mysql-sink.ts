@@ -32,6 +32,8 @@ export interface MysqlSinkOptions {
    * when given, it is the allow-list and `tables` only seeds the start.
    */
   synced?: SyncedTables;
+  /** How long a replayed schema change waits for a table lock before its lane retries it (s, default 30). */
+  ddlLockWaitSeconds?: number;
   /** Session server_id of every write (TANDEM_SERVER_ID). Default 4100. */
   serverId?: number;
   /** Session gtid_domain_id of every write on MariaDB (TANDEM_GTID_DOMAIN_ID). Default 4100. */
@@ -130,6 +132,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
 
   const schema = new SchemaChanges({
     databaseId: options.databaseId ?? name,
+    ...(options.ddlLockWaitSeconds !== undefined ? { lockWaitSeconds: options.ddlLockWaitSeconds } : {}),
     database: databaseOf(options.url),
     acquire: () => sessions.acquire(),
     dialect: () => sessions.dialect(),

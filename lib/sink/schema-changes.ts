@@ -88,6 +88,8 @@ export async function primeSchemaAgreement(tables: readonly string[]): Promise<v
 export interface SchemaChangesOptions {
   /** This database's id (the topic prefix of its own changes: `a`, `b`). */
   databaseId: string;
+  /** How long a statement waits for the table's metadata lock before the lane retries it (s). */
+  lockWaitSeconds?: number;
   /** This database's name (the URL's path). */
   database: string;
   acquire(): Promise<PoolConnection>;
@@ -283,7 +285,7 @@ export class SchemaChanges implements SchemaPeer {
       });
     }
     try {
-      await conn.query(SQL.lockWaitTimeout, [DDL_LOCK_WAIT_S]);
+      await conn.query(SQL.lockWaitTimeout, [this.o.lockWaitSeconds ?? DDL_LOCK_WAIT_S]);
       await conn.query(sql);
       this.o.log.info(`replayed a schema change of ${from}`, { table, ddl: sql, at: `${event.source.file}:${event.source.pos}` });
     } catch (err) {

@@ -32,16 +32,16 @@ interface Side {
 let n = 0;
 let pos = 1000;
 /** Databases `sc<n>a` / `sc<n>b` (the names differ on purpose: statements are requalified) with `items` and a sink each. */
-async function sides(tables = 'items'): Promise<[Side, Side]> {
+async function sides(tables = 'items', options: { ddlLockWaitSeconds?: number } = {}): Promise<[Side, Side]> {
   n++;
   resetSchemaState();
   const out: Side[] = [];
   for (const id of ['a', 'b'] as const) {
     const database = `sc${n}${id}`;
     await db.admin.query(`CREATE DATABASE ${database}`);
-    await db.admin.query(`CREATE TABLE ${database}.items (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL)`);
+    for (const table of tables.split(',')) await db.admin.query(`CREATE TABLE ${database}.${table} (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL)`);
     const url = db.url.replace(/\/chat$/, `/${database}`);
-    await installOriginSupport(url, ['items']);
+    await installOriginSupport(url, tables.split(','));
     const lines: string[] = [];
     const sink = mysqlSink({
       name: `mysql-${id}`,
@@ -49,6 +49,7 @@ async function sides(tables = 'items'): Promise<[Side, Side]> {
       url,
       tables: Object.fromEntries(tables.split(',').map((tb) => [tb, { primaryKey: ['id'] }])),
       lingerMs: 1,
+      ...options,
       logger: createLogger({ json: true, write: (l) => lines.push(l) }),
     });
     sinks.push(sink);
@@ -202,6 +203,25 @@ t.test('an operator settles on a third definition: neither statement that waited
   await b.app.query(`ALTER TABLE ${b.database}.items ADD COLUMN note VARCHAR(10) NULL`);
   await a.sink.write([ddl(b, 'ALTER TABLE items ADD COLUMN note VARCHAR(10) NULL')]);
   t.equal(await definition(a), await definition(b), 'later changes flow');
+});
+
+t.test('an ALTER that waits for a lock held on the table is retried (never dead-lettered) while the other tables go on', async (t) => {
+  const [a, b] = await sides('items,others', { ddlLockWaitSeconds: 1 });
+  await b.app.query(`INSERT INTO ${b.database}.items VALUES (1, 'x', NOW(6))`);
+  // An open transaction on b holds items' metadata lock: the replayed ALTER cannot take it.
+  const holder = await db.connect();
+  await holder.query('START TRANSACTION');
+  await holder.query(`SELECT * FROM ${b.database}.items`);
+  await a.app.query(`ALTER TABLE ${a.database}.items ADD COLUMN note VARCHAR(10) NULL`);
+  const alter = ddl(a, 'ALTER TABLE items ADD COLUMN note VARCHAR(10) NULL');
+  const err = await b.sink.write([alter]).catch((e: unknown) => e);
+  t.ok(err instanceof TandemError && err.kind === 'retriable', `the lane waits and tries again (${err instanceof Error ? err.message : String(err)})`);
+  const other = await b.sink.write([upsert('others', { id: 1, name: 'goes on', updated_at: ts('2024-01-01 00:00:01') })]);
+  t.equal(other.applied, 1, 'another table is written meanwhile');
+  await holder.query('COMMIT');
+  await holder.end();
+  await b.sink.write([alter]);
+  t.equal(await definition(b), await definition(a), 'once the lock is released the retry replays it');
 });
 
 t.test('a statement that cannot run here as it ran there stops the table the same way', async (t) => {
