@@ -267,8 +267,11 @@ export class SchemaChanges implements SchemaPeer {
     } finally {
       conn.release();
     }
-    // Column lists are read into the triggers when they are installed: both sides, now.
-    for (const changed of new Set([table, ...event.ddl.tables.map((t) => t.table), ...joined])) {
+    // Column lists are read into the triggers when they are installed: both sides, now. A parent
+    // table's delete trigger carries its children's ON DELETE actions, so a foreign key added or
+    // dropped anywhere re-installs every synced table's (the statement need not name the parent).
+    const foreignKeys = /\bFOREIGN\s+KEY\b|\bREFERENCES\b/i.test(event.ddl.statement) ? (this.o.tables?.names() ?? []) : [];
+    for (const changed of new Set([table, ...event.ddl.tables.map((t) => t.table), ...joined, ...foreignKeys])) {
       await this.refreshTriggers(changed);
       await peers.get(from)?.refreshTriggers(changed);
     }

@@ -6,6 +6,7 @@
 // definitions are made equal, then it goes on by itself.
 import t from 'tap';
 import type { Connection } from 'mysql2/promise';
+import { SyncedTables } from '../../../lib/config';
 import { TandemError } from '../../../lib/errors';
 import type { ChangeEvent, Sink } from '../../../lib/model';
 import { createLogger } from '../../../lib/observe';
@@ -32,14 +33,15 @@ interface Side {
 let n = 0;
 let pos = 1000;
 /** Databases `sc<n>a` / `sc<n>b` (the names differ on purpose: statements are requalified) with `items` and a sink each. */
-async function sides(tables = 'items', options: { ddlLockWaitSeconds?: number } = {}): Promise<[Side, Side]> {
+async function sides(tables = 'items', options: { ddlLockWaitSeconds?: number; extra?: Record<string, string> } = {}): Promise<[Side, Side]> {
+  const { extra = {}, ...sinkOptions } = options;
   n++;
   resetSchemaState();
   const out: Side[] = [];
   for (const id of ['a', 'b'] as const) {
     const database = `sc${n}${id}`;
     await db.admin.query(`CREATE DATABASE ${database}`);
-    for (const table of tables.split(',')) await db.admin.query(`CREATE TABLE ${database}.${table} (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL)`);
+    for (const table of tables.split(',')) await db.admin.query(`CREATE TABLE ${database}.${table} (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL${extra[table] ?? ''})`);
     const url = db.url.replace(/\/chat$/, `/${database}`);
     await installOriginSupport(url, tables.split(','));
     const lines: string[] = [];
@@ -49,7 +51,9 @@ async function sides(tables = 'items', options: { ddlLockWaitSeconds?: number } 
       url,
       tables: Object.fromEntries(tables.split(',').map((tb) => [tb, { primaryKey: ['id'] }])),
       lingerMs: 1,
-      ...options,
+      // The live set of synced tables, as tandem run gives its sinks.
+      synced: new SyncedTables(tables.split(',').map((name) => ({ name, primaryKey: ['id'] }))),
+      ...sinkOptions,
       logger: createLogger({ json: true, write: (l) => lines.push(l) }),
     });
     sinks.push(sink);
@@ -222,6 +226,17 @@ t.test('an ALTER that waits for a lock held on the table is retried (never dead-
   await holder.end();
   await b.sink.write([alter]);
   t.equal(await definition(b), await definition(a), 'once the lock is released the retry replays it');
+});
+
+t.test("a foreign key with ON DELETE CASCADE added on a: the parent's delete trigger on b learns it at once", async (t) => {
+  const [a, b] = await sides('items,kids', { extra: { kids: ', parent_id BIGINT NULL' } });
+  const statement = (database: string) => `ALTER TABLE ${database}.kids ADD CONSTRAINT fk_kids_items FOREIGN KEY (parent_id) REFERENCES ${database}.items (id) ON DELETE CASCADE`;
+  await a.app.query(statement(a.database));
+  t.notMatch(await triggerText(b), /kids/, 'before: the delete trigger of items on b knows no child');
+  await b.sink.write([{ ...ddl(a, 'ALTER TABLE kids ADD CONSTRAINT fk_kids_items FOREIGN KEY (parent_id) REFERENCES items (id) ON DELETE CASCADE', 'kids') }]);
+  t.equal(await definition(b, 'kids'), await definition(a, 'kids'), 'replayed');
+  t.match(await triggerText(b), /kids/, "items' delete trigger on b now deletes its children first (their tombstones cross)");
+  t.match(await triggerText(a), /kids/, 'and on a');
 });
 
 t.test('a statement that cannot run here as it ran there stops the table the same way', async (t) => {
