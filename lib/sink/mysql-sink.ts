@@ -104,6 +104,11 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? 2, { multipleStatements: true });
   const where = options.url ? redactUrl(options.url) : 'a given pool';
   const sessions = tandemSessions(pool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 });
+  // What the other sink of the process asks of this database (a table's definition, its triggers)
+  // runs on a connection of its own: asked while that sink holds one of its own connections, it
+  // must never wait for this pool's, which this sink's flushes may hold while asking it back.
+  const peerPool = ownsPool ? createSinkPool(options.url ?? '', 1, { multipleStatements: true }) : undefined;
+  const peerSessions = peerPool ? tandemSessions(peerPool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 }) : sessions;
   const metas = new Map<string, Promise<TableMeta>>();
   // The live set when given (schema changes move tables while Tandem runs), else the fixed list.
   const specOf = (table: string): SinkTableOptions | undefined =>
@@ -115,7 +120,12 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     let m = metas.get(table);
     if (!m) {
       const spec = specOf(table);
-      if (!spec) return Promise.reject(fatal(`table ${table} is not synced by this sink`, { stage: SINK_STAGE }));
+      if (!spec) {
+        // Under *, a schema change of the other lane (DROP, RENAME) can take a table out while its
+        // rows wait: the retry decides again. With a fixed list it is a bug of the caller.
+        const kind = options.synced?.all ? retriable : fatal;
+        return Promise.reject(kind(`table ${table} is not synced by this sink`, { stage: SINK_STAGE }));
+      }
       m = readTableMeta(conn, table, spec.versionColumn ?? 'updated_at').then((meta) => {
         if (meta.primaryKey.join(',') !== spec.primaryKey.join(',')) {
           throw fatal(`table ${table}: configured primary key (${spec.primaryKey.join(', ')}) differs from the database's (${meta.primaryKey.join(', ')})`, {
@@ -135,6 +145,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     ...(options.ddlLockWaitSeconds !== undefined ? { lockWaitSeconds: options.ddlLockWaitSeconds } : {}),
     database: databaseOf(options.url),
     acquire: () => sessions.acquire(),
+    acquireForPeer: () => peerSessions.acquire(),
     dialect: () => sessions.dialect(),
     synced: (table) => specOf(table) !== undefined,
     installTriggers: async (conn, table) => {
@@ -164,6 +175,16 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     const inHand = new Map<string, TableMeta>();
     for (const event of chunk.events) {
       const table = targetTableOf(event);
+      if (specOf(table) === undefined && options.synced?.refusal(table) !== undefined) {
+        // A table that cannot be synced (said once, when that was found): its rows are left alone.
+        counts.skipped++;
+        continue;
+      }
+      if (specOf(table) === undefined && options.synced?.all) {
+        // Dropped or renamed by a schema change of the other lane since its rows were adopted:
+        // the retry decides again (adoptTablesOf), never a dead letter.
+        throw retriable(`table ${table} is not synced now (a schema change moved it while its rows waited)`, { stage: `table ${table}` });
+      }
       if (specOf(table) === undefined) {
         counts.deadLetters.push({ stage: SINK_STAGE, reason: `table ${JSON.stringify(table)} is not in this sink's allow-list`, event, kafka: event.kafka });
         continue;
@@ -277,6 +298,26 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   }
 
   /**
+   * TANDEM_TABLES=*: the first rows of a table not synced yet decide whether it joins (here, before
+   * any flush holds a connection: adopting asks the other database too).
+   */
+  async function adoptTablesOf(events: readonly ChangeEvent[]): Promise<void> {
+    if (!options.synced?.all) return;
+    const unknown = new Map<string, string>();
+    for (const e of events) {
+      const table = targetTableOf(e);
+      if (specOf(table) === undefined && options.synced.refusal(table) === undefined) unknown.set(table, e.source.name);
+    }
+    for (const [table, from] of unknown) {
+      try {
+        await schema.adopt(table, from);
+      } catch (err) {
+        throw named(err);
+      }
+    }
+  }
+
+  /**
    * Rows before a schema change are durable before it runs, rows after it are written after it:
    * a DDL statement commits implicitly and changes what the rows must fit.
    */
@@ -285,6 +326,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     let rows: ChangeEvent[] = [];
     const flushRows = async () => {
       if (rows.length === 0) return;
+      await adoptTablesOf(rows);
       const r = await batcher.write(rows);
       rows = [];
       total.applied += r.applied;
@@ -315,7 +357,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     describe: () => `mysql sink → ${where} tables [${Object.keys(options.tables).join(', ')}] maxRows=${maxRows} lingerMs=${lingerMs} serverId=${serverId}`,
     write(events: readonly ChangeEvent[]) {
       if (closed) return Promise.reject(fatal(`${name} is closed`, { stage: SINK_STAGE }));
-      if (!events.some(isSchemaChange)) return batcher.write(events);
+      if (!events.some(isSchemaChange)) return options.synced?.all ? adoptTablesOf(events).then(() => batcher.write(events)) : batcher.write(events);
       return writeAround(events);
     },
     flush: () => batcher.flush(),
@@ -326,6 +368,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       await purge.stop();
       schema.close();
       if (ownsPool) await pool.end();
+      await peerPool?.end();
     },
   };
 }

@@ -93,6 +93,8 @@ export interface SchemaChangesOptions {
   /** This database's name (the URL's path). */
   database: string;
   acquire(): Promise<PoolConnection>;
+  /** A connection for what the other sink asks of this database (never one a flush may hold). */
+  acquireForPeer?(): Promise<PoolConnection>;
   dialect(): Promise<Dialect>;
   /** Whether Tandem syncs the table (its triggers are installed). */
   synced(table: string): boolean;
@@ -121,7 +123,7 @@ export class SchemaChanges implements SchemaPeer {
   }
 
   async definition(table: string): Promise<string | null> {
-    const conn = await this.o.acquire();
+    const conn = await this.peerConnection();
     try {
       return await this.definitionOn(conn, table);
     } finally {
@@ -141,17 +143,25 @@ export class SchemaChanges implements SchemaPeer {
 
   async refreshTriggers(table: string): Promise<void> {
     if (!this.o.synced(table)) return;
-    const conn = await this.o.acquire();
+    const conn = await this.peerConnection();
     try {
       this.o.forget(table);
-      if ((await this.definitionOn(conn, table)) !== null) await this.o.installTriggers(conn, table);
+      if ((await this.definitionOn(conn, table)) !== null) {
+        try {
+          await this.o.installTriggers(conn, table);
+        } catch (err) {
+          // Dropped (or renamed) by the application meanwhile: nothing left to install them on.
+          if ((await this.definitionOn(conn, table)) !== null) throw err;
+          this.o.forget(table);
+        }
+      }
     } finally {
       conn.release();
     }
   }
 
   async retireTriggers(table: string): Promise<void> {
-    const conn = await this.o.acquire();
+    const conn = await this.peerConnection();
     try {
       await this.o.dropTriggers(conn, table);
     } finally {
@@ -202,6 +212,51 @@ export class SchemaChanges implements SchemaPeer {
     return [];
   }
 
+  private peerConnection(): Promise<PoolConnection> {
+    return this.o.acquireForPeer ? this.o.acquireForPeer() : this.o.acquire();
+  }
+
+  /**
+   * TANDEM_TABLES=*: a row of a table not synced yet reached this side. The table joins if it is
+   * here and can be synced (triggers on both sides); it is left alone, said once, if it cannot,
+   * or if it exists on neither side any more (a table dropped since, read by a new consumer
+   * group); while it exists only on the source, the row waits for its CREATE TABLE.
+   */
+  async adopt(table: string, from: string): Promise<void> {
+    const tables = this.o.tables;
+    if (!tables?.all || tables.has(table) || tables.refusal(table) !== undefined) return;
+    const conn = await this.o.acquire();
+    try {
+      await this.adoptOn(conn, table, from, tables);
+    } finally {
+      conn.release();
+    }
+    if (tables.has(table)) await peers.get(from)?.refreshTriggers(table);
+  }
+
+  private async adoptOn(conn: PoolConnection, table: string, from: string, tables: SyncedTables): Promise<void> {
+    if ((await this.definitionOn(conn, table)) === null) {
+      const there = await peers.get(from)?.definition(table).catch(() => undefined);
+      if (there === null) {
+        if (tables.refuse(table, 'it exists on neither side any more')) this.o.log.info(`table ${table} exists on neither side any more: its changes still in Kafka are dropped`, { table });
+        return;
+      }
+      throw retriable(`table ${table} is not here yet: waiting for its CREATE TABLE to be replayed`, {
+        stage: `table ${table}`,
+        hint: 'a table created on one side joins once its CREATE TABLE is replayed on the other (docs/schema-changes.md)',
+      });
+    }
+    const verdict = await syncability(conn, table);
+    if (!verdict.ok) {
+      if (tables.refuse(table, verdict.reason)) this.o.log.warn(`table ${table} is not synced: ${verdict.reason}`, { table });
+      return;
+    }
+    tables.add(verdict.spec);
+    this.o.log.info(`table ${table} is here and can be synced: synced (TANDEM_TABLES=*)`, { table, primaryKey: verdict.spec.primaryKey });
+    this.o.forget(table);
+    await this.o.installTriggers(conn, table);
+  }
+
   private forgetAgreement(table: string): void {
     states.delete(table);
   }
@@ -218,6 +273,7 @@ export class SchemaChanges implements SchemaPeer {
     const state = stateOf(table);
     const here = this.o.databaseId;
     let joined: string[] = [];
+    let alike = false;
     const conn = await this.o.acquire();
     try {
       const mine = await this.definitionOn(conn, table);
@@ -247,23 +303,26 @@ export class SchemaChanges implements SchemaPeer {
         }
         throw retriable(`table ${table}: its definitions on ${from} and ${here} differ (${conflict.detail}); waiting until they are made equal`, { stage, hint: 'see docs/schema-changes.md, "Both sides changed a table at once"' });
       }
-      const expected = state.expected[here] ?? mine ?? undefined;
-      if (mine !== null && expected !== undefined && mine !== expected && ddlKind(event.ddl.statement) !== 'create-table') {
-        await this.conflict(state, table, from, event, `${here} changed it too`, mine);
+      // Already alike on both sides (including absent from both): a statement read again (a new
+      // consumer group reads the schema topic from its beginning) or made on both by hand. Not
+      // replayed: running the past again would resurrect dropped tables and set definitions back.
+      if (ddlKind(event.ddl.statement) !== 'truncate') {
+        const theirs = await peers.get(from)?.definition(table).catch(() => undefined);
+        if (theirs !== undefined && theirs === mine) {
+          this.o.log.info(`table ${table}: already alike on both sides; a statement of ${from} is not replayed`, { table, ddl: event.ddl.statement, at: `${event.source.file}:${event.source.pos}` });
+          for (const id of [here, from]) {
+            if (mine === null) delete state.expected[id];
+            else state.expected[id] = mine;
+          }
+          alike = true;
+        }
       }
-      await this.execute(conn, event, table, state, from);
-      // Synced: this side as the replay left it, and the source as it is now (its statement is
-      // here now; a change it made since, not yet here, is caught when that statement comes).
-      const after = await this.definitionOn(conn, table);
-      const source = await peers.get(from)?.definition(table).catch(() => undefined);
-      for (const [id, def] of [[here, after], [from, source]] as const) {
-        if (def === undefined) continue;
-        if (def === null) delete state.expected[id];
-        else state.expected[id] = def;
+      if (alike) {
+        joined = await this.follow(conn, event, table);
+      } else {
+        await this.replay(conn, event, table, state, from, mine);
+        joined = await this.follow(conn, event, table);
       }
-      this.o.forget(table);
-      for (const changed of event.ddl.tables.map((t) => t.table)) this.o.forget(changed);
-      joined = await this.follow(conn, event, table);
     } finally {
       conn.release();
     }
@@ -271,10 +330,32 @@ export class SchemaChanges implements SchemaPeer {
     // table's delete trigger carries its children's ON DELETE actions, so a foreign key added or
     // dropped anywhere re-installs every synced table's (the statement need not name the parent).
     const foreignKeys = /\bFOREIGN\s+KEY\b|\bREFERENCES\b/i.test(event.ddl.statement) ? (this.o.tables?.names() ?? []) : [];
-    for (const changed of new Set([table, ...event.ddl.tables.map((t) => t.table), ...joined, ...foreignKeys])) {
+    const refresh = alike ? joined : [table, ...event.ddl.tables.map((t) => t.table), ...joined, ...foreignKeys];
+    for (const changed of new Set(refresh)) {
       await this.refreshTriggers(changed);
       await peers.get(from)?.refreshTriggers(changed);
     }
+  }
+
+  /** Runs the statement here once this side has changed nothing on its own since its last sync. */
+  private async replay(conn: PoolConnection, event: ChangeEvent & { ddl: SchemaChange }, table: string, state: TableState, from: string, mine: string | null): Promise<void> {
+    const here = this.o.databaseId;
+    const expected = state.expected[here] ?? mine ?? undefined;
+    if (mine !== null && expected !== undefined && mine !== expected && ddlKind(event.ddl.statement) !== 'create-table') {
+      await this.conflict(state, table, from, event, `${here} changed it too`, mine);
+    }
+    await this.execute(conn, event, table, state, from);
+    // Synced: this side as the replay left it, and the source as it is now (its statement is
+    // here now; a change it made since, not yet here, is caught when that statement comes).
+    const after = await this.definitionOn(conn, table);
+    const source = await peers.get(from)?.definition(table).catch(() => undefined);
+    for (const [id, def] of [[here, after], [from, source]] as const) {
+      if (def === undefined) continue;
+      if (def === null) delete state.expected[id];
+      else state.expected[id] = def;
+    }
+    this.o.forget(table);
+    for (const changed of event.ddl.tables.map((t) => t.table)) this.o.forget(changed);
   }
 
   private async execute(conn: PoolConnection, event: ChangeEvent & { ddl: SchemaChange }, table: string, state: TableState, from: string): Promise<void> {

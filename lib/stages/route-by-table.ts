@@ -1,6 +1,5 @@
 import type { SyncedTables } from '../config';
 import type { Stage } from '../dsl';
-import { retriable } from '../errors';
 import type { ChangeEvent, Row } from '../model';
 
 /** How one source table lands in the target. */
@@ -68,7 +67,7 @@ export function routeByTable(options: RouteByTableOptions): Stage {
     describe: () => {
       const same = options.same;
       const live = same ? `${same.all ? 'every table Tandem syncs (TANDEM_TABLES=*)' : `synced tables (${same.names().join(', ')})`} to the table of the same name` : '';
-      const unrouted = same?.all ? 'a table not synced yet waits for its CREATE TABLE' : 'unrouted → dead letters';
+      const unrouted = same?.all ? 'a table not synced yet joins at its first row, when both sides have it' : 'unrouted → dead letters';
       return `${[summary, live].filter(Boolean).join('; ')}${ignore.size > 0 ? `; ignores ${[...ignore].join(', ')}` : ''}; ${unrouted}`;
     },
     process(events, ctx) {
@@ -76,12 +75,11 @@ export function routeByTable(options: RouteByTableOptions): Stage {
       for (const event of events) {
         const table = event.source.table;
         const same = options.same;
-        const route = routes.get(table) ?? (same?.has(table) || (same?.all && event.op === 'ddl') ? { ...IDENTITY, table } : undefined);
+        // Under *, a table not synced yet goes to the sink too: its first row there decides
+        // whether it joins (it is there and can be synced) or waits for its CREATE TABLE.
+        const route = routes.get(table) ?? (same?.has(table) || (same?.all && same.refusal(table) === undefined) ? { ...IDENTITY, table } : undefined);
         if (!route && same?.refusal(table) !== undefined) {
           ctx.count('tablesNotSynced');
-        } else if (!route && same?.all) {
-          // Its topic is read already; its CREATE TABLE (or RENAME) is on its way in its lane.
-          throw retriable(`table ${table} is not synced yet: waiting for its CREATE TABLE to be replayed`, { stage: `table ${table}`, hint: 'a table created on one side joins once its CREATE TABLE is replayed on the other (docs/schema-changes.md)' });
         } else if (route && event.op === 'ddl') {
           // A statement can be replayed only where the table has the same name and columns.
           if (route.table === table && Object.keys(route.rename).length === 0 && route.drop.length === 0) out.push({ ...event, target: { table } });
