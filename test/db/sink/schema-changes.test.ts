@@ -154,12 +154,16 @@ t.test('a replay after a crash changes nothing; a row of a shape the table lacks
   t.match((err as TandemError).message, /the row has column\(s\) other, which items does not have here/);
 });
 
-t.test('both sides change one table at once: that table stops, loudly, until an operator makes both equal', async (t) => {
+/** Both sides widen items.name at once (a to 200, b to 300): each statement as the other side reads it. */
+async function widenedOnBoth(): Promise<{ a: Side; b: Side; fromA: ChangeEvent; fromB: ChangeEvent }> {
   const [a, b] = await sides();
   await a.app.query(`ALTER TABLE ${a.database}.items MODIFY name VARCHAR(200) NOT NULL`);
   await b.app.query(`ALTER TABLE ${b.database}.items MODIFY name VARCHAR(300) NOT NULL`);
-  const fromA = ddl(a, 'ALTER TABLE items MODIFY name VARCHAR(200) NOT NULL');
-  const fromB = ddl(b, 'ALTER TABLE items MODIFY name VARCHAR(300) NOT NULL');
+  return { a, b, fromA: ddl(a, 'ALTER TABLE items MODIFY name VARCHAR(200) NOT NULL'), fromB: ddl(b, 'ALTER TABLE items MODIFY name VARCHAR(300) NOT NULL') };
+}
+
+t.test('both sides change one table at once: that table stops, loudly, until an operator makes both equal', async (t) => {
+  const { a, b, fromA, fromB } = await widenedOnBoth();
   // What both agreed on at start: the table as it was (VARCHAR(100)); each side changed it since.
   const errB = await b.sink.write([fromA]).catch((e: unknown) => e);
   const errA = await a.sink.write([fromB]).catch((e: unknown) => e);
@@ -197,11 +201,7 @@ t.test('a statement read again, already in place on a side that has a change of 
 });
 
 t.test('an operator settles on a third definition: neither statement that waited is replayed over it', async (t) => {
-  const [a, b] = await sides();
-  await a.app.query(`ALTER TABLE ${a.database}.items MODIFY name VARCHAR(200) NOT NULL`);
-  await b.app.query(`ALTER TABLE ${b.database}.items MODIFY name VARCHAR(300) NOT NULL`);
-  const fromA = ddl(a, 'ALTER TABLE items MODIFY name VARCHAR(200) NOT NULL');
-  const fromB = ddl(b, 'ALTER TABLE items MODIFY name VARCHAR(300) NOT NULL');
+  const { a, b, fromA, fromB } = await widenedOnBoth();
   await t.rejects(b.sink.write([fromA]), /differ/, 'a→b waits');
   await t.rejects(a.sink.write([fromB]), /differ/, 'b→a waits');
   for (const side of [a, b]) await side.app.query(`ALTER TABLE ${side.database}.items MODIFY name VARCHAR(250) NOT NULL`);
