@@ -12,6 +12,8 @@ export interface DatabaseSinkOptions {
   batchRows?: number;
   /** How long a partial batch may wait (default: config.lingerMs). */
   lingerMs?: number;
+  /** Flushes applied at once, on as many connections (default: config.sinkConnections). */
+  connections?: number;
 }
 
 /**
@@ -63,7 +65,7 @@ function mysqlSinkDescription(config: TandemConfig, dbId: string, options: Datab
       hint: `configured databases: ${config.databases.map((d) => d.id).join(', ')} (TANDEM_DB_<ID>_URL)`,
     });
   }
-  return { kind: 'mysql', name: options.name ?? `mysql-${dbId}`, db: dbId, batchRows: options.batchRows ?? config.batchRows, lingerMs: options.lingerMs ?? config.lingerMs };
+  return { kind: 'mysql', name: options.name ?? `mysql-${dbId}`, db: dbId, batchRows: options.batchRows ?? config.batchRows, lingerMs: options.lingerMs ?? config.lingerMs, connections: options.connections ?? config.sinkConnections };
 }
 
 export function isTopologyDefinition(value: unknown): value is TopologyDefinition {

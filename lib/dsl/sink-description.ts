@@ -13,6 +13,8 @@ export interface MysqlSinkDescription {
   readonly batchRows: number;
   /** How long a partial batch may wait. */
   readonly lingerMs: number;
+  /** Flushes applied at once, each on its own connection (rows of one Kafka partition share one). */
+  readonly connections: number;
 }
 
 /** A sink the caller of the executor supplies by name: tests and benchmarks that end in sinks of their own. */
@@ -31,7 +33,7 @@ export function providedSink(name: string): ProvidedSinkDescription {
 export function sinkDetail(sink: SinkDescription): string {
   switch (sink.kind) {
     case 'mysql':
-      return `mysql sink → ${sink.db}, batches of ${sink.batchRows} rows or ${sink.lingerMs} ms`;
+      return `mysql sink → ${sink.db}, ${sink.lingerMs === 0 ? `batches of up to ${sink.batchRows} rows, flushed at once` : `batches of ${sink.batchRows} rows or ${sink.lingerMs} ms`}, ${sink.connections} ${sink.connections === 1 ? 'connection' : 'connections'}`;
     case 'provided':
       return 'provided by the caller';
   }

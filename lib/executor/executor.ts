@@ -13,6 +13,8 @@ export interface BatchOutcome {
   counters: Record<string, NodeCounters>;
   /** The sinks' rows applied and skipped per target table, where the sinks tell (metrics per table). */
   tables: Record<string, TableCounts>;
+  /** Wall-clock time spent in sinks' write() until durable, summed over the sinks (the rest is the stages'). */
+  sinkMs: number;
   totals: { in: number; echoesSuppressed: number; conflictsResolved: number; deadLettered: number; applied: number; skipped: number };
 }
 
@@ -32,6 +34,7 @@ class BatchRun {
   readonly audits: ConflictRecord[] = [];
   readonly counters: Record<string, NodeCounters> = {};
   readonly tables: Record<string, TableCounts> = {};
+  sinkMs = 0;
 
   constructor(
     private readonly topology: Topology,
@@ -68,7 +71,9 @@ class BatchRun {
 
   private async write(node: SinkNode, events: readonly ChangeEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const started = performance.now();
     const result = await this.sinkOf(node).write(events);
+    this.sinkMs += performance.now() - started;
     const counters = this.counters[node.name];
     counters.applied = (counters.applied ?? 0) + result.applied;
     counters.skipped = (counters.skipped ?? 0) + result.skipped;
@@ -181,13 +186,14 @@ export class Executor {
     if (node.type !== 'source') throw new RangeError(`runBatch: ${source} is a ${node.type} node, not a source`);
     const run = new BatchRun(this.topology, (n) => this.live.get(n.sink.name) as Sink, options);
     await run.visit(node, events);
-    const { counters, deadLetters, audits, tables } = run;
+    const { counters, deadLetters, audits, tables, sinkMs } = run;
     return {
       source,
       deadLetters,
       audits,
       counters,
       tables,
+      sinkMs,
       totals: {
         in: events.length,
         echoesSuppressed: sum(counters, 'echoesSuppressed'),

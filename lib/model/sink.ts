@@ -39,6 +39,15 @@ export function addTables(into: Record<string, TableCounts>, from: Readonly<Reco
   }
 }
 
+/** Adds one result into another (a write's flushes, a write split over several connections). */
+export function addWriteResult(into: SinkWriteResult, r: SinkWriteResult): void {
+  into.applied += r.applied;
+  into.skipped += r.skipped;
+  into.deadLetters.push(...r.deadLetters);
+  if (r.audits?.length) (into.audits ??= []).push(...r.audits);
+  if (r.tables) addTables((into.tables ??= {}), r.tables);
+}
+
 /**
  * The end of a topology. Sinks batch on their own (rows / linger); `write` resolves only when
  * every event passed to it is durable in the target or dead-lettered, so the runtime commits

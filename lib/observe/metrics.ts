@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Check } from './health';
 import type { Outage } from './outages';
 import { reasonKind } from './reason-kind';
-import type { BatchReport, RuntimeMonitor } from './runtime-monitor';
+import { BATCH_PHASES, type BatchReport, type BatchTimeline, type RuntimeMonitor } from './runtime-monitor';
 
 /** A source connector as the metrics show it. */
 export interface ConnectorStatus {
@@ -46,6 +46,9 @@ export class Metrics implements RuntimeMonitor {
   private readonly conflicts = this.counter('tandem_conflicts_resolved_total', 'Changes that lost a conflict (last-writer-wins in a batch, or a UNIQUE value at the sink)', ['direction', 'table', 'stage']);
   private readonly deadLetters = this.counter('tandem_dead_letters_total', 'Records sent to the dead-letter topic, by stage and kind of reason', ['direction', 'stage', 'reason']);
   private readonly nodeEvents = this.counter('tandem_node_events_total', "Every node's own counters (in, out, deadLettered and what its stage counts)", ['direction', 'node', 'counter']);
+  private readonly phases = this.counter('tandem_batch_phase_seconds_total', "Batches' wall-clock time per phase (lanes overlap: a sum over batches, not elapsed time)", ['direction', 'phase']);
+  private readonly consumeWait = this.counter('tandem_consume_wait_seconds_total', 'Time the consume loop waited for records from Kafka', []);
+  private readonly deadlocks = this.counter('tandem_sink_deadlocks_total', 'Flushes that lost a deadlock against another flush and went again', ['sink']);
   private readonly retries = this.counter('tandem_retries_total', 'Failed attempts to reach a part that is down (each is retried)', ['part']);
   private readonly batchRecords = this.histogram('tandem_batch_records', 'Records per batch', 'direction', [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000]);
   private readonly batchSeconds = this.histogram('tandem_batch_seconds', "A batch's stages and sink writes, until every row is durable", 'direction', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
@@ -135,7 +138,16 @@ export class Metrics implements RuntimeMonitor {
     for (const l of r.deadLetters) this.deadLetters.inc({ direction, stage: l.stage, reason: reasonKind(l.reason) });
     if (r.direction === null) return;
     this.batchSeconds.observe({ direction }, r.applyMs / 1000);
+    if (r.timeline) for (const phase of BATCH_PHASES) this.phases.inc({ direction, phase: phaseLabel(phase) }, r.timeline[phase] / 1000);
     this.lagBehindSource(direction, r);
+  }
+
+  polled(ms: number): void {
+    this.consumeWait.inc(ms / 1000);
+  }
+
+  deadlock(sink: string): void {
+    this.deadlocks.inc({ sink });
   }
 
   /** One sink flush (mysqlSink's onFlush). */
@@ -182,4 +194,9 @@ export class Metrics implements RuntimeMonitor {
   private histogram(name: string, help: string, label: string, buckets: number[]): Histogram<string> {
     return new Histogram({ name, help, labelNames: [label], buckets, registers: [this.registry] });
   }
+}
+
+/** `laneWaitMs` → `lane_wait`: the metric label of a batch phase. */
+export function phaseLabel(phase: keyof BatchTimeline): string {
+  return phase.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

@@ -18,15 +18,42 @@ export interface BatchReport {
   deadLetters: readonly DeadLetter[];
   /** From the start of the stages to every sink durable. */
   applyMs: number;
+  /** Where the batch's wall-clock time went, in order (the runtime's; absent from other reporters). */
+  timeline?: BatchTimeline;
   /** When the batch was finished (epoch ms). */
   finishedAtMs: number;
 }
 
+/**
+ * One batch's wall clock, phase by phase. Phases of different lanes overlap in time (lanes run
+ * concurrently): summed over batches they say where the batches wait, not how long a run took.
+ */
+export interface BatchTimeline {
+  /** From its first records' dispatch until its lane was free (the lane's previous batch ran). */
+  laneWaitMs: number;
+  /** Waiting for its records' decoding (started at dispatch) to finish. */
+  decodeWaitMs: number;
+  /** The stages, and the retries of a failed apply (waiting for a part that is down). */
+  stagesMs: number;
+  /** In the sinks' write() until durable: waiting for a connection's turn and the transactions. */
+  sinkMs: number;
+  /** Publishing dead letters and audit records. */
+  publishMs: number;
+}
+
+/** The batch phases as metric labels, in order. */
+export const BATCH_PHASES = ['laneWaitMs', 'decodeWaitMs', 'stagesMs', 'sinkMs', 'publishMs'] as const satisfies readonly (keyof BatchTimeline)[];
+
 export interface RuntimeMonitor {
   batch(report: BatchReport): void;
+  /** The consume loop waited `ms` for `records` records from Kafka (0: none came). */
+  polled?(ms: number, records: number): void;
 }
 
 /** Several monitors as one. */
 export function allMonitors(...monitors: readonly RuntimeMonitor[]): RuntimeMonitor {
-  return { batch: (report) => monitors.forEach((m) => m.batch(report)) };
+  return {
+    batch: (report) => monitors.forEach((m) => m.batch(report)),
+    polled: (ms, records) => monitors.forEach((m) => m.polled?.(ms, records)),
+  };
 }

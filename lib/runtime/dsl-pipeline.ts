@@ -17,6 +17,7 @@ export class DslPipeline implements Pipeline {
       audits: out.audits,
       nodes: out.counters,
       tables: out.tables,
+      sinkMs: out.sinkMs,
       counters: {
         recordsOut: out.totals.applied,
         skipped: out.totals.skipped,

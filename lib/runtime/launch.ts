@@ -99,7 +99,7 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
   // any sink, trigger or consumer exists.
   await preflight({ config, log: log.child('doctor'), outages });
   start.phase = 'installing loop prevention in the databases';
-  const executor = mysqlExecutor(o.definition, config, tables, log, observability ? (name, rows, ms) => observability.flushed(name, rows, ms) : undefined);
+  const executor = mysqlExecutor(o.definition, config, tables, log, observability?.sinks);
   const topology = executor.topology;
   // Loop prevention needs triggers and the tombstone table in every database Tandem writes to.
   for (const dbId of writtenDatabases(executor)) {

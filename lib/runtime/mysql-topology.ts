@@ -8,8 +8,16 @@ import { Executor, type SinkFor } from '../executor';
 import type { Logger } from '../observe';
 import { mysqlSink } from '../sink';
 
+/** What the sinks tell the metrics. */
+export interface SinkObserver {
+  /** A flush committed: its rows and how long its transaction took. */
+  flushed(sink: string, rows: number, ms: number): void;
+  /** A flush lost a deadlock against another one and goes again. */
+  deadlock(sink: string): void;
+}
+
 /** The runtime's `sinkFor`: a MySQL sink for each `kind: 'mysql'` description. */
-export function mysqlSinkFor(config: TandemConfig, tables: SyncedTables, log: Logger, onFlush?: (sink: string, rows: number, ms: number) => void): SinkFor {
+export function mysqlSinkFor(config: TandemConfig, tables: SyncedTables, log: Logger, observer?: SinkObserver): SinkFor {
   return (d) => {
     if (d.kind !== 'mysql') throw fatal(`sink ${d.name} is ${d.kind}: tandem run writes only to databases (ctx.mysql)`, { stage: 'config' });
     return mysqlSink({
@@ -22,9 +30,10 @@ export function mysqlSinkFor(config: TandemConfig, tables: SyncedTables, log: Lo
       databaseId: d.db,
       maxRows: d.batchRows,
       lingerMs: d.lingerMs,
+      connections: d.connections,
       tombstoneRetentionMs: config.tombstoneRetentionSeconds * 1000,
       logger: log.child(d.name),
-      ...(onFlush ? { onFlush: (rows: number, ms: number) => onFlush(d.name, rows, ms) } : {}),
+      ...(observer ? { onFlush: (rows: number, ms: number) => observer.flushed(d.name, rows, ms), onDeadlock: () => observer.deadlock(d.name) } : {}),
     });
   };
 }
@@ -35,9 +44,9 @@ export function mysqlExecutor(
   config: TandemConfig,
   tables: SyncedTables,
   log: Logger,
-  onFlush?: (sink: string, rows: number, ms: number) => void,
+  observer?: SinkObserver,
 ): Executor {
-  return new Executor(definition.build({ config, tables }), mysqlSinkFor(config, tables, log, onFlush));
+  return new Executor(definition.build({ config, tables }), mysqlSinkFor(config, tables, log, observer));
 }
 
 /** The databases a topology writes to (each needs loop prevention installed). */

@@ -19,6 +19,7 @@ import {
   type TopologyPicture,
 } from '../observe';
 import type { ConnectorWatch } from './connector-watch';
+import type { SinkObserver } from './mysql-topology';
 import { RecentEvents } from './recent-events';
 import type { Runtime } from './runtime';
 
@@ -79,10 +80,11 @@ export class Observability {
     o.outages.listen({ failed: (what) => this.metrics.retry(what) });
   }
 
-  /** A sink's flush (mysqlSink's onFlush). */
-  flushed(sink: string, rows: number, ms: number): void {
-    this.metrics.flush(sink, rows, ms);
-  }
+  /** Give this to the MySQL sinks: their flushes and deadlocks go to the metrics. */
+  readonly sinks: SinkObserver = {
+    flushed: (sink, rows, ms) => this.metrics.flush(sink, rows, ms),
+    deadlock: (sink) => this.metrics.deadlock(sink),
+  };
 
   /** Starts the HTTP server on `port` (0: any free one); it answers before the runtime exists. */
   async serve(parts: ServeParts): Promise<RunningHttpServer> {

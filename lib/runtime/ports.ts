@@ -71,6 +71,8 @@ export interface PipelineOutcome {
   nodes?: Record<string, Readonly<Record<string, number>>>;
   /** The sinks' rows applied and skipped per target table. */
   tables?: Record<string, TableCounts>;
+  /** Of the run, the wall-clock time its sinks' writes took until durable. */
+  sinkMs?: number;
 }
 
 /** The topology as the runtime drives it: one stage chain per source node, ending in sinks. */

@@ -47,10 +47,32 @@ export interface LoopState {
   lastTurnAtMs: number;
 }
 
+/** Records of one dispatch for one lane, decoding already. */
+interface Chunk {
+  records: ConsumedRecord[];
+  /** Schema changes that take their place among the records. */
+  ready: Prepared[];
+  decoded: Promise<Decoded>;
+  countdown: (r: ConsumedRecord) => void;
+  /** When it was handed to the lane (performance.now()): the batch's wait for its lane starts here. */
+  atMs: number;
+}
+
+interface Decoded {
+  events: ChangeEvent[];
+  deadLetters: DeadLetter[];
+}
+
 interface Lane {
   /** The source node whose stages the lane's batches run through (null: records no source reads). */
   source: string | null;
   tail: Promise<void>;
+  /**
+   * The batch waiting for the running one: what is consumed meanwhile joins it, so a lane applies
+   * one record at a time when it keeps up and large batches when it is behind (bounded by the
+   * pause at maxInFlight); the sink splits them into flushes of at most TANDEM_BATCH_ROWS rows.
+   */
+  next: Chunk[] | undefined;
   pending: number;
   paused: boolean;
   /** A stop request ended one of its batches' wait: that batch and the lane's later ones stay undone. */
@@ -63,7 +85,7 @@ interface Lane {
   queuedDdl: Prepared[];
 }
 
-const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), pending: 0, paused: false, abandoned: false, queuedDdl: [] });
+const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), next: undefined, pending: 0, paused: false, abandoned: false, queuedDdl: [] });
 
 const LANE_SEP = '\u0000';
 /** One lane per table (row topic) of a source. */
@@ -142,7 +164,9 @@ export class Runtime {
       while (!this.stopping && !this.failure) {
         this.loop.lastTurnAtMs = Date.now();
         await this.revoking;
+        const waitFrom = performance.now();
         const records = await this.o.consumer.consume(this.o.batchRows);
+        this.o.monitor?.polled?.(performance.now() - waitFrom, records.length);
         if (records.length > 0) await this.dispatch(records);
         else this.releaseDeferred(new Map());
       }
@@ -332,69 +356,102 @@ export class Runtime {
     return released;
   }
 
-  /** Starts decoding now (pipelining) but applies strictly after the lane's previous batch. */
+  /**
+   * Starts decoding now (pipelining) but applies strictly after the lane's previous batch; joins
+   * the lane's waiting batch when there is one.
+   */
   private enqueue(laneKey: string, source: string | null, records: ConsumedRecord[], ready: Prepared[], countdown: (r: ConsumedRecord) => void): void {
     let lane = this.lanes.get(laneKey);
     if (!lane) {
       lane = newLane(source);
       this.lanes.set(laneKey, lane);
     }
-    const all = [...records, ...ready.map((p) => p.record)];
-    lane.pending += all.length;
+    lane.pending += records.length + ready.length;
     lane.queuedDdl.push(...ready.filter((p) => p.event));
     const decoded = source === null ? Promise.resolve(this.unroutedLetters(records)) : this.decodeAll(records);
-    decoded.catch(() => undefined); // observed through the lane below
-    const current = lane;
-    lane.tail = lane.tail
-      .then(async () => {
-        if (this.failure || current.abandoned) return;
-        const rows = await decoded;
-        rows.events = await this.withoutPastTruncates(rows.events);
-        const own = ready.filter((p) => p.event && !p.taken);
-        for (const p of own) p.taken = true;
-        current.queuedDdl = current.queuedDdl.filter((p) => !p.taken);
-        const events = inBinlogOrder([...rows.events, ...own.map((p) => p.event as ChangeEvent)]);
-        const started = performance.now();
-        const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events, current) : { deadLetters: [], counters: {} };
-        const applyMs = performance.now() - started;
-        const letters = [...rows.deadLetters, ...ready.flatMap((p) => p.deadLetters), ...outcome.deadLetters.map((l) => withOriginalBytes(l, all))];
-        if (letters.length > 0) {
-          await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('Kafka (dead-letter topic)'));
-          for (const l of letters) this.log.warn('dead-lettered', { stage: l.stage, reason: l.reason, topic: l.kafka?.topic, partition: l.kafka?.partition, offset: l.kafka?.offset });
-        }
-        // Like dead letters, audit records are acknowledged before the batch's offsets can be committed.
-        const audits = this.o.audits;
-        const conflicts = outcome.audits ?? [];
-        if (audits && conflicts.length > 0) await withRetry(this.policy, () => audits.publish(conflicts), this.retryHooks('Kafka (audit topic)'));
-        this.counters.addAll(outcome.counters, source ?? undefined);
-        this.counters.addNodes(outcome.nodes ?? {});
-        this.counters.add('deadLettered', letters.length, source ?? undefined);
-        this.o.monitor?.batch({
-          direction: source,
-          recordsByTopic: countByTopic(all),
-          events,
-          nodes: outcome.nodes ?? {},
-          tables: outcome.tables ?? {},
-          audits: conflicts,
-          deadLetters: letters,
-          applyMs,
-          finishedAtMs: Date.now(),
-        });
-        for (const r of all) countdown(r);
-        current.pending -= all.length;
-        this.flowControl();
-        this.commitChain = this.commitChain.then(async () => void (await this.commit(false)));
-      })
-      .catch((err: unknown) => {
-        if (err instanceof RetryStopped && this.stopping) {
-          if (!current.abandoned) this.log.info(`stop requested while ${laneKey} waited; its batch is left for the next start`, { waitingFor: err.context.stage, error: err.last.message });
-          current.abandoned = true;
-          this.undone += all.length;
-          return;
-        }
-        this.fail(err, laneKey);
+    decoded.catch(() => undefined); // observed through the lane's batch
+    const chunk: Chunk = { records, ready, decoded, countdown, atMs: performance.now() };
+    if (lane.next) {
+      lane.next.push(chunk);
+    } else {
+      const batch = [chunk];
+      const current = lane;
+      lane.next = batch;
+      lane.tail = lane.tail.then(() => {
+        if (current.next === batch) current.next = undefined;
+        return this.runBatch(laneKey, current, batch);
       });
+    }
     this.flowControl();
+  }
+
+  /** One batch of a lane: decoded, through the stages and sinks, dead letters and audits published; never rejects. */
+  private async runBatch(laneKey: string, lane: Lane, chunks: Chunk[]): Promise<void> {
+    const source = lane.source;
+    const all = chunks.flatMap((c) => [...c.records, ...c.ready.map((p) => p.record)]);
+    const ready = chunks.flatMap((c) => c.ready);
+    try {
+      if (this.failure || lane.abandoned) return;
+      const startedMs = performance.now();
+      const rows: Decoded = { events: [], deadLetters: [] };
+      for (const c of chunks) {
+        const d = await c.decoded;
+        for (const e of d.events) rows.events.push(e);
+        for (const l of d.deadLetters) rows.deadLetters.push(l);
+      }
+      const decodedMs = performance.now();
+      rows.events = await this.withoutPastTruncates(rows.events);
+      const own = ready.filter((p) => p.event && !p.taken);
+      for (const p of own) p.taken = true;
+      lane.queuedDdl = lane.queuedDdl.filter((p) => !p.taken);
+      const events = inBinlogOrder([...rows.events, ...own.map((p) => p.event as ChangeEvent)]);
+      const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events, lane) : { deadLetters: [], counters: {} };
+      const appliedMs = performance.now();
+      const letters = [...rows.deadLetters, ...ready.flatMap((p) => p.deadLetters), ...outcome.deadLetters.map((l) => withOriginalBytes(l, all))];
+      if (letters.length > 0) {
+        await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('Kafka (dead-letter topic)'));
+        for (const l of letters) this.log.warn('dead-lettered', { stage: l.stage, reason: l.reason, topic: l.kafka?.topic, partition: l.kafka?.partition, offset: l.kafka?.offset });
+      }
+      // Like dead letters, audit records are acknowledged before the batch's offsets can be committed.
+      const audits = this.o.audits;
+      const conflicts = outcome.audits ?? [];
+      if (audits && conflicts.length > 0) await withRetry(this.policy, () => audits.publish(conflicts), this.retryHooks('Kafka (audit topic)'));
+      const finishedMs = performance.now();
+      this.counters.addAll(outcome.counters, source ?? undefined);
+      this.counters.addNodes(outcome.nodes ?? {});
+      this.counters.add('deadLettered', letters.length, source ?? undefined);
+      const sinkMs = Math.min(outcome.sinkMs ?? 0, appliedMs - decodedMs);
+      this.o.monitor?.batch({
+        direction: source,
+        recordsByTopic: countByTopic(all),
+        events,
+        nodes: outcome.nodes ?? {},
+        tables: outcome.tables ?? {},
+        audits: conflicts,
+        deadLetters: letters,
+        applyMs: appliedMs - decodedMs,
+        timeline: {
+          laneWaitMs: startedMs - Math.min(...chunks.map((c) => c.atMs)),
+          decodeWaitMs: decodedMs - startedMs,
+          stagesMs: appliedMs - decodedMs - sinkMs,
+          sinkMs,
+          publishMs: finishedMs - appliedMs,
+        },
+        finishedAtMs: Date.now(),
+      });
+      for (const c of chunks) for (const r of [...c.records, ...c.ready.map((p) => p.record)]) c.countdown(r);
+      lane.pending -= all.length;
+      this.flowControl();
+      this.commitChain = this.commitChain.then(async () => void (await this.commit(false)));
+    } catch (err) {
+      if (err instanceof RetryStopped && this.stopping) {
+        if (!lane.abandoned) this.log.info(`stop requested while ${laneKey} waited; its batch is left for the next start`, { waitingFor: err.context.stage, error: err.last.message });
+        lane.abandoned = true;
+        this.undone += all.length;
+        return;
+      }
+      this.fail(err, laneKey);
+    }
   }
 
   /**
@@ -419,7 +476,7 @@ export class Runtime {
     };
   }
 
-  private async decodeAll(records: ConsumedRecord[]): Promise<{ events: ChangeEvent[]; deadLetters: DeadLetter[] }> {
+  private async decodeAll(records: ConsumedRecord[]): Promise<Decoded> {
     const events: ChangeEvent[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const r of records) {
@@ -436,7 +493,7 @@ export class Runtime {
     return { events, deadLetters };
   }
 
-  private unroutedLetters(records: ConsumedRecord[]): { events: ChangeEvent[]; deadLetters: DeadLetter[] } {
+  private unroutedLetters(records: ConsumedRecord[]): Decoded {
     return {
       events: [],
       deadLetters: records.map((r) => ({

@@ -3,7 +3,7 @@
 // target's max_allowed_packet), flushed when full or lingerMs after the first waiting row, one
 // flush at a time (so order per key holds), and resolves each write() once all of its rows are
 // durable. What an event weighs is the caller's to say: no SQL here.
-import { addTables, type ChangeEvent, type SinkWriteResult } from '../model';
+import { addWriteResult, type ChangeEvent, type SinkWriteResult } from '../model';
 
 export interface Ticket {
   remaining: number;
@@ -168,11 +168,7 @@ function fail(ticket: Ticket, err: unknown): void {
 
 function settle(chunk: Chunk, r: SinkWriteResult): void {
   const t = chunk.ticket;
-  t.result.applied += r.applied;
-  t.result.skipped += r.skipped;
-  t.result.deadLetters.push(...r.deadLetters);
-  if (r.audits?.length) (t.result.audits ??= []).push(...r.audits);
-  if (r.tables) addTables((t.result.tables ??= {}), r.tables);
+  addWriteResult(t.result, r);
   t.remaining -= chunk.events.length;
   if (t.remaining === 0 && !t.failed) t.resolve(t.result);
 }

@@ -19,6 +19,12 @@ const RETRIABLE_ERRNO = new Set([
   2002, 2003, 2006, 2013, // client: can't connect, server gone away, lost connection
 ]);
 
+/** InnoDB chose this transaction as a deadlock's victim and rolled it back: it can go again at once. */
+export function isDeadlock(err: unknown): boolean {
+  const e = err as { errno?: unknown; cause?: unknown } | null;
+  return e?.errno === 1213 || (e?.cause !== undefined && e.cause !== err && isDeadlock(e.cause));
+}
+
 const RETRIABLE_CODE = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',

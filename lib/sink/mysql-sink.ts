@@ -2,12 +2,12 @@
 // MySQL/MariaDB, one transaction per flush, durable before write() resolves.
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { SyncedTables } from '../config';
-import { isSchemaChange, type ChangeEvent, type DeadLetter, type Sink, type SinkWriteResult } from '../model';
+import { addWriteResult, isSchemaChange, type ChangeEvent, type DeadLetter, type Sink, type SinkWriteResult } from '../model';
 import { TandemError, fatal, retriable } from '../errors';
 import { createLogger, type Logger } from '../observe';
 import { applyDeletes, applyInOneTrip, applyUpserts, SINK_STAGE, type ApplyCounts, type PlannedChunk } from './apply';
 import { Batcher, type Chunk } from './batcher';
-import { isConnectionError, toTandemError } from './classify';
+import { isConnectionError, isDeadlock, toTandemError } from './classify';
 import { createSinkPool, redactUrl, tandemSessions } from './connection';
 import { isValidIdentifier } from './dialect';
 import { prepare, targetTableOf, type PreparedDelete, type PreparedUpsert } from './prepare';
@@ -40,6 +40,13 @@ export interface MysqlSinkOptions {
   gtidDomainId?: number;
   maxRows?: number;
   lingerMs?: number;
+  /**
+   * Flushes applied at once, each on its own connection (TANDEM_SINK_CONNECTIONS, default 1). A row's
+   * Kafka partition picks its lane, so one key's changes keep their order; across partitions the
+   * order is free (the LWW guard and tombstones make it so).
+   */
+  connections?: number;
+  /** Connections of the pool; default `connections` + 1 (the tombstone purge takes one now and then). */
   poolSize?: number;
   /**
    * Tombstones older than this are purged (TANDEM_TOMBSTONE_RETENTION). Default 7 days. Must exceed
@@ -53,6 +60,8 @@ export interface MysqlSinkOptions {
    * to reach the other database's sink of the process (docs/schema-changes.md). Default: the name.
    */
   databaseId?: string;
+  /** Told each time a flush lost a deadlock against another flush and goes again (metrics). */
+  onDeadlock?: () => void;
   /** Told after each flush that committed: its rows and how long its transaction took (metrics). */
   onFlush?: (rows: number, ms: number) => void;
   name?: string;
@@ -65,6 +74,8 @@ const MiB = 1024 * 1024;
 const PACKET_MARGIN = 1024;
 /** Until the first session tells the target's max_allowed_packet: MySQL's smallest default. */
 const PACKET_UNTIL_KNOWN = 4 * MiB;
+/** A flush that keeps losing deadlocks is handed to the runtime's retry (with its back-off) after this. */
+const DEADLOCK_ATTEMPTS = 5;
 
 /**
  * How many bytes of events (sql-size.ts eventBytes) a flush takes: the statement limit less room
@@ -87,6 +98,7 @@ function databaseOf(url: string | undefined): string {
 
 export function mysqlSink(options: MysqlSinkOptions): Sink {
   const maxRows = options.maxRows ?? 1000;
+  const connections = options.connections ?? 1;
   const lingerMs = options.lingerMs ?? 20;
   const serverId = options.serverId ?? 4100;
   const retentionMs = options.tombstoneRetentionMs ?? 7 * DAY_MS;
@@ -94,6 +106,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   const log = options.logger ?? createLogger({ component: name });
   if (!options.url && !options.pool) throw fatal('mysqlSink needs `url` or `pool`', { stage: SINK_STAGE });
   if (!Number.isInteger(maxRows) || maxRows < 1) throw fatal(`maxRows must be a positive integer, got ${maxRows}`, { stage: SINK_STAGE });
+  if (!Number.isInteger(connections) || connections < 1) throw fatal(`connections must be a positive integer, got ${connections}`, { stage: SINK_STAGE });
   if (!Number.isSafeInteger(retentionMs) || retentionMs < 1) throw fatal(`tombstoneRetentionMs must be a positive integer of milliseconds, got ${retentionMs}`, { stage: SINK_STAGE });
   for (const [t, spec] of Object.entries(options.tables)) {
     const bad = [t, ...spec.primaryKey, spec.versionColumn ?? 'updated_at'].filter((n) => !isValidIdentifier(n));
@@ -101,7 +114,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     if (spec.primaryKey.length === 0) throw fatal(`sink table ${t} needs a primaryKey`, { stage: SINK_STAGE });
   }
   const ownsPool = !options.pool;
-  const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? 2, { multipleStatements: true });
+  const pool = options.pool ?? createSinkPool(options.url ?? '', options.poolSize ?? connections + 1, { multipleStatements: true });
   const where = options.url ? redactUrl(options.url) : 'a given pool';
   const sessions = tandemSessions(pool, { serverId, gtidDomainId: options.gtidDomainId ?? 4100 });
   // What the other sink of the process asks of this database (a table's definition, its triggers)
@@ -265,29 +278,52 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     }
   }
 
-  // One attempt per flush. A retriable error (deadlock, lost connection, server down) rejects the
-  // writes with kind `retriable`, named after this sink: the caller owns the one retry loop
-  // (the runtime waits with lib/errors withRetry for as long as the database is down).
+  // One attempt per flush, but for a deadlock between this sink's own parallel flushes (they lock
+  // gaps of the tombstone table): InnoDB rolled the loser back, and it goes again at once. Any
+  // other retriable error (lost connection, server down) rejects the writes with kind `retriable`,
+  // named after this sink: the caller owns the one retry loop (the runtime waits with lib/errors
+  // withRetry for as long as the database is down).
+  async function flushRetryingDeadlocks(chunks: Chunk[]): Promise<SinkWriteResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await flushOnce(chunks);
+      } catch (err) {
+        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(err)) throw err;
+        options.onDeadlock?.();
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
   // Flushes are bounded by bytes too, against the target's max_allowed_packet as last read.
   const byBytes = { maxBytes: () => flushBudget(sessions.lastMaxPacket() ?? PACKET_UNTIL_KNOWN), sizeOf: eventBytes };
-  const batcher = new Batcher(
-    maxRows,
-    lingerMs,
-    async (chunks) => {
-      let results: SinkWriteResult[];
-      const started = performance.now();
-      try {
-        results = await flushOnce(chunks);
-      } catch (err) {
-        throw named(err);
-      }
-      options.onFlush?.(chunks.reduce((n, c) => n + c.events.length, 0), performance.now() - started);
-      if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
-      // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
-      return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
-    },
-    byBytes,
-  );
+  const flush = async (chunks: Chunk[]): Promise<SinkWriteResult[]> => {
+    let results: SinkWriteResult[];
+    const started = performance.now();
+    try {
+      results = await flushRetryingDeadlocks(chunks);
+    } catch (err) {
+      throw named(err);
+    }
+    options.onFlush?.(chunks.reduce((n, c) => n + c.events.length, 0), performance.now() - started);
+    if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
+    // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
+    return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
+  };
+  // One batcher per connection: each flushes one transaction at a time, in the order it was given.
+  const batchers = Array.from({ length: connections }, () => new Batcher(maxRows, lingerMs, flush, byBytes));
+
+  /** Each event to the batcher of its Kafka partition (one key, one partition: its order holds). */
+  function writeRows(events: readonly ChangeEvent[]): Promise<SinkWriteResult> {
+    if (batchers.length === 1) return batchers[0].write(events);
+    const parts: ChangeEvent[][] = batchers.map(() => []);
+    for (const e of events) parts[(e.kafka?.partition ?? 0) % batchers.length].push(e);
+    return Promise.all(parts.map((p, i) => batchers[i].write(p))).then((results) => {
+      const total: SinkWriteResult = { applied: 0, skipped: 0, deadLetters: [] };
+      for (const r of results) addWriteResult(total, r);
+      return total;
+    });
+  }
 
   /** The error as this sink's: its name is the part an operator waits for, its target in the text. */
   function named(err: unknown): TandemError {
@@ -327,12 +363,8 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     const flushRows = async () => {
       if (rows.length === 0) return;
       await adoptTablesOf(rows);
-      const r = await batcher.write(rows);
+      addWriteResult(total, await writeRows(rows));
       rows = [];
-      total.applied += r.applied;
-      total.skipped += r.skipped;
-      total.deadLetters.push(...r.deadLetters);
-      if (r.audits?.length) (total.audits ??= []).push(...r.audits);
     };
     for (const event of events) {
       if (!isSchemaChange(event)) {
@@ -354,16 +386,16 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   let closed = false;
   return {
     name,
-    describe: () => `mysql sink → ${where} tables [${Object.keys(options.tables).join(', ')}] maxRows=${maxRows} lingerMs=${lingerMs} serverId=${serverId}`,
+    describe: () => `mysql sink → ${where} tables [${Object.keys(options.tables).join(', ')}] maxRows=${maxRows} lingerMs=${lingerMs} connections=${connections} serverId=${serverId}`,
     write(events: readonly ChangeEvent[]) {
       if (closed) return Promise.reject(fatal(`${name} is closed`, { stage: SINK_STAGE }));
-      if (!events.some(isSchemaChange)) return options.synced?.all ? adoptTablesOf(events).then(() => batcher.write(events)) : batcher.write(events);
+      if (!events.some(isSchemaChange)) return options.synced?.all ? adoptTablesOf(events).then(() => writeRows(events)) : writeRows(events);
       return writeAround(events);
     },
-    flush: () => batcher.flush(),
+    flush: () => Promise.all(batchers.map((b) => b.flush())).then(() => undefined),
     async close() {
       if (closed) return;
-      await batcher.flush();
+      await Promise.all(batchers.map((b) => b.flush()));
       closed = true;
       await purge.stop();
       schema.close();

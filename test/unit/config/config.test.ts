@@ -19,7 +19,8 @@ t.test('defaults', async (t) => {
   ]);
   t.equal(c.groupId, 'tandem-bidirectional');
   t.equal(c.batchRows, 1000);
-  t.equal(c.lingerMs, 20);
+  t.equal(c.lingerMs, 0);
+  t.equal(c.sinkConnections, 4);
   t.equal(c.dlqTopic, 'tandem.dlq');
   t.equal(c.serverId, 4100);
   t.equal(c.doctor, 'on', 'tandem run checks the databases first unless told not to');

@@ -149,18 +149,18 @@ t.test('a sink is a description: ctx.mysql gives plain data with the config as d
   });
   const topology = def.build(resources);
   t.same(topology.sinks.map((n) => n.sink), [
-    { kind: 'mysql', name: 'mysql-b', db: 'b', batchRows: config.batchRows, lingerMs: config.lingerMs },
-    { kind: 'mysql', name: 'fast-b', db: 'b', batchRows: 10, lingerMs: 1 },
+    { kind: 'mysql', name: 'mysql-b', db: 'b', batchRows: config.batchRows, lingerMs: config.lingerMs, connections: config.sinkConnections },
+    { kind: 'mysql', name: 'fast-b', db: 'b', batchRows: 10, lingerMs: 1, connections: 4 },
   ]);
   t.same(JSON.parse(JSON.stringify(topology.sinks.map((n) => n.sink))), topology.sinks.map((n) => n.sink), 'nothing but data');
-  t.same(topology.describe().subtopologies[1].nodes[1].detail, 'mysql sink → b, batches of 10 rows or 1 ms');
+  t.same(topology.describe().subtopologies[1].nodes[1].detail, 'mysql sink → b, batches of 10 rows or 1 ms, 4 connections');
   t.throws(() => defineTopology('c', (ctx) => ctx.stream('x').to(ctx.mysql('c'))).build(resources), { kind: 'fatal', message: 'topology asks for database "c", which is not configured' });
 });
 
 t.test('one name, one sink: two different sinks under one name are refused', async (t) => {
   const b = new TopologyBuilder('clash');
   b.stream('x').to(providedSink('out'));
-  b.stream('y').to({ kind: 'mysql', name: 'out', db: 'b', batchRows: 1, lingerMs: 1 });
+  b.stream('y').to({ kind: 'mysql', name: 'out', db: 'b', batchRows: 1, lingerMs: 1, connections: 1 });
   t.throws(() => b.build(), /two different sinks are named "out"/);
   const same = new TopologyBuilder('shared');
   same.stream('x').to(providedSink('out'));

@@ -32,7 +32,7 @@ t.test('the docs/dsl.md example runs on the test driver', async (t) => {
       '    Processor: no-deletes (filter)',
       '    Processor: trim-body (map)',
       '    Processor: route (route-by-table: messages (drops meta); unrouted → dead letters)',
-      '    Sink: b (mysql sink → b, batches of 1000 rows or 20 ms)',
+      '    Sink: b (mysql sink → b, batches of up to 1000 rows, flushed at once, 4 connections)',
     ].join('\n'),
   );
 });

@@ -14,13 +14,13 @@ t.test("describe() of bidirectional names the sinks' real settings, and building
   t.same(
     topology.sinks.map((n) => [n.name, n.sink]),
     [
-      ['a-to-b.mysql-b', { kind: 'mysql', name: 'mysql-b', db: 'b', batchRows: 250, lingerMs: 7 }],
-      ['b-to-a.mysql-a', { kind: 'mysql', name: 'mysql-a', db: 'a', batchRows: 250, lingerMs: 7 }],
+      ['a-to-b.mysql-b', { kind: 'mysql', name: 'mysql-b', db: 'b', batchRows: 250, lingerMs: 7, connections: 4 }],
+      ['b-to-a.mysql-a', { kind: 'mysql', name: 'mysql-a', db: 'a', batchRows: 250, lingerMs: 7, connections: 4 }],
     ],
   );
   t.same(JSON.parse(JSON.stringify(topology.sinks)), topology.sinks, 'sink nodes are plain data: nothing live was made');
   const sinkLines = topology.describe().toString().split('\n').filter((l) => l.startsWith('    Sink:'));
-  t.same(sinkLines, ['    Sink: a-to-b.mysql-b (mysql sink → b, batches of 250 rows or 7 ms)', '    Sink: b-to-a.mysql-a (mysql sink → a, batches of 250 rows or 7 ms)']);
+  t.same(sinkLines, ['    Sink: a-to-b.mysql-b (mysql sink → b, batches of 250 rows or 7 ms, 4 connections)', '    Sink: b-to-a.mysql-a (mysql sink → a, batches of 250 rows or 7 ms, 4 connections)']);
 });
 
 t.test('the runtime makes each MySQL sink from its description, with the settings describe() printed', async (t) => {
@@ -30,7 +30,7 @@ t.test('the runtime makes each MySQL sink from its description, with the setting
   t.same([...executor.sinks.keys()], ['mysql-b', 'mysql-a'], 'one sink per description');
   t.same(writtenDatabases(executor), ['b', 'a']);
   const b = executor.sinks.get('mysql-b');
-  t.match(b?.describe(), /^mysql sink → mysql:\/\/tandem:\*\*\*@db-b:3306\/chat tables \[.*\] maxRows=250 lingerMs=7 /);
+  t.match(b?.describe(), /^mysql sink → mysql:\/\/tandem:\*\*\*@db-b:3306\/chat tables \[.*\] maxRows=250 lingerMs=7 connections=4 /);
   t.same(lines, [], 'made, not connected');
 });
 

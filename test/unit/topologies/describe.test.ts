@@ -16,7 +16,7 @@ t.test('prints the bidirectional graph', async (t) => {
   t.ok(lines.includes('    Source: a-to-b.source (topics: [a.chat.rooms, a.chat.members, a.chat.messages, a.chat.tandem_tombstones, a])'));
   t.ok(lines.includes('    Processor: a-to-b.schema-changes (schema-changes: schema changes of synced tables cross (TANDEM_DDL=all))'), 'the DDL stage');
   t.ok(lines.includes('    Processor: b-to-a.origin-filter (origin-filter: drops events written by server id 4100)'));
-  t.ok(lines.includes('    Sink: a-to-b.mysql-b (mysql sink → b, batches of 1000 rows or 20 ms)'), 'the sink as the graph describes it');
+  t.ok(lines.includes('    Sink: a-to-b.mysql-b (mysql sink → b, batches of up to 1000 rows, flushed at once, 4 connections)'), 'the sink as the graph describes it');
   t.ok(lines.includes('    Processor: a-to-b.route-by-table (route-by-table: synced tables (rooms, members, messages) to the table of the same name; unrouted → dead letters)'), 'the routes');
   t.notMatch(run.stdout, /secret/);
 });
@@ -36,7 +36,7 @@ t.test('a topology in a folder: make describe TOPOLOGY=examples/reporting', asyn
   t.equal(lines[0], 'Topology: reporting');
   t.ok(lines.includes('    Processor: tipped-messages (keep-rows-where: messages: the rows a predicate accepts; an update that leaves them becomes a delete)'));
   t.ok(lines.includes('    Processor: to-reporting (route-by-table: rooms, messages (body→text, drops meta); unrouted → dead letters)'), 'the route, with its rename and drop');
-  t.ok(lines.includes('    Sink: reporting (mysql sink → b, batches of 1000 rows or 20 ms)'));
+  t.ok(lines.includes('    Sink: reporting (mysql sink → b, batches of up to 1000 rows, flushed at once, 4 connections)'));
 });
 
 t.test('bad config and unknown topologies fail with what to fix', async (t) => {
