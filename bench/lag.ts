@@ -17,9 +17,14 @@ import { OffsetProbe, readRange } from './support/kafka';
 import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
 import { ensureStack } from './support/stack';
 import { envList, envNumber, jsonLine, percentile, round, say, sleep, waitUntil } from './support/stats';
+import { breakdown, scrape, showBreakdown } from './support/timeline';
+import { osFreePort } from '../lib/stack/ports';
 
 const RATES = envList('BENCH_LAG_RATES', [500, 2000, 5000]);
 const SECONDS = envNumber('BENCH_LAG_SECONDS', 60);
+// Unmeasured writing at the first rate before the measured ones: a stack just started runs its JVMs
+// (Connect above all) interpreted for a while, which is start-up, not lag.
+const WARMUP_SECONDS = envNumber('BENCH_LAG_WARMUP_SECONDS', 15);
 const TICK_MS = 10;
 const POLL_MS = 5;
 const ROOM_ID = 990_000_001;
@@ -164,7 +169,8 @@ async function main(): Promise<void> {
   } finally {
     await start.close();
   }
-  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group }, join(LOG_DIR, `lag-${group}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []);
+  const httpPort = await osFreePort(new Set());
+  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group, TANDEM_HTTP_PORT: String(httpPort) }, join(LOG_DIR, `lag-${group}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []);
   let replica: MariaDb | undefined;
   try {
     await tandem.running;
@@ -185,6 +191,21 @@ async function main(): Promise<void> {
     } finally {
       await history.close();
     }
+    // A message on b too: Debezium creates the messages topic with its first row, and Tandem's
+    // pattern subscription finds a new topic at its next metadata refresh (5 s): once, not lag.
+    const [warm] = await a.query<RowDataPacket[]>('SELECT COALESCE(MAX(id), 0) AS m FROM messages');
+    const warmId = Math.max(Number(warm[0].m) + 1, 1_000_000_000);
+    if (WARMUP_SECONDS > 0) {
+      say(`warm-up: ${WARMUP_SECONDS} s at ${RATES[0]} rows/s, not measured`);
+      await write(a, warmId, RATES[0], WARMUP_SECONDS);
+    } else {
+      await write(a, warmId, 1, 1);
+    }
+    const [last] = await a.query<RowDataPacket[]>('SELECT MAX(id) AS m FROM messages');
+    await waitUntil('the warm-up rows on b', async () => {
+      const [r] = await b.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM messages WHERE id = ?', [Number(last[0].m)]);
+      return Number(r[0].n) === 1;
+    }, 300_000);
     replica = await startReplica(aUrl, stack.cfg.ports.dbA);
     const r = await utcSession(replica.url);
     const sampler = new UsageSampler(tandem.pid);
@@ -198,10 +219,12 @@ async function main(): Promise<void> {
         const from = await probe.endOffsets(await probe.partitions([TOPIC]));
         const onB = new VisibilityPoller(b, firstId);
         const onReplica = new VisibilityPoller(r, firstId);
+        const scraped = await scrape(httpPort);
         const { commitMs, achieved } = await write(a, firstId, rate, SECONDS);
         const lastId = firstId + commitMs.size - 1;
         await waitUntil(`row ${lastId} on b and on the replica`, () => onB.maxSeen() >= lastId && onReplica.maxSeen() >= lastId, 300_000, 50);
         await Promise.all([onB.stop(), onReplica.stop()]);
+        const timeline = breakdown(scraped, await scrape(httpPort));
         const parts = await probe.partitions([TOPIC]);
         const ends = await probe.endOffsets(parts);
         const recorded = await recordTimes(brokers, registryUrl, from, ends, parts);
@@ -229,12 +252,13 @@ async function main(): Promise<void> {
         say(`    before Tandem (commit -> Kafka)  p50 ${ms(percentile(before, 50))}  p95 ${ms(percentile(before, 95))}  p99 ${ms(percentile(before, 99))} ms`);
         say(`    Tandem (Kafka -> visible on b)   p50 ${ms(percentile(own, 50))}  p95 ${ms(percentile(own, 95))}  p99 ${ms(percentile(own, 99))} ms`);
         say(`  a -> native replica               p50 ${ms(percentile(native, 50))}  p95 ${ms(percentile(native, 95))}  p99 ${ms(percentile(native, 99))}  max ${ms(percentile(native, 100))} ms`);
+        for (const line of showBreakdown(timeline)) say(`  Tandem's ${line.trimStart()}`);
         jsonLine({
           bench: 'lag', rate, achieved_rate: Math.round(achieved), seconds: SECONDS, rows: commitMs.size,
-          p50_ms: ms(percentile(total, 50)), p95_ms: ms(percentile(total, 95)), p99_ms: ms(percentile(total, 99)),
+          p50_ms: ms(percentile(total, 50)), p95_ms: ms(percentile(total, 95)), p99_ms: ms(percentile(total, 99)), e2e_p99_ms: ms(percentile(total, 99)),
           before_tandem_p50_ms: ms(percentile(before, 50)), before_tandem_p99_ms: ms(percentile(before, 99)),
           tandem_p50_ms: ms(percentile(own, 50)), tandem_p95_ms: ms(percentile(own, 95)), tandem_p99_ms: ms(percentile(own, 99)),
-          poll_ms: POLL_MS,
+          poll_ms: POLL_MS, timeline,
         });
         jsonLine({
           bench: 'native_replication', rate, rows: native.length,

@@ -17,14 +17,17 @@ import { OffsetProbe, createTopics, deleteTopics, produceAll, type OutRecord, ty
 import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
 import { ensureStack, type BenchStack } from './support/stack';
 import { envList, envNumber, jsonLine, median, round, say, showSpread, spread, waitUntil } from './support/stats';
+import { breakdown, scrape, showBreakdown, type Breakdown } from './support/timeline';
+import { osFreePort } from '../lib/stack/ports';
 import type { ChatTable } from './support/chat-load';
 
 const EVENTS = envNumber('BENCH_EVENTS', 500_000);
 const PARTITIONS = envNumber('BENCH_PARTITIONS', 4);
 const RUNS = envNumber('BENCH_TOPOLOGY_RUNS', 2);
 const JDBC_BATCHES = envList('BENCH_JDBC_BATCHES', [500, 2000, 5000]);
-// Tandem runs as one process applying its batches in order; the JDBC sink gets the same: one task.
-const JDBC_TASKS = envNumber('BENCH_JDBC_TASKS', 1);
+// The peer at one task, and at one task per partition (as many connections as Tandem's sink
+// uses); the ratio is taken against its best.
+const JDBC_TASKS = envList('BENCH_JDBC_TASKS', [1, PARTITIONS]);
 const DRAIN_TIMEOUT_MS = envNumber('BENCH_DRAIN_TIMEOUT_S', 1800) * 1000;
 
 interface Preload {
@@ -117,6 +120,8 @@ interface TandemDrain extends Drain {
   peakRssMb: number;
   cpuS: number;
   startupS: number;
+  /** Where the batches' wall-clock time went (one instance only). */
+  timeline?: Breakdown;
 }
 
 async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl: string, p: Preload, tag: string, instances: number): Promise<TandemDrain> {
@@ -125,11 +130,15 @@ async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl:
   const group = `bench-tandem-${p.prefix}-${tag}`;
   const url = targetUrl.replace(/\/chat$/, `/${db}`);
   // One database as both a and b (a one-way drain): tandem doctor would refuse the shared server id.
-  const env = { TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq`, TANDEM_DOCTOR: 'off' };
+  const env = { TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq`, TANDEM_DOCTOR: 'off', ...(process.env.BENCH_TANDEM_LOG_LEVEL ? { TANDEM_LOG_LEVEL: process.env.BENCH_TANDEM_LOG_LEVEL } : {}) };
+  const ports = await Promise.all(Array.from({ length: instances }, () => osFreePort(new Set())));
   const spawnedAt = performance.now();
-  const children = Array.from({ length: instances }, (_, i) => startNode('bench/one-way.ts', [], env, join(LOG_DIR, `tandem-${p.prefix}-${tag}-${i}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []));
+  const children = Array.from({ length: instances }, (_, i) =>
+    startNode('bench/one-way.ts', [], { ...env, TANDEM_HTTP_PORT: String(ports[i]) }, join(LOG_DIR, `tandem-${p.prefix}-${tag}-${i}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []),
+  );
   try {
     await Promise.all(children.map((c) => c.running));
+    const before = instances === 1 ? await scrape(ports[0]) : undefined;
     const t0 = performance.now();
     const samplers = children.map((c) => new UsageSampler(c.pid));
     const dbSampler = new UsageSampler(targetPid);
@@ -139,19 +148,20 @@ async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl:
     const seconds = (performance.now() - t0) / 1000;
     const usage = samplers.map((s) => s.stop());
     const dbCpuS = dbSampler.stop().cpuS;
+    const timeline = before ? breakdown(before, await scrape(ports[0])) : undefined;
     const v = await verify(target, db, p);
     const cpuS = usage.reduce((s, u) => s + u.cpuS, 0);
-    return { rowsPerS: EVENTS / seconds, seconds, ...v, dbCpuS, consumerCpuS: cpuS, peakRssMb: Math.max(...usage.map((u) => u.peakRssMb)), cpuS, startupS: (t0 - spawnedAt) / 1000 };
+    return { rowsPerS: EVENTS / seconds, seconds, ...v, dbCpuS, consumerCpuS: cpuS, peakRssMb: Math.max(...usage.map((u) => u.peakRssMb)), cpuS, startupS: (t0 - spawnedAt) / 1000, ...(timeline ? { timeline } : {}) };
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
   }
 }
 
-async function drainWithDebezium(stack: BenchStack, target: Connection, port: number, p: Preload, tag: string, batchSize: number): Promise<Drain> {
+async function drainWithDebezium(stack: BenchStack, target: Connection, port: number, p: Preload, tag: string, batchSize: number, tasks: number): Promise<Drain> {
   const db = `bench_dbz_${tag}`;
   await createChatDatabase(target, db);
   const name = `bench-jdbc-${p.prefix}-${tag}`;
-  await startJdbcSink(stack.cfg, { name, topics: p.rowTopics, port, database: db, batchSize, tasks: JDBC_TASKS });
+  await startJdbcSink(stack.cfg, { name, topics: p.rowTopics, port, database: db, batchSize, tasks });
   try {
     const connectPids = (await stackStatus(stack.cfg)).find((l) => l.name === 'connect')?.pids ?? [];
     const t0 = performance.now();
@@ -173,11 +183,18 @@ const perK = (cpuS: number) => round((cpuS / EVENTS) * 1e6, 0);
 const show = (what: string, d: Drain) =>
   say(`  ${what.padEnd(34)} ${Math.round(d.rowsPerS)} rows/s (${d.seconds.toFixed(1)} s) ${d.correct ? 'correct' : `WRONG: ${d.state}`}; CPU per 1k rows: target MariaDB ${perK(d.dbCpuS)} ms, consumer ${perK(d.consumerCpuS)} ms`);
 
+/** The peer's configurations: every batch size at one task, then the best of them at each other task count. */
+interface PeerSetting {
+  batch: number;
+  tasks: number;
+}
+const peerLabel = (x: PeerSetting) => `batch.size=${x.batch} tasks=${x.tasks}`;
+
 async function topologyBench(stack: BenchStack, target: Connection, targetUrl: string, port: number, p: Preload): Promise<void> {
   const tandem: TandemDrain[] = [];
   const dbz: Drain[] = [];
-  const perBatch = new Map<number, number[]>();
-  let batches = JDBC_BATCHES;
+  const perSetting = new Map<string, { setting: PeerSetting; rates: number[] }>();
+  const fastest = () => [...perSetting.values()].sort((x, y) => Math.max(...y.rates) - Math.max(...x.rates))[0];
   for (let run = 0; run < RUNS; run++) {
     say(`run ${run + 1}/${RUNS} (load ${loadAverage()})`);
     // Alternate who goes first, so a warmer page cache or a busier minute does not favour one side.
@@ -185,19 +202,30 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
       const d = await drainWithTandem(stack, target, targetUrl, p, `r${run}`, 1);
       show('Tandem one-way (1 instance)', d);
       say(`    peak RSS ${d.peakRssMb.toFixed(0)} MiB, CPU ${d.cpuS.toFixed(1)} s, start-up ${d.startupS.toFixed(1)} s (not counted)`);
+      if (d.timeline) for (const line of showBreakdown(d.timeline)) say(`    ${line}`);
       tandem.push(d);
     };
     const runDbz = async () => {
+      // The first run tries every batch size at the first task count, then the fastest at the
+      // others; later runs use the fastest setting found.
+      let settings: PeerSetting[];
+      if (run === 0) settings = JDBC_BATCHES.map((batch) => ({ batch, tasks: JDBC_TASKS[0] }));
+      else settings = [fastest()?.setting ?? { batch: JDBC_BATCHES[0], tasks: JDBC_TASKS[0] }];
       let best: Drain | undefined;
-      for (const b of batches) {
-        const d = await drainWithDebezium(stack, target, port, p, `r${run}_b${b}`, b);
-        show(`Debezium JDBC sink batch.size=${b}`, d);
-        if (d.correct) perBatch.set(b, [...(perBatch.get(b) ?? []), d.rowsPerS]);
+      const tryOne = async (x: PeerSetting) => {
+        const d = await drainWithDebezium(stack, target, port, p, `r${run}_b${x.batch}_t${x.tasks}`, x.batch, x.tasks);
+        show(`Debezium JDBC sink ${peerLabel(x)}`, d);
+        if (d.correct) {
+          const k = peerLabel(x);
+          perSetting.set(k, { setting: x, rates: [...(perSetting.get(k)?.rates ?? []), d.rowsPerS] });
+        }
         if (!best || (d.correct && (!best.correct || d.rowsPerS > best.rowsPerS))) best = d;
+      };
+      for (const x of settings) await tryOne(x);
+      if (run === 0) {
+        const batch = fastest()?.setting.batch ?? JDBC_BATCHES[0];
+        for (const tasks of JDBC_TASKS.slice(1)) await tryOne({ batch, tasks });
       }
-      // The first run tries every batch size; later runs use the fastest correct one.
-      const fastest = [...perBatch.entries()].sort((x, y) => Math.max(...y[1]) - Math.max(...x[1]))[0];
-      if (fastest) batches = [fastest[0]];
       if (best) dbz.push(best);
     };
     if (run % 2 === 0) {
@@ -212,10 +240,15 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
   const d = spread(dbz.map((x) => x.rowsPerS));
   const ratios = tandem.map((x, i) => x.rowsPerS / dbz[i].rowsPerS);
   const correct = tandem.every((x) => x.correct) && dbz.every((x) => x.correct);
+  const best = fastest()?.setting ?? { batch: JDBC_BATCHES[0], tasks: JDBC_TASKS[0] };
+  const tried = Object.fromEntries([...perSetting.entries()].map(([k, v]) => [k, Math.round(Math.max(...v.rates))]));
+  const atTasks = (tasks: number) => Math.max(0, ...[...perSetting.values()].filter((v) => v.setting.tasks === tasks).flatMap((v) => v.rates));
   say(`topology: ${EVENTS} changes, ${p.records} records, ${PARTITIONS} partitions per topic`);
   say(`  Tandem one-way        ${showSpread(t, 'rows/s')}`);
-  say(`  Debezium JDBC sink    ${showSpread(d, 'rows/s')} (batch.size ${batches[0]}${perBatch.size > 1 ? `; tried ${[...perBatch.entries()].map(([b, r]) => `${b}: ${Math.round(Math.max(...r))}`).join(', ')} rows/s` : ''})`);
-  say(`  ratio Tandem/Debezium ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+  say(`  Debezium JDBC sink    ${showSpread(d, 'rows/s')} (best: ${peerLabel(best)}; tried ${Object.entries(tried).map(([k, r]) => `${k}: ${r}`).join(', ')} rows/s)`);
+  say(`  ratio Tandem/Debezium (its best per run) ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
+  const timelines = tandem.flatMap((x) => (x.timeline ? [x.timeline] : []));
+  const cpuPerK = perK(median(tandem.map((x) => x.consumerCpuS)));
   jsonLine({
     bench: 'topology',
     events: EVENTS,
@@ -228,15 +261,17 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
     debezium_jdbc_rows_per_s: Math.round(d.median),
     debezium_min: Math.round(d.min),
     debezium_max: Math.round(d.max),
-    debezium_batch_size: batches[0],
-    debezium_tasks: JDBC_TASKS,
-    debezium_batches_tried: Object.fromEntries([...perBatch.entries()].map(([b, r]) => [b, Math.round(Math.max(...r))])),
+    debezium_batch_size: best.batch,
+    debezium_tasks: best.tasks,
+    debezium_rows_per_s_by_tasks: Object.fromEntries(JDBC_TASKS.map((n) => [n, Math.round(atTasks(n))])),
+    debezium_settings_tried: tried,
     ratio: round(t.median / d.median, 2),
     correct,
+    cpu_ms_per_1k: cpuPerK,
     tandem_db_cpu_ms_per_1k: perK(median(tandem.map((x) => x.dbCpuS))),
-    tandem_cpu_ms_per_1k: perK(median(tandem.map((x) => x.consumerCpuS))),
     debezium_db_cpu_ms_per_1k: perK(median(dbz.map((x) => x.dbCpuS))),
     connect_cpu_ms_per_1k: perK(median(dbz.map((x) => x.consumerCpuS))),
+    ...(timelines.length ? { timeline: timelines[timelines.length - 1] } : {}),
   });
   jsonLine({ bench: 'resources', phase: 'topology', peak_rss_mb: Math.round(Math.max(...tandem.map((x) => x.peakRssMb))), cpu_s: round(Math.max(...tandem.map((x) => x.cpuS)), 1), cpu_s_per_100k_rows: round((Math.max(...tandem.map((x) => x.cpuS)) / EVENTS) * 100_000, 2) });
 }

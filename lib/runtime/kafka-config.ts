@@ -78,6 +78,9 @@ export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
     'auto.offset.reset': 'earliest',
     // Bounded prefetch: librdkafka's own queue is the first buffer that must stay flat.
     'queued.max.messages.kbytes': 16384,
+    // Once that queue is full, librdkafka waits this long before fetching again (1 s by default):
+    // with a small queue and a fast sink, the consumer would sit idle for most of that second.
+    'fetch.queue.backoff.ms': 20,
     // Records up to the local stack's largest (lib/stack/limits.ts; docs/runtime.md).
     'receive.message.max.bytes': receiveMaxBytes(passthrough),
     'socket.keepalive.enable': true,
@@ -85,8 +88,8 @@ export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
     // delete): notice it in seconds, not librdkafka's default five minutes.
     'topic.metadata.refresh.interval.ms': 5000,
     // node-rdkafka's consume(n) keeps polling until it has n records; after a partition EOF it
-    // polls with a 1 ms timeout instead. So a batch closes once Tandem has caught up, rather than
-    // waiting to fill under a steady trickle (about 0.5 s at 2k rows/s with batches of 1000).
+    // polls with a 1 ms timeout instead. RdkafkaConsumer.consume takes only what is fetched already
+    // after its first record anyway; the EOFs also end a call that began on a caught-up partition.
     'enable.partition.eof': true,
     'metadata.broker.list': input.brokers,
     'group.id': input.groupId,

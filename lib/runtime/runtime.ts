@@ -21,7 +21,16 @@ export interface RuntimeOptions {
   counters?: Counters;
   /** Records per consume call (TANDEM_BATCH_ROWS). */
   batchRows: number;
-  /** Records consumed but not yet committed, per source node, above which its partitions pause. */
+  /**
+   * The most records one batch of a lane takes (default 4 × batchRows): what arrives while a batch
+   * runs joins the next one up to this size, so the sink gets work for all its connections.
+   */
+  maxBatchRecords?: number;
+  /**
+   * Records consumed but not finished, per lane, above which its partitions pause (default 3 ×
+   * maxBatchRecords); they resume at half, while a batch is still queued: pausing drops what
+   * librdkafka had fetched ahead, so a lane resumed only once empty would wait for the fetch.
+   */
   maxInFlight?: number;
   /** How long to wait for a part that is down; default: as long as it takes (defaultRetryPolicy). */
   retryPolicy?: RetryPolicy;
@@ -68,9 +77,9 @@ interface Lane {
   source: string | null;
   tail: Promise<void>;
   /**
-   * The batch waiting for the running one: what is consumed meanwhile joins it, so a lane applies
-   * one record at a time when it keeps up and large batches when it is behind (bounded by the
-   * pause at maxInFlight); the sink splits them into flushes of at most TANDEM_BATCH_ROWS rows.
+   * The batch waiting for the running one: what is consumed meanwhile joins it (up to
+   * maxBatchRecords), so a lane applies a few records at a time when it keeps up and large batches
+   * when it is behind; the sink splits them into flushes of at most TANDEM_BATCH_ROWS rows.
    */
   next: Chunk[] | undefined;
   pending: number;
@@ -105,6 +114,7 @@ export class Runtime {
   private readonly lanes = new Map<string, Lane>();
   private readonly assigned = new Map<string, TopicPartition>();
   private readonly maxInFlight: number;
+  private readonly maxBatchRecords: number;
   private readonly policy: RetryPolicy;
   private readonly log: Logger;
   private readonly outages: Outages;
@@ -129,7 +139,8 @@ export class Runtime {
   constructor(private readonly o: RuntimeOptions) {
     this.counters = o.counters ?? new Counters();
     this.router = new TopicRouter(o.pipeline.sources);
-    this.maxInFlight = o.maxInFlight ?? o.batchRows * 4;
+    this.maxBatchRecords = o.maxBatchRecords ?? o.batchRows * 4;
+    this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords * 3;
     this.policy = o.retryPolicy ?? defaultRetryPolicy;
     this.log = o.logger;
     this.outages = o.outages ?? new Outages({ log: o.logger });
@@ -371,7 +382,7 @@ export class Runtime {
     const decoded = source === null ? Promise.resolve(this.unroutedLetters(records)) : this.decodeAll(records);
     decoded.catch(() => undefined); // observed through the lane's batch
     const chunk: Chunk = { records, ready, decoded, countdown, atMs: performance.now() };
-    if (lane.next) {
+    if (lane.next && lane.next.reduce((n, c) => n + c.records.length + c.ready.length, 0) < this.maxBatchRecords) {
       lane.next.push(chunk);
     } else {
       const batch = [chunk];

@@ -11,13 +11,13 @@ const sources = [
   { name: 'b-to-a', topics: ['b.chat.t'] },
 ];
 
-function setup(opts: { batchRows?: number; maxInFlight?: number; consumer?: FakeConsumer; audit?: boolean } = {}) {
+function setup(opts: { batchRows?: number; maxInFlight?: number; maxBatchRecords?: number; consumer?: FakeConsumer; audit?: boolean } = {}) {
   const consumer = opts.consumer ?? new FakeConsumer();
   const pipeline = new FakePipeline(sources);
   const dlq = new FakeDeadLetters();
   const audits = new FakeAudits(consumer);
   const make = () =>
-    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, retryPolicy: testRetryPolicy });
+    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, maxBatchRecords: opts.maxBatchRecords, retryPolicy: testRetryPolicy });
   return { consumer, pipeline, dlq, audits, make };
 }
 
@@ -139,6 +139,31 @@ t.test('backpressure: a slow sink pauses its partitions instead of buffering, th
   t.ok(maxConsumedAhead <= 15, `consumed at most maxInFlight + one batch ahead of the sink (was ${maxConsumedAhead})`);
   t.equal(pipeline.applied['a-to-b'].length, 100);
   t.same(consumer.committed(), { 'a.chat.t:0': '100' });
+});
+
+t.test('what a lane consumes while its batch runs is applied as its next batch, up to maxBatchRecords', async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 2, maxBatchRecords: 6, maxInFlight: 100 });
+  for (let i = 0; i < 30; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  let release!: () => void;
+  pipeline.gate = new Promise((r) => (release = r));
+  const sizes: number[] = [];
+  const run = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = (source, events) => {
+    sizes.push(events.length);
+    return run(source, events);
+  };
+  const rt = make();
+  consumer.onIdle = () => {
+    if ((consumer.positions.get('a.chat.t:0') ?? 0) < 30) return;
+    release();
+    if (pipeline.applied['a-to-b']?.length === 30) rt.stop();
+  };
+  await rt.run();
+  t.equal(sizes[0], 2, 'the first batch is what the first consume call returned');
+  t.ok(sizes.slice(1).every((n) => n <= 6), `no batch above maxBatchRecords (${sizes.join(', ')})`);
+  t.ok(sizes.slice(1, -1).every((n) => n === 6), `records waiting behind a running batch are taken together (${sizes.join(', ')})`);
+  t.same(pipeline.applied['a-to-b'], Array.from({ length: 30 }, (_, i) => `a${i}`), 'in order');
+  t.same(consumer.committed(), { 'a.chat.t:0': '30' });
 });
 
 t.test('revoke waits for in-flight batches, commits them, and drops records of revoked partitions', async (t) => {
