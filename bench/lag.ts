@@ -245,6 +245,10 @@ async function main(): Promise<void> {
           }
           if (seenR !== undefined) native.push(seenR - committed);
         }
+        // Keeping up: the lag of the last tenth of the rows against the first tenth's (a backlog
+        // that grows shows as a positive difference).
+        const tenth = Math.max(1, Math.floor(total.length / 10));
+        const growth = percentile(total.slice(-tenth), 50) - percentile(total.slice(0, tenth), 50);
         const lastR = onReplica.samples[onReplica.samples.length - 1]?.atMs ?? 0;
         const firstCommit = [...commitMs.values()].reduce((m, x) => Math.min(m, x), Infinity);
         say(`rate ${rate} rows/s (achieved ${Math.round(achieved)}), ${commitMs.size} rows, ${recorded.size} Kafka records matched; load ${loadAverage()}`);
@@ -252,13 +256,14 @@ async function main(): Promise<void> {
         say(`    before Tandem (commit -> Kafka)  p50 ${ms(percentile(before, 50))}  p95 ${ms(percentile(before, 95))}  p99 ${ms(percentile(before, 99))} ms`);
         say(`    Tandem (Kafka -> visible on b)   p50 ${ms(percentile(own, 50))}  p95 ${ms(percentile(own, 95))}  p99 ${ms(percentile(own, 99))} ms`);
         say(`  a -> native replica               p50 ${ms(percentile(native, 50))}  p95 ${ms(percentile(native, 95))}  p99 ${ms(percentile(native, 99))}  max ${ms(percentile(native, 100))} ms`);
+        say(`  backlog: the last tenth's median lag minus the first tenth's ${ms(growth)} ms (keeps up when about 0)`);
         for (const line of showBreakdown(timeline)) say(`  Tandem's ${line.trimStart()}`);
         jsonLine({
           bench: 'lag', rate, achieved_rate: Math.round(achieved), seconds: SECONDS, rows: commitMs.size,
           p50_ms: ms(percentile(total, 50)), p95_ms: ms(percentile(total, 95)), p99_ms: ms(percentile(total, 99)), e2e_p99_ms: ms(percentile(total, 99)),
           before_tandem_p50_ms: ms(percentile(before, 50)), before_tandem_p99_ms: ms(percentile(before, 99)),
           tandem_p50_ms: ms(percentile(own, 50)), tandem_p95_ms: ms(percentile(own, 95)), tandem_p99_ms: ms(percentile(own, 99)),
-          poll_ms: POLL_MS, timeline,
+          backlog_growth_ms: ms(growth), poll_ms: POLL_MS, timeline,
         });
         jsonLine({
           bench: 'native_replication', rate, rows: native.length,

@@ -173,10 +173,11 @@ export class Metrics implements RuntimeMonitor {
 
   private lagBehindSource(direction: string, r: BatchReport): void {
     const newest = new Map<string, number>();
+    const endToEnd = this.endToEnd.labels({ direction });
     for (const e of r.events) {
       const ts = e.source.tsMs;
       if (!(ts > 0)) continue;
-      this.endToEnd.observe({ direction }, Math.max(0, r.finishedAtMs - ts) / 1000);
+      endToEnd.observe(Math.max(0, r.finishedAtMs - ts) / 1000);
       if (ts > (newest.get(e.source.table) ?? 0)) newest.set(e.source.table, ts);
     }
     let overall = 0;

@@ -27,9 +27,10 @@ export interface RuntimeOptions {
    */
   maxBatchRecords?: number;
   /**
-   * Records consumed but not finished, per lane, above which its partitions pause (default 3 ×
-   * maxBatchRecords); they resume at half, while a batch is still queued: pausing drops what
-   * librdkafka had fetched ahead, so a lane resumed only once empty would wait for the fetch.
+   * Records consumed but not finished, per lane, above which its partitions pause (default 2 ×
+   * maxBatchRecords: one batch running, one waiting); they resume at half, while a batch is still
+   * queued: pausing drops what librdkafka had fetched ahead, so a lane resumed only once empty
+   * would wait for the fetch.
    */
   maxInFlight?: number;
   /** How long to wait for a part that is down; default: as long as it takes (defaultRetryPolicy). */
@@ -140,7 +141,7 @@ export class Runtime {
     this.counters = o.counters ?? new Counters();
     this.router = new TopicRouter(o.pipeline.sources);
     this.maxBatchRecords = o.maxBatchRecords ?? o.batchRows * 4;
-    this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords * 3;
+    this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords * 2;
     this.policy = o.retryPolicy ?? defaultRetryPolicy;
     this.log = o.logger;
     this.outages = o.outages ?? new Outages({ log: o.logger });
@@ -494,7 +495,11 @@ export class Runtime {
       const kafka = { topic: r.topic, partition: r.partition, offset: r.offset.toString(), timestamp: r.timestamp };
       const input = { ...kafka, key: r.key, value: r.value, headers: r.headers };
       try {
-        const event = await withRetry(this.policy, () => this.o.decoder.decode(input), this.retryHooks('schema registry'));
+        // The retry (and its hooks, made per call) only once an attempt failed: the hot path.
+        const event = await this.o.decoder.decode(input).catch((err: unknown) => {
+          if (kindOf(err) !== 'retriable') throw err;
+          return withRetry(this.policy, () => this.o.decoder.decode(input), this.retryHooks('schema registry'));
+        });
         if (event) events.push(event.kafka ? event : { ...event, kafka });
       } catch (err) {
         if (kindOf(err) !== 'poison') throw err;
