@@ -167,7 +167,7 @@ function findings(all: Outcome[]): string[] {
   const worst = rss.sort((x, y) => num(y.peak_rss_mb) - num(x.peak_rss_mb))[0];
   if (worst && num(worst.peak_rss_mb) > 250) {
     out.push(
-      `- **Peak RSS ${String(worst.peak_rss_mb)} MB (${String(worst.phase)}) is above 250 MB.** What the process holds by design: up to 8 x TANDEM_BATCH_ROWS records in flight per lane (raw and decoded), ` +
+      `- **Peak RSS ${String(worst.peak_rss_mb)} MB (${String(worst.phase)}) is above 250 MB.** What the process holds by design: up to 8 x TANDEM_BATCH_ROWS records in flight (raw and decoded), ` +
         'librdkafka\'s prefetch (queued.max.messages.kbytes=16384), the sink\'s statements (one per connection) and the tsx loader (TypeScript compiled at start).',
     );
   }

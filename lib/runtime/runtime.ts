@@ -27,12 +27,18 @@ export interface RuntimeOptions {
    */
   maxBatchRecords?: number;
   /**
-   * Records consumed but not finished, per lane, above which its partitions pause (default 2 ×
-   * maxBatchRecords: one batch running, one waiting); they resume at half, while a batch is still
-   * queued: pausing drops what librdkafka had fetched ahead, so a lane resumed only once empty
-   * would wait for the fetch.
+   * Records consumed but not finished, over the lanes that are moving, at which the loop stops
+   * consuming until a batch finishes (default 2 × maxBatchRecords). librdkafka keeps what it has
+   * fetched meanwhile (its queue is bounded too); pausing partitions instead would drop that, and
+   * a resumed lane would wait for the fetch again.
    */
   maxInFlight?: number;
+  /**
+   * A lane whose batch has run this long (default 2 s) waits for something (a database, a schema
+   * change, a lock): its partitions pause, and its records stop counting against maxInFlight, so
+   * the other lanes go on. It resumes once its batch is done.
+   */
+  stuckAfterMs?: number;
   /** How long to wait for a part that is down; default: as long as it takes (defaultRetryPolicy). */
   retryPolicy?: RetryPolicy;
   /** Shared with the Kafka clients, so every wait is reported the same way. */
@@ -84,6 +90,8 @@ interface Lane {
    */
   next: Chunk[] | undefined;
   pending: number;
+  /** When its running batch started (performance.now()); undefined while none runs. */
+  runningSince: number | undefined;
   paused: boolean;
   /** A stop request ended one of its batches' wait: that batch and the lane's later ones stay undone. */
   abandoned: boolean;
@@ -95,9 +103,11 @@ interface Lane {
   queuedDdl: Prepared[];
 }
 
-const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), next: undefined, pending: 0, paused: false, abandoned: false, queuedDdl: [] });
+const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), next: undefined, pending: 0, runningSince: undefined, paused: false, abandoned: false, queuedDdl: [] });
 
 const LANE_SEP = '\u0000';
+/** How often a loop waiting for room looks for stuck lanes. */
+const ROOM_TICK_MS = 100;
 /** One lane per table (row topic) of a source. */
 const laneName = (source: string, topic: string) => `${source}${LANE_SEP}${topic}`;
 const topicOfLane = (lane: string) => lane.slice(lane.indexOf(LANE_SEP) + 1);
@@ -116,6 +126,9 @@ export class Runtime {
   private readonly assigned = new Map<string, TopicPartition>();
   private readonly maxInFlight: number;
   private readonly maxBatchRecords: number;
+  private readonly stuckAfterMs: number;
+  /** Wakes the loop waiting for room (maxInFlight); set while it waits. */
+  private wakeLoop: (() => void) | undefined;
   private readonly policy: RetryPolicy;
   private readonly log: Logger;
   private readonly outages: Outages;
@@ -142,6 +155,7 @@ export class Runtime {
     this.router = new TopicRouter(o.pipeline.sources);
     this.maxBatchRecords = o.maxBatchRecords ?? o.batchRows * 4;
     this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords * 2;
+    this.stuckAfterMs = o.stuckAfterMs ?? 2000;
     this.policy = o.retryPolicy ?? defaultRetryPolicy;
     this.log = o.logger;
     this.outages = o.outages ?? new Outages({ log: o.logger });
@@ -163,6 +177,7 @@ export class Runtime {
     if (!this.stopping) this.log.info('stopping: finishing in-flight batches, then committing');
     this.stopping = true;
     this.abort.abort();
+    this.wakeLoop?.();
   }
 
   /** Consumes until `stop()` or a fatal error; resolves after the final commit, rejects with the fatal error. */
@@ -176,6 +191,10 @@ export class Runtime {
       while (!this.stopping && !this.failure) {
         this.loop.lastTurnAtMs = Date.now();
         await this.revoking;
+        if (this.movingPending() >= this.maxInFlight) {
+          await this.waitForRoom();
+          continue;
+        }
         const waitFrom = performance.now();
         const records = await this.o.consumer.consume(this.o.batchRows);
         this.o.monitor?.polled?.(performance.now() - waitFrom, records.length);
@@ -405,6 +424,7 @@ export class Runtime {
     try {
       if (this.failure || lane.abandoned) return;
       const startedMs = performance.now();
+      lane.runningSince = startedMs;
       const rows: Decoded = { events: [], deadLetters: [] };
       for (const c of chunks) {
         const d = await c.decoded;
@@ -453,6 +473,7 @@ export class Runtime {
       });
       for (const c of chunks) for (const r of [...c.records, ...c.ready.map((p) => p.record)]) c.countdown(r);
       lane.pending -= all.length;
+      lane.runningSince = undefined;
       this.flowControl();
       this.commitChain = this.commitChain.then(async () => void (await this.commit(false)));
     } catch (err) {
@@ -463,6 +484,8 @@ export class Runtime {
         return;
       }
       this.fail(err, laneKey);
+    } finally {
+      lane.runningSince = undefined;
     }
   }
 
@@ -560,21 +583,48 @@ export class Runtime {
     this.stopping = true;
   }
 
-  /** Pauses a source's partitions while too many of its records are in flight; resumes at half. */
+  /** Records consumed and not finished in lanes that are not paused. */
+  private movingPending(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) if (!lane.paused) n += lane.pending;
+    return n;
+  }
+
+  /** Until a batch finishes (flowControl wakes it) or ROOM_TICK_MS pass (a lane may be stuck by then). */
+  private waitForRoom(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeLoop = undefined;
+        this.flowControl();
+        resolve();
+      }, ROOM_TICK_MS);
+      this.wakeLoop = () => {
+        clearTimeout(timer);
+        this.wakeLoop = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Pauses the partitions of a lane whose batch is stuck (running longer than stuckAfterMs) and
+   * resumes them once it moves again; wakes the loop when the moving lanes have room.
+   */
   private flowControl(): void {
+    const now = performance.now();
     for (const [name, lane] of this.lanes) {
-      const shouldPause = lane.pending > this.maxInFlight;
-      const shouldResume = lane.paused && lane.pending <= this.maxInFlight / 2;
-      if (shouldPause && !lane.paused) {
+      const stuck = lane.runningSince !== undefined && now - lane.runningSince > this.stuckAfterMs;
+      if (stuck && !lane.paused) {
         lane.paused = true;
         this.o.consumer.pause(this.partitionsOf(name));
-        this.log.debug('paused: sink behind', { source: name, inFlight: lane.pending });
-      } else if (shouldResume) {
+        this.log.debug('paused: its batch waits', { source: name, inFlight: lane.pending, waitedMs: Math.round(now - (lane.runningSince ?? now)) });
+      } else if (!stuck && lane.paused) {
         lane.paused = false;
         this.o.consumer.resume(this.partitionsOf(name));
         this.log.debug('resumed', { source: name, inFlight: lane.pending });
       }
     }
+    if (this.wakeLoop && this.movingPending() < this.maxInFlight) this.wakeLoop();
   }
 
   /** The partitions a lane reads: its table's row topic (a schema-change topic is never paused). */
