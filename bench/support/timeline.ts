@@ -14,6 +14,8 @@ export interface Scrape {
   flushRows: number;
   consumeWaitS: number;
   deadlocks: number;
+  /** prom-client's process figures at the scrape, in MiB: where the resident memory is. */
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number };
 }
 
 /** Reads the child's /metrics (TANDEM_HTTP_PORT). */
@@ -25,7 +27,8 @@ export async function scrape(port: number): Promise<Scrape> {
 
 /** Sums each series of interest over its labels (Prometheus text format). */
 export function parseScrape(text: string): Scrape {
-  const out: Scrape = { phaseS: {}, batches: 0, records: 0, flushes: 0, flushS: 0, flushRows: 0, consumeWaitS: 0, deadlocks: 0 };
+  const out: Scrape = { phaseS: {}, batches: 0, records: 0, flushes: 0, flushS: 0, flushRows: 0, consumeWaitS: 0, deadlocks: 0, memory: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 } };
+  const MiB = 1024 * 1024;
   for (const line of text.split('\n')) {
     const m = /^([a-z_]+)(?:\{([^}]*)\})? ([-+0-9.eE]+|NaN)$/.exec(line);
     if (!m) continue;
@@ -42,6 +45,10 @@ export function parseScrape(text: string): Scrape {
     else if (name === 'tandem_sink_flush_rows_sum') out.flushRows += v;
     else if (name === 'tandem_consume_wait_seconds_total') out.consumeWaitS += v;
     else if (name === 'tandem_sink_deadlocks_total') out.deadlocks += v;
+    else if (name === 'process_resident_memory_bytes') out.memory.rss = round(v / MiB, 0);
+    else if (name === 'nodejs_heap_size_total_bytes') out.memory.heapTotal = round(v / MiB, 0);
+    else if (name === 'nodejs_heap_size_used_bytes') out.memory.heapUsed = round(v / MiB, 0);
+    else if (name === 'nodejs_external_memory_bytes') out.memory.external = round(v / MiB, 0);
   }
   return out;
 }
@@ -57,6 +64,8 @@ export interface Breakdown {
   ms_per_flush: number;
   consume_wait_s: number;
   deadlocks: number;
+  /** At the end of the phase, MiB. */
+  memory: Scrape['memory'];
 }
 
 export function breakdown(before: Scrape, after: Scrape): Breakdown {
@@ -77,6 +86,7 @@ export function breakdown(before: Scrape, after: Scrape): Breakdown {
     ms_per_flush: per((after.flushS - before.flushS) * 1000, flushes, 2),
     consume_wait_s: round(after.consumeWaitS - before.consumeWaitS, 1),
     deadlocks: after.deadlocks - before.deadlocks,
+    memory: after.memory,
   };
 }
 
@@ -91,5 +101,6 @@ export function showBreakdown(b: Breakdown): string[] {
     `wall clock per batch (${b.batches} batches of ${b.records_per_batch} records on average): ${phases}`,
     `  sink: ${b.flushes} transactions of ${b.rows_per_flush} rows, ${b.ms_per_flush} ms each (BEGIN..COMMIT); ${b.deadlocks} deadlocks between its own flushes, retried`,
     `  consume loop waited ${b.consume_wait_s} s for records from Kafka`,
+    `  memory at the end: RSS ${b.memory.rss} MiB, V8 heap ${b.memory.heapTotal} MiB (${b.memory.heapUsed} used), external ${b.memory.external} MiB (Buffers, outside the heap)`,
   ];
 }
