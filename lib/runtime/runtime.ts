@@ -8,7 +8,7 @@ import { DDL_DEFER_UNKNOWN_MS, PAST_MARGIN_MS, inBinlogOrder, takeQueuedDdl, typ
 import { OffsetTracker, partitionKey } from './offset-tracker';
 import { KAFKA_PART } from './kafka-part';
 import { TopicRouter } from './topic-router';
-import type { AuditPort, ConsumedRecord, ConsumerPort, DeadLetterPort, Pipeline, PipelineOutcome, RecordDecoder, TopicPartition } from './ports';
+import type { AuditPort, ConsumedRecord, ConsumerPort, DeadLetterPort, DecoderRecord, Pipeline, PipelineOutcome, RecordDecoder, TopicPartition } from './ports';
 
 export interface RuntimeOptions {
   consumer: ConsumerPort;
@@ -515,21 +515,26 @@ export class Runtime {
     const events: ChangeEvent[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const r of records) {
-      const kafka = { topic: r.topic, partition: r.partition, offset: r.offset.toString(), timestamp: r.timestamp };
-      const input = { ...kafka, key: r.key, value: r.value, headers: r.headers };
+      const input: DecoderRecord = { topic: r.topic, partition: r.partition, offset: r.offset.toString(), timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers };
       try {
-        // The retry (and its hooks, made per call) only once an attempt failed: the hot path.
-        const event = await this.o.decoder.decode(input).catch((err: unknown) => {
-          if (kindOf(err) !== 'retriable') throw err;
-          return withRetry(this.policy, () => this.o.decoder.decode(input), this.retryHooks('schema registry'));
-        });
-        if (event) events.push(event.kafka ? event : { ...event, kafka });
+        // Synchronous once the record's schemas are known: no promise per record on the hot path.
+        let event = this.o.decoder.decodeCached?.(input);
+        if (event === undefined) event = await this.decodeWaiting(input);
+        if (event) events.push(event.kafka ? event : { ...event, kafka: coordinatesOf(input) });
       } catch (err) {
         if (kindOf(err) !== 'poison') throw err;
-        deadLetters.push({ stage: 'decode', reason: err instanceof Error ? err.message : String(err), raw: { key: r.key, value: r.value, headers: r.headers }, kafka });
+        deadLetters.push({ stage: 'decode', reason: err instanceof Error ? err.message : String(err), raw: { key: r.key, value: r.value, headers: r.headers }, kafka: coordinatesOf(input) });
       }
     }
     return { events, deadLetters };
+  }
+
+  /** The decode that fetches a schema: retried (with its hooks) only once an attempt failed. */
+  private decodeWaiting(input: DecoderRecord): Promise<ChangeEvent | null> {
+    return this.o.decoder.decode(input).catch((err: unknown) => {
+      if (kindOf(err) !== 'retriable') throw err;
+      return withRetry(this.policy, () => this.o.decoder.decode(input), this.retryHooks('schema registry'));
+    });
   }
 
   private unroutedLetters(records: ConsumedRecord[]): Decoded {
@@ -703,6 +708,8 @@ export class Runtime {
     return done;
   }
 }
+
+const coordinatesOf = (r: DecoderRecord) => ({ topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp });
 
 function countByTopic(records: readonly ConsumedRecord[]): Record<string, number> {
   const out: Record<string, number> = {};

@@ -36,6 +36,9 @@ function normalise(table: string, route: TableRoute | string | true): Required<T
   return { table: r.table ?? table, rename, drop: r.drop ?? [] };
 }
 
+/** A route that keeps every column under its name: rows pass as they are (no copy per event). */
+const keepsColumns = (route: Required<TableRoute>) => route.drop.length === 0 && Object.keys(route.rename).length === 0;
+
 function mapRow(row: Row | null, route: Required<TableRoute>): Row | null {
   if (!row) return null;
   const out: Row = {};
@@ -61,6 +64,13 @@ export function routeByTable(options: RouteByTableOptions): Stage {
   const ignore = new Set(options.ignore ?? []);
   const both = [...ignore].filter((t) => routes.has(t));
   if (both.length > 0) throw new RangeError(`routeByTable: ${both.join(', ')} both routed and ignored`);
+  // The same-name route of each table, made once (not per event).
+  const identities = new Map<string, Required<TableRoute>>();
+  const identityOf = (table: string) => {
+    let r = identities.get(table);
+    if (!r) identities.set(table, (r = { ...IDENTITY, table }));
+    return r;
+  };
   const summary = [...routes].map(([from, r]) => `${from === r.table ? from : `${from}→${r.table}`}${columnsOf(r)}`).join(', ');
   return {
     kind: 'route-by-table',
@@ -77,13 +87,15 @@ export function routeByTable(options: RouteByTableOptions): Stage {
         const same = options.same;
         // Under *, a table not synced yet goes to the sink too: its first row there decides
         // whether it joins (it is there and can be synced) or waits for its CREATE TABLE.
-        const route = routes.get(table) ?? (same?.has(table) || (same?.all && same.refusal(table) === undefined) ? { ...IDENTITY, table } : undefined);
+        const route = routes.get(table) ?? (same?.has(table) || (same?.all && same.refusal(table) === undefined) ? identityOf(table) : undefined);
         if (!route && same?.refusal(table) !== undefined) {
           ctx.count('tablesNotSynced');
         } else if (route && event.op === 'ddl') {
           // A statement can be replayed only where the table has the same name and columns.
           if (route.table === table && Object.keys(route.rename).length === 0 && route.drop.length === 0) out.push({ ...event, target: { table } });
           else ctx.count('ddlNotRoutable');
+        } else if (route && keepsColumns(route)) {
+          out.push({ ...event, target: { table: route.table } });
         } else if (route) {
           const key = mapRow(event.key, route) ?? {};
           out.push({ ...event, before: mapRow(event.before, route), after: mapRow(event.after, route), key, target: { table: route.table } });
