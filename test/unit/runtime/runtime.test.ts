@@ -11,13 +11,13 @@ const sources = [
   { name: 'b-to-a', topics: ['b.chat.t'] },
 ];
 
-function setup(opts: { batchRows?: number; maxInFlight?: number; maxBatchRecords?: number; consumer?: FakeConsumer; audit?: boolean } = {}) {
+function setup(opts: { batchRows?: number; maxInFlight?: number; maxBatchRecords?: number; stuckAfterMs?: number; consumer?: FakeConsumer; audit?: boolean } = {}) {
   const consumer = opts.consumer ?? new FakeConsumer();
   const pipeline = new FakePipeline(sources);
   const dlq = new FakeDeadLetters();
   const audits = new FakeAudits(consumer);
   const make = () =>
-    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, maxBatchRecords: opts.maxBatchRecords, retryPolicy: testRetryPolicy });
+    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, maxBatchRecords: opts.maxBatchRecords, stuckAfterMs: opts.stuckAfterMs, retryPolicy: testRetryPolicy });
   return { consumer, pipeline, dlq, audits, make };
 }
 
@@ -139,6 +139,56 @@ t.test('backpressure: a slow sink pauses its partitions instead of buffering, th
   t.ok(maxConsumedAhead <= 15, `consumed at most maxInFlight + one batch ahead of the sink (was ${maxConsumedAhead})`);
   t.equal(pipeline.applied['a-to-b'].length, 100);
   t.same(consumer.committed(), { 'a.chat.t:0': '100' });
+});
+
+t.test('a busy lane holds the loop at maxInFlight: it stops consuming, and pauses nothing (a pause drops the prefetch)', async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 5, maxInFlight: 10, stuckAfterMs: 60_000 });
+  for (let i = 0; i < 40; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  let release!: () => void;
+  pipeline.gate = new Promise((r) => (release = r));
+  const rt = make();
+  consumer.onIdle = () => {
+    if (pipeline.applied['a-to-b']?.length === 40) rt.stop();
+  };
+  const running = rt.run();
+  await new Promise((r) => setTimeout(r, 300));
+  const consumed = consumer.positions.get('a.chat.t:0') ?? 0;
+  t.ok(consumed >= 10 && consumed <= 15, `consumed up to maxInFlight plus one consume call, then waited (${consumed})`);
+  t.equal(consumer.pauseCalls, 0, 'nothing paused');
+  release();
+  await running;
+  t.same(pipeline.applied['a-to-b'], Array.from({ length: 40 }, (_, i) => `a${i}`));
+  t.same(consumer.committed(), { 'a.chat.t:0': '40' });
+});
+
+t.test('a lane whose batch is stuck is paused, and the other tables go on', async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 5, maxInFlight: 10, stuckAfterMs: 50 });
+  for (let i = 0; i < 20; i++) consumer.add(record('a.chat.t', 0, i, `t${i}`));
+  for (let i = 0; i < 20; i++) consumer.add(record('a.chat.u', 0, i, `u${i}`));
+  let release!: () => void;
+  const stuck = new Promise<void>((r) => (release = r));
+  const run = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (source, events) => {
+    if (events.some((e) => e.kafka?.topic === 'a.chat.t')) await stuck;
+    return run(source, events);
+  };
+  const rt = make();
+  const uDone = new Promise<void>((resolve) => {
+    consumer.onIdle = () => {
+      const applied = pipeline.applied['a-to-b'] ?? [];
+      if (applied.filter((v) => v.startsWith('u')).length === 20) resolve();
+      if (applied.length === 40) rt.stop();
+    };
+  });
+  const running = rt.run();
+  await uDone;
+  t.ok(consumer.paused.has('a.chat.t:0'), "the stuck table's partition is paused");
+  t.equal((pipeline.applied['a-to-b'] ?? []).filter((v) => v.startsWith('t')).length, 0, 'nothing of the stuck table applied yet');
+  release();
+  await running;
+  t.notOk(consumer.paused.has('a.chat.t:0'), 'resumed once its batch was done');
+  t.same((pipeline.applied['a-to-b'] ?? []).filter((v) => v.startsWith('t')), Array.from({ length: 20 }, (_, i) => `t${i}`), 'then all of it, in order');
+  t.same(consumer.committed(), { 'a.chat.t:0': '20', 'a.chat.u:0': '20' });
 });
 
 t.test('what a lane consumes while its batch runs is applied as its next batch, up to maxBatchRecords', async (t) => {
