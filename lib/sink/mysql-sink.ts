@@ -290,6 +290,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
       } catch (err) {
         if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(err)) throw err;
         options.onDeadlock?.();
+        log.info('a flush lost a deadlock (1213) and runs again at once', { attempt, rows: chunks.reduce((n, c) => n + c.events.length, 0) });
         await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       }
     }

@@ -25,7 +25,7 @@ t.test('the example writes the reporting tables of the guide: renamed, dropped, 
   const sinks: Sink[] = [];
   t.teardown(() => Promise.all(sinks.map((s) => s.close())));
   const executor = new Executor(reporting.build({ config }), (d) => {
-    t.same(d, { kind: 'mysql', name: 'reporting', db: 'b', batchRows: 1000, lingerMs: 20 });
+    t.same(d, { kind: 'mysql', name: 'reporting', db: 'b', batchRows: 1000, lingerMs: 0, connections: 4 });
     const sink = mysqlSink({ name: d.name, url, tables: { rooms: { primaryKey: ['id'] }, messages: { primaryKey: ['id'] } }, databaseId: 'b', lingerMs: 5 });
     sinks.push(sink);
     return sink;
