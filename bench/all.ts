@@ -172,7 +172,9 @@ function findings(all: Outcome[]): string[] {
         (memory ? `At the end of the drain: RSS ${String(memory.rss)} MiB = V8 heap ${String(memory.heapTotal)} MiB (of which ${String(memory.heapUsed)} MiB live) + external Buffers ${String(memory.external)} MiB + the rest native (librdkafka's prefetch and fetch buffers, the threads' malloc arenas, the code). ` : '') +
         'The process holds by design up to 8 x TANDEM_BATCH_ROWS records in flight (raw and decoded), librdkafka\'s prefetch (queued.max.messages.kbytes=16384) and one statement per sink connection; ' +
         'a Tandem process with its code loaded (tsx) and nothing consumed is about 100 MB. V8 keeps about twice the live heap at this allocation rate. ' +
-        'Tried on a 200k drain: `MALLOC_ARENA_MAX=2` 364 -> 340 MiB peak, `--max-semi-space-size=4` 364 -> 331 MiB (neither is set by default yet).',
+        'Tried on 200k drains (2026-11-30): `MALLOC_ARENA_MAX=2` 364 -> 340 MiB peak, `--max-semi-space-size=4` 364 -> 331 MiB, both 308 MiB at 26.5k rows/s; with half the records in flight ' +
+        '(batches of 2 x TANDEM_BATCH_ROWS, 4 x in flight) and `queued.max.messages.kbytes=8192` on top, 258 MiB at 25.0k rows/s. None is the default yet: the process flags must be set where ' +
+        'Tandem is started, and the smaller window costs throughput.',
     );
   }
   if (all.some((o) => o.text.includes('done by the target\'s state'))) {
