@@ -42,7 +42,7 @@ export interface MysqlSinkOptions {
   lingerMs?: number;
   /**
    * Flushes applied at once, each on its own connection (TANDEM_SINK_CONNECTIONS, default 1). A row's
-   * Kafka partition picks its lane, so one key's changes keep their order; across partitions the
+   * Kafka partition picks its batcher, so one key's changes keep their order; across partitions the
    * order is free (the LWW guard and tombstones make it so).
    */
   connections?: number;
