@@ -1,8 +1,8 @@
 // `make soak`: the larger convergence run with every fault, against the stack in the environment
 // (soak/run.sh brings up its own). Prints the summary, ends with one JSON line, and writes
 // soak/RESULTS.md with the command that produced it. Exit 1 unless the databases converged.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadStackConfig } from '../lib/stack';
 import { formatReport } from '../lib/verify';
 import { addColumnOnA, addedColumn, demoSchemaChanges, newSeed, outage, pipelineEnv, poisonRecord, restart, runConvergence, sigkillTopology, summarize, type ConvergenceResult } from '../lib/workload';
@@ -117,6 +117,10 @@ function markdown(r: ConvergenceResult, summary: Record<string, unknown>): strin
 async function main(): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`soak: seed ${seed} (replay: ${command})`);
+  const logDir = join(loadStackConfig().cacheDir, 'soak-logs');
+  mkdirSync(logDir, { recursive: true });
+  const runtimeLog = join(logDir, `runtime-${seed}-${Date.now()}.log`);
+  log(`the runtime's log: ${runtimeLog}`);
   const r = await runConvergence({
     seed,
     untilFaultsDone: { firstAtMs: gapS * 1000, gapMs: gapS * 1000, tailMs: gapS * 1000 },
@@ -127,6 +131,7 @@ async function main(): Promise<number> {
     env: pipelineEnv(env),
     settleTimeoutMs: Number(env.SOAK_SETTLE_S ?? 600) * 1000,
     log,
+    runtimeLog,
   });
   const summary = { ...summarize(r), faults_ok: r.faults.filter((f) => f.ok).length, faults: r.faults.length };
   log(formatReport(r.report));

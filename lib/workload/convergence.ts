@@ -25,6 +25,8 @@ export interface ConvergenceOptions {
   tables?: string[];
   settleTimeoutMs?: number;
   log?: (line: string) => void;
+  /** A file that keeps everything the runtime logs, over its restarts. */
+  runtimeLog?: string;
 }
 
 /** Where the pipeline under test lives. */
@@ -120,7 +122,7 @@ export async function runConvergence(o: ConvergenceOptions): Promise<Convergence
     // One group per stack: a later run resumes where the last one committed instead of replaying
     // every earlier run (which would also blur this run's figures).
     TANDEM_GROUP_ID: process.env.TANDEM_CONVERGENCE_GROUP ?? 'tandem-convergence',
-  });
+  }, o.runtimeLog);
   runtime.start();
   try {
     // A clean start: whatever earlier runs left must have converged before this run's writes.

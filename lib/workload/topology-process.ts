@@ -2,6 +2,7 @@
 // demand, restarted when it exits on its own (as systemd's Restart=always would), and read for
 // its status lines so the run's counters (echoes suppressed, conflicts) add up over restarts.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Counters, counterNames, type CounterSnapshot } from '../observe';
 
@@ -20,7 +21,8 @@ export class TopologyProcess {
   lag = -1;
   readonly tail: string[] = [];
 
-  constructor(private readonly topology: string, private readonly env: NodeJS.ProcessEnv) {}
+  /** `logPath`: every line the runtime logs is appended there too, over restarts (a soak's failure is read afterwards). */
+  constructor(private readonly topology: string, private readonly env: NodeJS.ProcessEnv, private readonly logPath?: string) {}
 
   start(): void {
     this.stopping = false;
@@ -42,7 +44,7 @@ export class TopologyProcess {
       this.fold();
       if (this.child !== child || this.stopping) return;
       this.unexpectedExits++;
-      this.tail.push(`[harness] runtime exited (${code ?? signal}); restarting`);
+      this.read(`[harness] runtime exited (${code ?? signal}); restarting`);
       setTimeout(() => {
         if (this.child === child && !this.stopping) this.start();
       }, 1000);
@@ -51,6 +53,7 @@ export class TopologyProcess {
   }
 
   private read(line: string): void {
+    if (this.logPath) appendFileSync(this.logPath, `${line}\n`);
     this.tail.push(line);
     if (this.tail.length > 40) this.tail.shift();
     if (line.includes('"msg":"running"')) this.running = true;
@@ -93,6 +96,7 @@ export class TopologyProcess {
 
   /** SIGKILL then start again: the fault. */
   async killAndRestart(): Promise<void> {
+    this.read('[harness] SIGKILL; starting again');
     await this.end('SIGKILL');
     this.start();
   }
