@@ -21,6 +21,12 @@ export interface BatchOutcome {
 export interface RunOptions {
   /** Called after each sink write, with exactly what the sink was given (the test driver records it). */
   onSinkWrite?: (node: SinkNode, events: readonly ChangeEvent[], result: SinkWriteResult) => void;
+  /**
+   * Called once every stage has run and every sink has been given its events, before they are
+   * durable: a sink writes what it is given in the order given, so the caller may start the
+   * next batch of the same stream from here on (the runtime's lanes do).
+   */
+  onQueued?: () => void;
 }
 
 const zero = (): NodeCounters => ({ in: 0, out: 0, deadLettered: 0 });
@@ -35,6 +41,8 @@ class BatchRun {
   readonly counters: Record<string, NodeCounters> = {};
   readonly tables: Record<string, TableCounts> = {};
   sinkMs = 0;
+  /** Sink writes given out during the walk, awaited (and counted) in that order once it is done. */
+  private readonly writes: { node: SinkNode; events: readonly ChangeEvent[]; started: number; result: Promise<SinkWriteResult> }[] = [];
 
   constructor(
     private readonly topology: Topology,
@@ -69,19 +77,36 @@ class BatchRun {
     for (const [i, child] of children.entries()) if (parts[i].length > 0) await this.visit(this.topology.node(child), parts[i]);
   }
 
-  private async write(node: SinkNode, events: readonly ChangeEvent[]): Promise<void> {
+  /** Gives the sink its events now; the result is awaited by `settle`, after the whole walk. */
+  private write(node: SinkNode, events: readonly ChangeEvent[]): void {
     if (events.length === 0) return;
-    const started = performance.now();
-    const result = await this.sinkOf(node).write(events);
-    this.sinkMs += performance.now() - started;
-    const counters = this.counters[node.name];
-    counters.applied = (counters.applied ?? 0) + result.applied;
-    counters.skipped = (counters.skipped ?? 0) + result.skipped;
-    counters.deadLettered += result.deadLetters.length;
-    this.deadLetters.push(...result.deadLetters);
-    if (result.audits?.length) this.audits.push(...result.audits);
-    addTables(this.tables, result.tables);
-    this.options.onSinkWrite?.(node, events, result);
+    const result = this.sinkOf(node).write(events);
+    result.catch(() => undefined); // observed by settle()
+    this.writes.push({ node, events, started: performance.now(), result });
+  }
+
+  /** Waits until every sink write is durable, accounting them in the order they were given. */
+  async settle(): Promise<void> {
+    let failure: { err: unknown } | undefined;
+    for (const w of this.writes) {
+      let result: SinkWriteResult;
+      try {
+        result = await w.result;
+      } catch (err) {
+        failure ??= { err };
+        continue;
+      }
+      this.sinkMs += performance.now() - w.started;
+      const counters = this.counters[w.node.name];
+      counters.applied = (counters.applied ?? 0) + result.applied;
+      counters.skipped = (counters.skipped ?? 0) + result.skipped;
+      counters.deadLettered += result.deadLetters.length;
+      this.deadLetters.push(...result.deadLetters);
+      if (result.audits?.length) this.audits.push(...result.audits);
+      addTables(this.tables, result.tables);
+      this.options.onSinkWrite?.(w.node, w.events, result);
+    }
+    if (failure) throw failure.err;
   }
 
   /** Runs the stage on the batch; on a poison error, once per event to dead-letter only the culprit. */
@@ -177,15 +202,24 @@ export class Executor {
 
   /**
    * Runs one batch of events read by one source node through its stages and sinks: stages run in
-   * graph order on the whole batch, branches fan out, and each sink's `write` is awaited, so when
-   * this resolves every event is in a sink or in `deadLetters`. Non-poison errors (retriable,
-   * fatal, programmer) propagate to the caller.
+   * graph order on the whole batch, branches fan out, each sink is given its events as the walk
+   * reaches it (`onQueued` once all are given), and all sink writes are awaited, so when this
+   * resolves every event is in a sink or in `deadLetters`. Non-poison errors (retriable, fatal,
+   * programmer) propagate to the caller, a sink's once every write of the batch has settled.
    */
   async runBatch(source: string, events: readonly ChangeEvent[], options: RunOptions = {}): Promise<BatchOutcome> {
     const node = this.topology.node(source);
     if (node.type !== 'source') throw new RangeError(`runBatch: ${source} is a ${node.type} node, not a source`);
     const run = new BatchRun(this.topology, (n) => this.live.get(n.sink.name) as Sink, options);
-    await run.visit(node, events);
+    try {
+      await run.visit(node, events);
+    } catch (err) {
+      // A stage that failed midway may have given some sink its events already: they settle first.
+      await run.settle().catch(() => undefined);
+      throw err;
+    }
+    options.onQueued?.();
+    await run.settle();
     const { counters, deadLetters, audits, tables, sinkMs } = run;
     return {
       source,

@@ -10,8 +10,8 @@ export class DslPipeline implements Pipeline {
     this.sources = executor.topology.sources.map((s) => ({ name: s.name, topics: s.topics }));
   }
 
-  async runBatch(source: string, events: ChangeEvent[]): Promise<PipelineOutcome> {
-    const out = await this.executor.runBatch(source, events);
+  async runBatch(source: string, events: ChangeEvent[], onQueued?: () => void): Promise<PipelineOutcome> {
+    const out = await this.executor.runBatch(source, events, { onQueued });
     return {
       deadLetters: out.deadLetters,
       audits: out.audits,

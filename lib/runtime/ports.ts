@@ -83,8 +83,12 @@ export interface PipelineOutcome {
 /** The topology as the runtime drives it: one stage chain per source node, ending in sinks. */
 export interface Pipeline {
   readonly sources: readonly SourceSpec[];
-  /** Runs the stages and awaits the sinks: resolves once every event is durable or dead-lettered. */
-  runBatch(source: string, events: ChangeEvent[]): Promise<PipelineOutcome>;
+  /**
+   * Runs the stages and awaits the sinks: resolves once every event is durable or dead-lettered.
+   * `onQueued`, when the pipeline supports it, is called once every sink has been given its
+   * events (before they are durable): the runtime starts the lane's next batch from then on.
+   */
+  runBatch(source: string, events: ChangeEvent[], onQueued?: () => void): Promise<PipelineOutcome>;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 // The consumer-group loop: consume a batch, split it per source node, decode, run the stage
 // chain and its sinks, dead-letter what cannot be applied, and only then commit, per partition,
 // the highest contiguous offset that is finished. At-least-once; the LWW sink makes replays no-ops.
-import type { ChangeEvent, DeadLetter } from '../model';
+import { isSchemaChange, type ChangeEvent, type DeadLetter } from '../model';
 import { RetryStopped, TandemError, defaultRetryPolicy, kindOf, withRetry, type RetryPolicy } from '../errors';
 import { Counters, Outages, type LagByDirection, type Logger, type Outage, type RuntimeMonitor } from '../observe';
 import { DDL_DEFER_UNKNOWN_MS, PAST_MARGIN_MS, inBinlogOrder, takeQueuedDdl, type DeferredDdl, type Prepared } from './schema-order';
@@ -82,7 +82,14 @@ interface Decoded {
 interface Lane {
   /** The source node whose stages the lane's batches run through (null: records no source reads). */
   source: string | null;
+  /** Every batch handed to the lane so far is finished. */
   tail: Promise<void>;
+  /**
+   * The lane's last batch has given its sinks all its rows (or finished): the next batch may run
+   * its stages from then on. A sink writes rows in the order it is given them, so the lane's order
+   * holds while one batch commits and the next is resolved (a schema change waits for all).
+   */
+  queued: Promise<void>;
   /**
    * The batch waiting for the running one: what is consumed meanwhile joins it (up to
    * maxBatchRecords), so a lane applies a few records at a time when it keeps up and large batches
@@ -90,8 +97,11 @@ interface Lane {
    */
   next: Chunk[] | undefined;
   pending: number;
-  /** When its running batch started (performance.now()); undefined while none runs. */
-  runningSince: number | undefined;
+  /** Its running batches, by when each started (performance.now()), oldest first. */
+  running: { since: number }[];
+  /** Its oldest running batch has run longer than stuckAfterMs: its records stop counting against maxInFlight. */
+  stuck: boolean;
+  /** Its partitions are paused (it is stuck, and no schema change it needs waits for more of its rows). */
   paused: boolean;
   /** A stop request ended one of its batches' wait: that batch and the lane's later ones stay undone. */
   abandoned: boolean;
@@ -103,7 +113,7 @@ interface Lane {
   queuedDdl: Prepared[];
 }
 
-const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), next: undefined, pending: 0, runningSince: undefined, paused: false, abandoned: false, queuedDdl: [] });
+const newLane = (source: string | null): Lane => ({ source, tail: Promise.resolve(), queued: Promise.resolve(), next: undefined, pending: 0, running: [], stuck: false, paused: false, abandoned: false, queuedDdl: [] });
 
 const LANE_SEP = '\u0000';
 /** How often a loop waiting for room looks for stuck lanes. */
@@ -408,36 +418,48 @@ export class Runtime {
       const batch = [chunk];
       const current = lane;
       lane.next = batch;
-      lane.tail = lane.tail.then(() => {
+      const earlier = lane.tail;
+      let queued = () => {};
+      const handedOff = lane.queued.then(() => {
         if (current.next === batch) current.next = undefined;
-        return this.runBatch(laneKey, current, batch);
+        return this.runBatch(laneKey, current, batch, { earlier, queued });
       });
+      lane.queued = new Promise<void>((resolve) => (queued = resolve));
+      lane.tail = Promise.all([earlier, handedOff]).then(() => undefined);
     }
     this.flowControl();
   }
 
-  /** One batch of a lane: decoded, through the stages and sinks, dead letters and audits published; never rejects. */
-  private async runBatch(laneKey: string, lane: Lane, chunks: Chunk[]): Promise<void> {
+  /**
+   * One batch of a lane: decoded, through the stages and sinks, dead letters and audits published;
+   * never rejects. It runs once the lane's previous batch has given its sinks its rows; `queued`
+   * says when this one has, and `earlier` when every earlier batch is finished (a schema change
+   * waits for that).
+   */
+  private async runBatch(laneKey: string, lane: Lane, chunks: Chunk[], order: { earlier: Promise<void>; queued: () => void }): Promise<void> {
     const source = lane.source;
     const all = chunks.flatMap((c) => [...c.records, ...c.ready.map((p) => p.record)]);
     const ready = chunks.flatMap((c) => c.ready);
+    const startedMs = performance.now();
+    const running = { since: startedMs };
     try {
       if (this.failure || lane.abandoned) return;
-      const startedMs = performance.now();
-      lane.runningSince = startedMs;
+      lane.running.push(running);
       const rows: Decoded = { events: [], deadLetters: [] };
       for (const c of chunks) {
         const d = await c.decoded;
         for (const e of d.events) rows.events.push(e);
         for (const l of d.deadLetters) rows.deadLetters.push(l);
       }
+      // A schema change runs alone: the rows before it durable first, the rows after it not given out before it ran.
+      if (ready.some((p) => p.event) || lane.queuedDdl.length > 0) await order.earlier;
       const decodedMs = performance.now();
       rows.events = await this.withoutPastTruncates(rows.events);
       const own = ready.filter((p) => p.event && !p.taken);
       for (const p of own) p.taken = true;
       lane.queuedDdl = lane.queuedDdl.filter((p) => !p.taken);
       const events = inBinlogOrder([...rows.events, ...own.map((p) => p.event as ChangeEvent)]);
-      const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events, lane) : { deadLetters: [], counters: {} };
+      const outcome: PipelineOutcome = source !== null && events.length > 0 ? await this.apply(source, events, lane, order.queued) : { deadLetters: [], counters: {} };
       const appliedMs = performance.now();
       const letters = [...rows.deadLetters, ...ready.flatMap((p) => p.deadLetters), ...outcome.deadLetters.map((l) => withOriginalBytes(l, all))];
       if (letters.length > 0) {
@@ -473,8 +495,7 @@ export class Runtime {
       });
       for (const c of chunks) for (const r of [...c.records, ...c.ready.map((p) => p.record)]) c.countdown(r);
       lane.pending -= all.length;
-      lane.runningSince = undefined;
-      this.flowControl();
+      this.finished(lane, running);
       this.commitChain = this.commitChain.then(async () => void (await this.commit(false)));
     } catch (err) {
       if (err instanceof RetryStopped && this.stopping) {
@@ -485,8 +506,17 @@ export class Runtime {
       }
       this.fail(err, laneKey);
     } finally {
-      lane.runningSince = undefined;
+      order.queued();
+      this.finished(lane, running);
     }
+  }
+
+  /** A batch of the lane is no longer running (called again: no-op). */
+  private finished(lane: Lane, running: { since: number }): void {
+    const i = lane.running.indexOf(running);
+    if (i < 0) return;
+    lane.running.splice(i, 1);
+    this.flowControl();
   }
 
   /**
@@ -549,7 +579,7 @@ export class Runtime {
     };
   }
 
-  private apply(source: string, events: ChangeEvent[], lane: Lane) {
+  private apply(source: string, events: ChangeEvent[], lane: Lane, queued: () => void) {
     let batch = events;
     // The sink names itself in its errors (mysql-b): that is the part waited for.
     return withRetry(
@@ -562,7 +592,8 @@ export class Runtime {
           batch = inBinlogOrder([...batch, ...early]);
           lane.queuedDdl = lane.queuedDdl.filter((p) => !p.taken);
         }
-        return this.o.pipeline.runBatch(source, batch);
+        // A batch with a schema change is not "given out" before it is done (see runBatch).
+        return this.o.pipeline.runBatch(source, batch, batch.some(isSchemaChange) ? undefined : queued);
       },
       this.retryHooks((err) => err.context.stage ?? `sink of ${source}`),
     );
@@ -588,10 +619,10 @@ export class Runtime {
     this.stopping = true;
   }
 
-  /** Records consumed and not finished in lanes that are not paused. */
+  /** Records consumed and not finished in lanes that are not stuck. */
   private movingPending(): number {
     let n = 0;
-    for (const lane of this.lanes.values()) if (!lane.paused) n += lane.pending;
+    for (const lane of this.lanes.values()) if (!lane.stuck) n += lane.pending;
     return n;
   }
 
@@ -613,20 +644,23 @@ export class Runtime {
 
   /**
    * Pauses the partitions of a lane whose batch is stuck (running longer than stuckAfterMs) and
-   * resumes them once it moves again; wakes the loop when the moving lanes have room.
+   * resumes them once it moves again; wakes the loop when the moving lanes have room. A stuck lane
+   * that a held schema change waits for is not paused: the change waits until its rows are read,
+   * and a batch of the lane may be waiting for that change (a row written after an ALTER).
    */
   private flowControl(): void {
     const now = performance.now();
     for (const [name, lane] of this.lanes) {
-      const stuck = lane.runningSince !== undefined && now - lane.runningSince > this.stuckAfterMs;
-      if (stuck && !lane.paused) {
+      lane.stuck = lane.running.length > 0 && now - lane.running[0].since > this.stuckAfterMs;
+      const pause = lane.stuck && !this.deferred.some((d) => d.lane === name);
+      if (pause && !lane.paused) {
         lane.paused = true;
         this.o.consumer.pause(this.partitionsOf(name));
-        this.log.debug('paused: its batch waits', { source: name, inFlight: lane.pending, waitedMs: Math.round(now - (lane.runningSince ?? now)) });
-      } else if (!stuck && lane.paused) {
+        this.log.info('paused: its batch waits', { lane: name.replace(LANE_SEP, ' '), inFlight: lane.pending, waitedMs: Math.round(now - (lane.running[0]?.since ?? now)) });
+      } else if (!pause && lane.paused) {
         lane.paused = false;
         this.o.consumer.resume(this.partitionsOf(name));
-        this.log.debug('resumed', { source: name, inFlight: lane.pending });
+        this.log.info('resumed', { lane: name.replace(LANE_SEP, ' '), inFlight: lane.pending });
       }
     }
     if (this.wakeLoop && this.movingPending() < this.maxInFlight) this.wakeLoop();
@@ -638,12 +672,15 @@ export class Runtime {
     return [...this.assigned.values()].filter((tp) => tp.topic === topic);
   }
 
-  /** Waits until every batch handed out so far is finished (or the loop failed). */
-  private async drain(): Promise<void> {
+  /** Waits until every batch handed out so far to the lanes `which` picks (all by default) is finished (or the loop failed). */
+  private async drain(which: (name: string, lane: Lane) => boolean = () => true): Promise<void> {
+    const pick = () => [...this.lanes].filter(([name, lane]) => which(name, lane)).map(([, lane]) => lane);
     for (;;) {
-      const tails = [...this.lanes.values()].map((l) => l.tail);
+      const lanes = pick();
+      const tails = lanes.map((l) => l.tail);
       await Promise.all(tails);
-      if ([...this.lanes.values()].every((l, i) => l.tail === tails[i])) break;
+      const now = pick();
+      if (now.length === lanes.length && now.every((l, i) => l === lanes[i] && l.tail === tails[i])) break;
     }
     await this.commitChain;
   }
@@ -675,12 +712,15 @@ export class Runtime {
       }
     }
     this.log.info('partitions assigned', { partitions: parts.map((p) => `${p.topic}[${p.partition}]`) });
-    // A lane that is paused stays paused on its new partitions too.
+    // A lane that is paused stays paused on its new partitions too. librdkafka keeps a pause made
+    // before the partition was revoked: the others are resumed, or they would never be fetched.
     const paused = parts.filter((p) => {
       const s = this.router.sourceOf(p.topic);
       return s !== null && this.lanes.get(laneName(s, p.topic))?.paused === true;
     });
+    const moving = parts.filter((p) => !paused.includes(p));
     if (paused.length > 0) this.o.consumer.pause(paused);
+    if (moving.length > 0) this.o.consumer.resume(moving);
   }
 
   private onRevoke(parts: TopicPartition[]): Promise<void> {
@@ -689,8 +729,12 @@ export class Runtime {
     for (const k of keys) this.dispatchedNext.delete(k);
     // Held schema changes of a revoked schema-change partition are its next owner's (uncommitted).
     this.deferred = this.deferred.filter((d) => !keys.has(partitionKey(d.prepared.record.topic, d.prepared.record.partition)));
+    // Only the lanes that hold records of these partitions: a table waiting for its database does
+    // not hold up a rebalance of the others. A schema-change partition's records join any lane of its source.
+    const topics = new Set(parts.map((p) => p.topic));
+    const sources = new Set(parts.filter((p) => isSchemaChangeTopic(p.topic)).map((p) => this.router.sourceOf(p.topic)));
     const done = (async () => {
-      await this.drain();
+      await this.drain((name, lane) => lane.source === null || topics.has(topicOfLane(name)) || sources.has(lane.source));
       // Closing: run() made the final commit already; the consumer is going away.
       if (this.closing) {
         this.tracker.forget(parts);

@@ -355,8 +355,9 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   }
 
   /**
-   * Rows before a schema change are durable before it runs, rows after it are written after it:
-   * a DDL statement commits implicitly and changes what the rows must fit.
+   * Rows before a schema change are durable before it runs (this call's, and every row given to
+   * the sink before: a lane may have its previous batch still committing), rows after it are
+   * written after it: a DDL statement commits implicitly and changes what the rows must fit.
    */
   async function writeAround(events: readonly ChangeEvent[]): Promise<SinkWriteResult> {
     const total: SinkWriteResult = { applied: 0, skipped: 0, deadLetters: [] };
@@ -373,6 +374,7 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
         continue;
       }
       await flushRows();
+      await Promise.all(batchers.map((b) => b.flush()));
       try {
         await schema.apply(event);
       } catch (err) {
@@ -385,13 +387,21 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
   }
 
   let closed = false;
+  let adopting: Promise<void> = Promise.resolve();
   return {
     name,
     describe: () => `mysql sink → ${where} tables [${Object.keys(options.tables).join(', ')}] maxRows=${maxRows} lingerMs=${lingerMs} connections=${connections} serverId=${serverId}`,
     write(events: readonly ChangeEvent[]) {
       if (closed) return Promise.reject(fatal(`${name} is closed`, { stage: SINK_STAGE }));
-      if (!events.some(isSchemaChange)) return options.synced?.all ? adoptTablesOf(events).then(() => writeRows(events)) : writeRows(events);
-      return writeAround(events);
+      if (events.some(isSchemaChange)) return writeAround(events);
+      if (!options.synced?.all) return writeRows(events);
+      // Adopting may ask the databases first: rows still reach the batchers in the order given.
+      const given = adopting.then(() => adoptTablesOf(events)).then(() => ({ durable: writeRows(events) }));
+      adopting = given.then(
+        () => undefined,
+        () => undefined,
+      );
+      return given.then((g) => g.durable);
     },
     flush: () => Promise.all(batchers.map((b) => b.flush())).then(() => undefined),
     async close() {

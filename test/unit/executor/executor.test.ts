@@ -140,3 +140,56 @@ t.test('audit records from stages are collected into the outcome, named by node;
   t.same(retried.audits, []);
   t.equal(retried.deadLetters.length, 1);
 });
+
+t.test('onQueued comes once every sink has its events, before they are durable; a failing write still lets the others settle', async (t) => {
+  const gates: (() => void)[] = [];
+  const held = (name: string, fail = false): Sink & { given: number[] } => {
+    const given: number[] = [];
+    return {
+      name,
+      given,
+      describe: () => name,
+      write(events) {
+        given.push(...events.map((e) => Number(e.after?.id)));
+        return new Promise((resolve, reject) => gates.push(() => (fail ? reject(fatal(`${name} refused`)) : resolve({ applied: events.length, skipped: 0, deadLetters: [] }))));
+      },
+      flush: async () => undefined,
+      close: async () => undefined,
+    };
+  };
+  const build = (first: Sink, second: Sink) => {
+    const b = new TopologyBuilder('two-sinks');
+    const src = b.stream('t', { name: 'src' });
+    src.filter((e) => Number(e.after?.id) < 3, { name: 'low' }).to(providedSink(first.name));
+    src.to(providedSink(second.name));
+    return new Executor(b.build(), sinksByName(first, second));
+  };
+
+  const low = held('low-out');
+  const all = held('all-out');
+  let queuedAt: number[] | undefined;
+  let done = false;
+  const outcome = build(low, all)
+    .runBatch('src', [ev(1), ev(2), ev(3)], { onQueued: () => (queuedAt = [...low.given, ...all.given]) })
+    .then((o) => ((done = true), o));
+  await new Promise((r) => setTimeout(r, 10));
+  t.same(queuedAt, [1, 2, 1, 2, 3], 'both sinks had their events when onQueued came');
+  t.notOk(done, 'while neither sink was durable yet');
+  for (const open of gates.splice(0)) open();
+  const out = await outcome;
+  t.same([out.counters['low-out'].applied, out.counters['all-out'].applied], [2, 3], 'both writes counted once durable');
+
+  const refusing = held('low-out', true);
+  const slow = held('all-out');
+  let settled = false;
+  const failing = build(refusing, slow).runBatch('src', [ev(1), ev(5)]);
+  failing.catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 10));
+  gates.shift()?.(); // the refusal comes first
+  await new Promise((r) => setTimeout(r, 10));
+  failing.finally(() => (settled = true)).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 10));
+  t.notOk(settled, 'the batch does not fail while another write of it is still running');
+  gates.shift()?.();
+  await t.rejects(failing, { message: /low-out refused/ });
+});

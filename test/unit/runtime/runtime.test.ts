@@ -216,6 +216,89 @@ t.test('what a lane consumes while its batch runs is applied as its next batch, 
   t.same(consumer.committed(), { 'a.chat.t:0': '30' });
 });
 
+/** Resolves once `cond` holds (checked every few ms), for waits on a runtime running in the background. */
+async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+t.test("a lane's next batch goes through its stages while the one before it commits; offsets wait for the older one", async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 3, maxBatchRecords: 3, maxInFlight: 100 });
+  for (let i = 0; i < 9; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+  const given: string[] = [];
+  let calls = 0;
+  const original = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (source, events, onQueued) => {
+    const n = ++calls;
+    for (const e of events) given.push(String(e.after?.v));
+    onQueued?.();
+    if (n === 1) await firstHeld;
+    return original(source, events);
+  };
+  const rt = make();
+  consumer.onIdle = () => consumer.committed()['a.chat.t:0'] === '9' && rt.stop();
+  const running = rt.run();
+  await until(() => pipeline.applied['a-to-b']?.length === 6, 'the two later batches to finish');
+  t.same(given, Array.from({ length: 9 }, (_, i) => `a${i}`), 'every batch was given to the sink in order while the first was still committing');
+  t.same(pipeline.applied['a-to-b'], ['a3', 'a4', 'a5', 'a6', 'a7', 'a8'], 'the later batches finished first');
+  t.same(consumer.committed(), {}, 'nothing committed past the batch still committing');
+  releaseFirst();
+  await running;
+  t.same(consumer.committed(), { 'a.chat.t:0': '9' }, 'all committed once the first batch is durable');
+});
+
+t.test('a partition paused before it was revoked is fetched again once it is assigned again (librdkafka keeps the pause)', async (t) => {
+  // maxInFlight 1: the loop waits for room at once, and looks for stuck lanes while it waits.
+  const { consumer, pipeline, make } = setup({ batchRows: 5, maxInFlight: 1, stuckAfterMs: 20 });
+  consumer.add(record('a.chat.t', 0, 0, 'a0'));
+  let release!: () => void;
+  pipeline.gate = new Promise((r) => (release = r));
+  const rt = make();
+  consumer.onIdle = () => pipeline.applied['a-to-b']?.includes('late') && rt.stop();
+  const running = rt.run();
+  await until(() => consumer.paused.has('a.chat.t:0'), 'the stuck lane to be paused');
+  const tp = { topic: 'a.chat.t', partition: 0 };
+  const revoked = consumer.handler!.onRevoke([tp]);
+  release();
+  await revoked;
+  consumer.handler!.onAssign([tp]);
+  consumer.add(record('a.chat.t', 0, 1, 'late'));
+  await until(() => pipeline.applied['a-to-b']?.includes('late') === true, 'the record written after the new assignment to be applied');
+  await running;
+  t.notOk(consumer.paused.has('a.chat.t:0'), 'not paused any more');
+});
+
+t.test('a revoke waits only for the lanes of its partitions: a table waiting for its database does not hold it up', async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 10, maxInFlight: 100 });
+  for (let i = 0; i < 3; i++) consumer.add(record('a.chat.t', 0, i, `t${i}`));
+  for (let i = 0; i < 3; i++) consumer.add(record('a.chat.u', 0, i, `u${i}`));
+  let release!: () => void;
+  const blocked = new Promise<void>((r) => (release = r));
+  const run = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (source, events) => {
+    if (events.some((e) => e.kafka?.topic === 'a.chat.u')) await blocked;
+    return run(source, events);
+  };
+  const rt = make();
+  consumer.onIdle = () => consumer.committed()['a.chat.u:0'] === '3' && rt.stop();
+  const running = rt.run();
+  await until(() => pipeline.applied['a-to-b']?.length === 3 && consumer.positions.get('a.chat.u:0') === 3, 'table t applied while u waits');
+  let revokedDone = false;
+  const revoked = consumer.handler!.onRevoke([{ topic: 'a.chat.t', partition: 0 }]).then(() => (revokedDone = true));
+  await until(() => revokedDone, 'the revoke of a.chat.t to finish while a.chat.u still waits');
+  t.same(consumer.committed()['a.chat.t:0'], '3', 'the revoked partition was committed');
+  t.equal(consumer.committed()['a.chat.u:0'], undefined, 'the waiting table was not');
+  release();
+  await revoked;
+  await running;
+  t.same(consumer.committed()['a.chat.u:0'], '3');
+});
+
 t.test('revoke waits for in-flight batches, commits them, and drops records of revoked partitions', async (t) => {
   const { consumer, pipeline, make } = setup({ batchRows: 4 });
   for (let i = 0; i < 4; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
@@ -343,6 +426,62 @@ const positionedDecoder: RecordDecoder = {
     return { op: 'c', before: null, after: { id: Number(pos), v: text }, key: { id: Number(pos) }, source, headers: {} };
   },
 };
+
+t.test("a schema change waits until the lane's earlier batches are durable", async (t) => {
+  const consumer = new FakeConsumer();
+  const pipeline = new FakePipeline([{ name: 'a-to-b', topics: [/a(\..*)?/] }]);
+  for (let i = 0; i < 3; i++) consumer.add(record('a.chat.rooms', 0, i, `rooms@${10 + i}`));
+  consumer.add(record('a', 0, 0, 'DDL rooms@20'));
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+  const started: string[][] = [];
+  let firstDone = false;
+  const original = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (s, e, onQueued) => {
+    started.push(e.map((x) => `${x.op === 'ddl' ? 'DDL ' : ''}${x.source.table}@${x.source.pos}`));
+    onQueued?.();
+    if (started.length === 1) {
+      await firstHeld;
+      firstDone = true;
+    } else t.ok(firstDone, 'the batch with the schema change started after the rows before it were durable');
+    return original(s, e.filter((x) => x.op !== 'ddl'));
+  };
+  const rt = new Runtime({ consumer, deadLetters: new FakeDeadLetters(), pipeline, decoder: positionedDecoder, logger: quietLogger(), batchRows: 3 });
+  consumer.onIdle = () => consumer.committed()['a:0'] === '1' && rt.stop();
+  const running = rt.run();
+  await until(() => consumer.positions.get('a:0') === 1, 'the schema change to be consumed');
+  await new Promise((r) => setTimeout(r, 50));
+  t.same(started, [['rooms@10', 'rooms@11', 'rooms@12']], 'only the rows run while they commit');
+  releaseFirst();
+  await running;
+  t.same(started, [['rooms@10', 'rooms@11', 'rooms@12'], ['DDL rooms@20']]);
+  t.same(consumer.committed(), { 'a.chat.rooms:0': '3', 'a:0': '1' });
+});
+
+t.test('a stuck lane is not paused while a schema change it waits for waits for more of its rows', async (t) => {
+  const consumer = new FakeConsumer();
+  const pipeline = new FakePipeline([{ name: 'a-to-b', topics: [/a(\..*)?/] }]);
+  // rooms[1] holds one row before the ALTER and will receive a second one; rooms[0] a row after it.
+  consumer.add(record('a.chat.rooms', 1, 0, 'rooms@5'));
+  consumer.add(record('a', 0, 0, 'DDL rooms@20'));
+  consumer.add(record('a.chat.rooms', 0, 0, 'rooms@30'));
+  const high = consumer.highWatermark.bind(consumer);
+  consumer.highWatermark = (topic, partition) => (topic === 'a.chat.rooms' && partition === 1 ? 2n : high(topic, partition));
+  setTimeout(() => consumer.add(record('a.chat.rooms', 1, 1, 'rooms@10')), 100);
+  const original = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (s, e) => {
+    const names = e.map((x) => `${x.op === 'ddl' ? 'DDL ' : ''}${x.source.table}@${x.source.pos}`);
+    if (names.includes('rooms@30') && !names.includes('DDL rooms@20')) throw retriable('rooms@30 has a column rooms does not have yet', { stage: 'mysql-b: shape of rooms' });
+    return original(s, e.filter((x) => x.op !== 'ddl'));
+  };
+  const rt = new Runtime({ consumer, deadLetters: new FakeDeadLetters(), pipeline, decoder: positionedDecoder, logger: quietLogger(), batchRows: 1, maxInFlight: 1, stuckAfterMs: 20, retryPolicy: { retries: Infinity, initialMs: 1, maxMs: 5, factor: 2, jitter: 0 } });
+  consumer.onIdle = () => consumer.committed()['a:0'] === '1' && consumer.committed()['a.chat.rooms:0'] === '1' && rt.stop();
+  const timer = setTimeout(() => rt.stop(), 8000);
+  await rt.run();
+  clearTimeout(timer);
+  t.same([...pipeline.applied['a-to-b']].sort(), ['rooms@10', 'rooms@30', 'rooms@5'], 'every row applied');
+  t.same(consumer.committed(), { 'a.chat.rooms:0': '1', 'a.chat.rooms:1': '2', 'a:0': '1' }, 'the schema change and the rows after it went through');
+});
 
 t.test('lanes are per table: a table that waits does not hold back the others of its source', async (t) => {
   const consumer = new FakeConsumer();
