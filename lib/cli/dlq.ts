@@ -122,8 +122,8 @@ async function show(config: TandemConfig, a: Extract<DlqArgs, { command: 'show' 
   const got = pick(await read(config, rangesOf([a.position])), [a.position], config.dlqTopic);
   if (typeof got === 'string') return refuse(got);
   const [letter] = got;
-  const { DebeziumDecoder } = await import('../debezium');
-  const { ConfluentSchemaRegistrySource } = await import('../registry');
+  const { DebeziumDecoder } = require('../debezium') as typeof import('../debezium');
+  const { ConfluentSchemaRegistrySource } = require('../registry') as typeof import('../registry');
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
   const decoded = letter.origin
     ? await decoder.decode({ ...letter.origin, key: letter.key, value: letter.value, headers: letter.headers }).then(
@@ -145,15 +145,13 @@ async function replay(config: TandemConfig, a: Extract<DlqArgs, { command: 'repl
   const letters = a.positions === 'all' ? got.letters : pick(got, a.positions, config.dlqTopic);
   if (typeof letters === 'string') return refuse(letters);
   // Loaded late: mysql2 and the sinks only when replaying.
-  const [{ withResolvedTables }, { mysqlExecutor }, { DslPipeline }, { DebeziumDecoder }, { ConfluentSchemaRegistrySource }, { primeSchemaAgreement }, { createLogger }] = await Promise.all([
-    import('../tables'),
-    import('../runtime/mysql-topology'),
-    import('../runtime/dsl-pipeline'),
-    import('../debezium'),
-    import('../registry'),
-    import('../sink'),
-    import('../observe'),
-  ]);
+  const { withResolvedTables } = require('../tables') as typeof import('../tables');
+  const { mysqlExecutor } = require('../runtime/mysql-topology') as typeof import('../runtime/mysql-topology');
+  const { DslPipeline } = require('../runtime/dsl-pipeline') as typeof import('../runtime/dsl-pipeline');
+  const { DebeziumDecoder } = require('../debezium') as typeof import('../debezium');
+  const { ConfluentSchemaRegistrySource } = require('../registry') as typeof import('../registry');
+  const { primeSchemaAgreement } = require('../sink') as typeof import('../sink');
+  const { createLogger } = require('../observe') as typeof import('../observe');
   const resolved = await withResolvedTables(config);
   const tables = new SyncedTables(resolved.config.tables, resolved.config.allTables);
   for (const r of resolved.refused) tables.refuse(r.table, r.reason);

@@ -37,7 +37,7 @@ export async function loadTopology(name: string, dir = TOPOLOGY_DIR): Promise<To
     const why = NAME.test(name) ? '' : ' (a name is a path under it without .ts: letters, digits, _ - and /)';
     throw new TandemError('fatal', `no topology "${name}" in ${dir}${why} (have: ${topologyNames(dir).join(', ') || 'none'})`, { stage: 'cli' });
   }
-  const mod = (await import(file)) as { default?: unknown };
+  const mod = require(file) as { default?: unknown };
   // Loaded as CommonJS through tsx, the default export may sit one level deeper.
   const candidate = isTopologyDefinition(mod.default) ? mod.default : (mod.default as { default?: unknown } | undefined)?.default;
   if (!isTopologyDefinition(candidate)) {

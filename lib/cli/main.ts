@@ -41,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tandem: unknown command ${wanted}\n${overview()}\n`);
     return 2;
   }
-  const mod = (await import(command.module)) as CommandModule;
+  // require, not import(): bin/tandem loads TypeScript through tsx's CommonJS hook only (no loader thread).
+  const mod = require(command.module) as CommandModule;
   if (name === 'help' || args.some(isHelp)) {
     process.stdout.write(`${mod.usage}\n`);
     return 0;

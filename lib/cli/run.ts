@@ -53,7 +53,7 @@ export default async function run(args: string[]): Promise<number> {
     const definition = await loadTopology(name);
     if (!brokersConfigured(process.env)) await stackUp(log);
     // Loaded late: node-rdkafka and mysql2 only when actually running.
-    const { launch } = await import('../runtime/launch');
+    const { launch } = require('../runtime/launch') as typeof import('../runtime/launch');
     return await launch({ definition, config, logger: log, tty: process.stderr.isTTY === true, screen, statusEveryMs: Number(process.env.TANDEM_STATUS_EVERY_MS) || undefined });
   } catch (err) {
     const hint = err instanceof TandemError ? err.context.hint : undefined;

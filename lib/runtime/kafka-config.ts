@@ -77,7 +77,7 @@ export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
     'partition.assignment.strategy': 'cooperative-sticky',
     'auto.offset.reset': 'earliest',
     // Bounded prefetch: librdkafka's own queue is the first buffer that must stay flat.
-    'queued.max.messages.kbytes': 16384,
+    'queued.max.messages.kbytes': 8192,
     // Once that queue is full, librdkafka waits this long before fetching again (1 s by default):
     // with a small queue and a fast sink, the consumer would sit idle for most of that second.
     'fetch.queue.backoff.ms': 20,

@@ -19,11 +19,12 @@ export interface RuntimeOptions {
   decoder: RecordDecoder;
   logger: Logger;
   counters?: Counters;
-  /** Records per consume call (TANDEM_BATCH_ROWS). */
+  /** Records per consume call and rows per sink transaction (TANDEM_BATCH_ROWS); the other bounds follow from it. */
   batchRows: number;
   /**
-   * The most records one batch of a lane takes (default 4 × batchRows): what arrives while a batch
-   * runs joins the next one up to this size, so the sink gets work for all its connections.
+   * The most records one batch of a lane takes (default 2 × batchRows): what arrives while a
+   * lane's batch waits to start joins it up to this size, so the sink gets work for all its
+   * connections.
    */
   maxBatchRecords?: number;
   /**
@@ -163,7 +164,7 @@ export class Runtime {
   constructor(private readonly o: RuntimeOptions) {
     this.counters = o.counters ?? new Counters();
     this.router = new TopicRouter(o.pipeline.sources);
-    this.maxBatchRecords = o.maxBatchRecords ?? o.batchRows * 4;
+    this.maxBatchRecords = o.maxBatchRecords ?? o.batchRows * 2;
     this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords * 2;
     this.stuckAfterMs = o.stuckAfterMs ?? 2000;
     this.policy = o.retryPolicy ?? defaultRetryPolicy;

@@ -27,8 +27,8 @@ export class TopologyProcess {
   start(): void {
     this.stopping = false;
     this.running = false;
-    // Node itself (not the tsx wrapper), so that signals reach the runtime's process.
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'lib/cli/main.ts'), 'run', this.topology], {
+    // bin/tandem, as users run it (it execs node, so signals reach the runtime's process).
+    const child = spawn(resolve(ROOT, 'bin/tandem'), ['run', this.topology], {
       cwd: ROOT,
       env: { TANDEM_STATUS_EVERY_MS: '1000', ...this.env },
       stdio: ['ignore', 'ignore', 'pipe'],
