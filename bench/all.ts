@@ -148,12 +148,14 @@ function findings(all: Outcome[]): string[] {
       const idle = profile.find((h) => h.what === '(idle)')?.selfPct;
       const gc = profile.find((h) => h.what === '(garbage collector)')?.selfPct;
       out.push(
-        `- **What is left of the 3x and of the CPU target is inside Tandem**, in two parts. (1) Each table's lane applies one batch at a time: a batch waits for its lane ` +
-          '(lane_wait above) while the one before it is in the sink, so the busiest table (messages) sets the pace; the next step is to let a lane hand its next batch to the sink ' +
-          'while the previous one commits (the per-partition batchers keep each key\'s order), with schema changes as barriers. (2) CPU: ' +
+        `- **What is left of the 3x and of the CPU target is CPU per event, inside Tandem.** A lane hands its next batch to the sink while the one before it commits ` +
+          '(lane_wait above is what remains of the wait for the previous batch; it was 80-100 ms per batch when a lane applied one batch at a time), so the drain keeps both cores busy: ' +
           `at ${String(topo.cpu_ms_per_1k)} ms per 1,000 events one process cannot pass about ${Math.round(1_000_000 / num(topo.cpu_ms_per_1k))} events/s on one core, and here it shares 2 cores with Kafka, Connect and MariaDB. ` +
+          `With both sides CPU-bound on the same cores, the ratio tends to the peer's CPU per event over Tandem's, target database included: ` +
+          `(${String(topo.connect_cpu_ms_per_1k)} + ${String(topo.debezium_db_cpu_ms_per_1k)}) / (${String(topo.cpu_ms_per_1k)} + ${String(topo.tandem_db_cpu_ms_per_1k)}) = ` +
+          `${(((num(topo.connect_cpu_ms_per_1k) + num(topo.debezium_db_cpu_ms_per_1k)) / (num(topo.cpu_ms_per_1k) + num(topo.tandem_db_cpu_ms_per_1k))) || 0).toFixed(2)}. ` +
           (idle !== undefined ? `The profile of section 6 is ${idle}% idle${gc !== undefined ? ` and ${gc}% garbage collection` : ''}; its top functions are spread over decoding (avsc), SQL text (sql-escaper), the stages and mysql2, none above a few percent: ` : '') +
-          'fewer objects per event (GC) and the SQL text built without per-value escaping calls are the next items. Neither is Debezium, Kafka or MariaDB: the target MariaDB used a third of the CPU per event that it used for the JDBC sink.',
+          'fewer objects per event (GC) and the SQL text built without per-value escaping calls are the next items. Neither is Debezium, Kafka or MariaDB: the target MariaDB used a fraction of the CPU per event that it used for the JDBC sink.',
       );
     }
   }
@@ -172,11 +174,11 @@ function findings(all: Outcome[]): string[] {
     out.push(
       `- **Peak RSS ${String(worst.peak_rss_mb)} MB (${String(worst.phase)}) is above 250 MB.** ` +
         (memory ? `At the end of the drain: RSS ${String(memory.rss)} MiB = V8 heap ${String(memory.heapTotal)} MiB (of which ${String(memory.heapUsed)} MiB live) + external Buffers ${String(memory.external)} MiB + the rest native (librdkafka's prefetch and fetch buffers, the threads' malloc arenas, the code). ` : '') +
-        'The process holds by design up to 8 x TANDEM_BATCH_ROWS records in flight (raw and decoded), librdkafka\'s prefetch (queued.max.messages.kbytes=16384) and one statement per sink connection; ' +
+        'The process holds by design up to 4 x TANDEM_BATCH_ROWS records in flight (raw and decoded), librdkafka\'s prefetch (queued.max.messages.kbytes=8192) and one statement per sink connection; ' +
         'a Tandem process with its code loaded (tsx) and nothing consumed is about 100 MB. V8 keeps about twice the live heap at this allocation rate. ' +
-        'Tried on 200k drains (2026-11-30): `MALLOC_ARENA_MAX=2` 364 -> 340 MiB peak, `--max-semi-space-size=4` 364 -> 331 MiB, both 308 MiB at 26.5k rows/s; with half the records in flight ' +
-        '(batches of 2 x TANDEM_BATCH_ROWS, 4 x in flight) and `queued.max.messages.kbytes=8192` on top, 258 MiB at 25.0k rows/s. None is the default yet: the process flags must be set where ' +
-        'Tandem is started, and the smaller window costs throughput.',
+        'The defaults since 2026-11-30 (bin/tandem-node, docs/runtime.md "Memory"): tsx\'s CommonJS hook only, `MALLOC_ARENA_MAX=2`, `--max-semi-space-size=4`, half the records in flight and half the prefetch; ' +
+        'on 200k drains they took the peak from 383-391 to 272 MiB at the same rows/s. One record batch per lane (1 x TANDEM_BATCH_ROWS, 2 x in flight) reached 237 MiB but lost up to 40 % of the throughput in one of two runs; ' +
+        '`--max-semi-space-size=2` cost 10 % of the throughput for no gain.',
     );
   }
   if (all.some((o) => o.text.includes('done by the target\'s state'))) {
@@ -215,6 +217,10 @@ const BEFORE = [
     '(`fetch.queue.backoff.ms`) then cost another third (8,663 rows/s once lowered to 10 ms). With lanes batching what arrives meanwhile (capped at 4 x TANDEM_BATCH_ROWS) the ' +
     'full `make bench` drain reached 13,843 rows/s, and pausing a busy lane still dropped its prefetch (the consume loop waiting 35 of 36 s); bounding the records in flight by not ' +
     'consuming instead, pausing only a stuck lane, took a 200k drain from 14,175 to 23,907 rows/s.',
+  '',
+  'The `make bench` of commit 094cb0f (2026-11-30; parallel apply, lanes still applying one batch at a time, batches up to 4 x TANDEM_BATCH_ROWS, default process settings): ' +
+    'topology 27,437 rows/s against the JDBC sink\'s best 12,654 (4 tasks), ratio 2.17, Tandem CPU 29 ms and its target MariaDB 19 ms per 1,000 events, per batch lane_wait 80 ms and sink 109 ms; ' +
+    'lag at 2k rows/s end to end p99 32.4 ms (Tandem p99 21.7 ms), at 5k rows/s Tandem p99 59.3 ms; sink/ceiling 0.59 and 0.65; peak RSS 393 MB.',
   '',
 ];
 
