@@ -20,15 +20,14 @@ export interface Child {
 }
 
 /**
- * Starts `<script> <args>` the way Tandem runs (bin/tandem-node: tsx and the process settings)
- * with `env` added to ours (`extraNodeArgs` through NODE_OPTIONS); stderr/stdout to `logFile`.
+ * Starts `<script> <args>` the way Tandem runs (bin/tandem-node: tsx and the process settings,
+ * plus `extraNodeArgs`) with `env` added to ours; stderr/stdout to `logFile`.
  */
 export function startNode(script: string, args: string[], env: Record<string, string>, logFile: string, extraNodeArgs: string[] = []): Child {
   const fd = openSync(logFile, 'a');
-  const nodeOptions = [process.env.NODE_OPTIONS, ...extraNodeArgs].filter(Boolean).join(' ');
-  const proc = spawn(resolve(ROOT, 'bin/tandem-node'), [resolve(ROOT, script), ...args], {
+  const proc = spawn(resolve(ROOT, 'bin/tandem-node'), [...extraNodeArgs, resolve(ROOT, script), ...args], {
     cwd: ROOT,
-    env: { ...process.env, TANDEM_LOG_LEVEL: 'info', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env },
+    env: { ...process.env, TANDEM_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
