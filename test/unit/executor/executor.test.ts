@@ -165,6 +165,8 @@ t.test('onQueued comes once every sink has its events, before they are durable; 
     return new Executor(b.build(), sinksByName(first, second));
   };
 
+  // Everything here is promises: one turn of the event loop runs every reaction that can run.
+  const settleReactions = () => new Promise((r) => setImmediate(r));
   const low = held('low-out');
   const all = held('all-out');
   let queuedAt: number[] | undefined;
@@ -172,7 +174,7 @@ t.test('onQueued comes once every sink has its events, before they are durable; 
   const outcome = build(low, all)
     .runBatch('src', [ev(1), ev(2), ev(3)], { onQueued: () => (queuedAt = [...low.given, ...all.given]) })
     .then((o) => ((done = true), o));
-  await new Promise((r) => setTimeout(r, 10));
+  await settleReactions();
   t.same(queuedAt, [1, 2, 1, 2, 3], 'both sinks had their events when onQueued came');
   t.notOk(done, 'while neither sink was durable yet');
   for (const open of gates.splice(0)) open();
@@ -183,12 +185,14 @@ t.test('onQueued comes once every sink has its events, before they are durable; 
   const slow = held('all-out');
   let settled = false;
   const failing = build(refusing, slow).runBatch('src', [ev(1), ev(5)]);
-  failing.catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 10));
+  failing.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await settleReactions();
+  t.equal(gates.length, 2, 'both sinks were given their events');
   gates.shift()?.(); // the refusal comes first
-  await new Promise((r) => setTimeout(r, 10));
-  failing.finally(() => (settled = true)).catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 10));
+  await settleReactions();
   t.notOk(settled, 'the batch does not fail while another write of it is still running');
   gates.shift()?.();
   await t.rejects(failing, { message: /low-out refused/ });
