@@ -21,6 +21,18 @@ function setup(opts: { batchRows?: number; maxInFlight?: number; maxBatchRecords
   return { consumer, pipeline, dlq, audits, make };
 }
 
+/** Holds every batch with records of `topic` in the pipeline until the returned function is called. */
+function holdBatchesOf(pipeline: FakePipeline, topic: string): () => void {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const run = pipeline.runBatch.bind(pipeline);
+  pipeline.runBatch = async (source, events) => {
+    if (events.some((e) => e.kafka?.topic === topic)) await held;
+    return run(source, events);
+  };
+  return release;
+}
+
 /** Stops the runtime the first time the fake log is fully consumed. */
 function stopWhenIdle(consumer: FakeConsumer, rt: Runtime): void {
   consumer.onIdle = () => rt.stop();
@@ -165,13 +177,7 @@ t.test('a lane whose batch is stuck is paused, and the other tables go on', asyn
   const { consumer, pipeline, make } = setup({ batchRows: 5, maxInFlight: 10, stuckAfterMs: 50 });
   for (let i = 0; i < 20; i++) consumer.add(record('a.chat.t', 0, i, `t${i}`));
   for (let i = 0; i < 20; i++) consumer.add(record('a.chat.u', 0, i, `u${i}`));
-  let release!: () => void;
-  const stuck = new Promise<void>((r) => (release = r));
-  const run = pipeline.runBatch.bind(pipeline);
-  pipeline.runBatch = async (source, events) => {
-    if (events.some((e) => e.kafka?.topic === 'a.chat.t')) await stuck;
-    return run(source, events);
-  };
+  const release = holdBatchesOf(pipeline, 'a.chat.t');
   const rt = make();
   const uDone = new Promise<void>((resolve) => {
     consumer.onIdle = () => {
@@ -277,13 +283,7 @@ t.test('a revoke waits only for the lanes of its partitions: a table waiting for
   const { consumer, pipeline, make } = setup({ batchRows: 10, maxInFlight: 100 });
   for (let i = 0; i < 3; i++) consumer.add(record('a.chat.t', 0, i, `t${i}`));
   for (let i = 0; i < 3; i++) consumer.add(record('a.chat.u', 0, i, `u${i}`));
-  let release!: () => void;
-  const blocked = new Promise<void>((r) => (release = r));
-  const run = pipeline.runBatch.bind(pipeline);
-  pipeline.runBatch = async (source, events) => {
-    if (events.some((e) => e.kafka?.topic === 'a.chat.u')) await blocked;
-    return run(source, events);
-  };
+  const release = holdBatchesOf(pipeline, 'a.chat.u');
   const rt = make();
   consumer.onIdle = () => consumer.committed()['a.chat.u:0'] === '3' && rt.stop();
   const running = rt.run();
