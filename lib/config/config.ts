@@ -65,6 +65,12 @@ export interface TandemConfig {
   httpPort?: number;
   /** TANDEM_HTTP_HOST: the address it listens on (loopback by default). */
   httpHost: string;
+  /**
+   * TANDEM_COORDINATOR_WAIT, in seconds: how long the Kafka consumer may be without its group
+   * coordinator before Tandem replaces it with a new client (a librdkafka client can stay wedged
+   * after a broker restart; docs/runtime.md).
+   */
+  coordinatorWaitSeconds: number;
 }
 
 type Parsed<T> = { value: T } | { error: string };
@@ -200,6 +206,7 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   // A minute at least: below that, ordinary consumer lag would outlive a delete's tombstone.
   tombstoneRetentionSeconds: { env: 'TANDEM_TOMBSTONE_RETENTION', parse: duration(60, 3650 * 86_400) },
   ddl: { env: 'TANDEM_DDL', parse: oneOf('all', 'additive', 'none') },
+  coordinatorWaitSeconds: { env: 'TANDEM_COORDINATOR_WAIT', parse: duration(5, 86_400) },
 };
 
 /** The defaults, as the text a user would set (so they go through the same parsers). */
@@ -221,6 +228,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_HTTP_HOST: '127.0.0.1',
   TANDEM_TOMBSTONE_RETENTION: '7d',
   TANDEM_DDL: 'all',
+  TANDEM_COORDINATOR_WAIT: '60s',
 };
 
 export const TOMBSTONE_TABLE = 'tandem_tombstones';

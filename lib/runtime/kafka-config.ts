@@ -91,6 +91,8 @@ export function consumerSettings(input: ConsumerSettingsInput): KafkaSettings {
     // polls with a 1 ms timeout instead. RdkafkaConsumer.consume takes only what is fetched already
     // after its first record anyway; the EOFs also end a call that began on a caught-up partition.
     'enable.partition.eof': true,
+    // Its group state every 5 s: a client that stays without its coordinator is replaced (coordinator-watch.ts).
+    'statistics.interval.ms': 5000,
     'metadata.broker.list': input.brokers,
     'group.id': input.groupId,
     ...passthrough,

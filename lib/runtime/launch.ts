@@ -112,7 +112,7 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
   start.phase = 'connecting to Kafka';
   const pipeline = new DslPipeline(executor);
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(config.registryUrl) });
-  const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'), defaultRetryPolicy, outages);
+  const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'), { policy: defaultRetryPolicy, outages, coordinatorWaitMs: config.coordinatorWaitSeconds * 1000 });
   const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'), defaultRetryPolicy, outages);
   const audits = config.auditTopic ? deadLetters.auditTo(config.auditTopic) : undefined;
   const runtime = new Runtime({ consumer, deadLetters, audits, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows, outages, monitor: observability?.monitor });

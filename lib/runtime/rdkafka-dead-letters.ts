@@ -2,14 +2,14 @@
 // acknowledged each of its dead letters (delivery reports), so none is lost in a crash. The
 // optional conflict audit topic goes through the same producer, on the same terms.
 import { Producer, type DeliveryReport, type LibrdKafkaError, type MessageHeader } from 'node-rdkafka';
-import { defaultRetryPolicy, retriable, withRetry, type RetryPolicy } from '../errors';
+import { defaultRetryPolicy, retriable, type RetryPolicy } from '../errors';
 import type { ConflictRecord, DeadLetter } from '../model';
 import type { Logger, Outages } from '../observe';
 import { auditMessage } from './audit-message';
 import { deadLetterMessage } from './dead-letter-message';
 import type { KafkaSettings } from './kafka-config';
 import { KAFKA_PART } from './kafka-part';
-import { classifyKafkaError } from './rdkafka-consumer';
+import { classifyKafkaError, connectFresh, forwardClientLog } from './rdkafka-consumer';
 import type { AuditPort, DeadLetterPort } from './ports';
 
 export class RdkafkaDeadLetters implements DeadLetterPort {
@@ -28,15 +28,13 @@ export class RdkafkaDeadLetters implements DeadLetterPort {
   }
 
   static async connect(settings: KafkaSettings, topic: string, log: Logger, policy: RetryPolicy = defaultRetryPolicy, outages?: Outages): Promise<RdkafkaDeadLetters> {
-    const producer = new Producer(settings);
-    await withRetry(
-      policy,
-      () =>
-        new Promise<void>((resolve, reject) => {
-          producer.connect({ timeout: 10_000 }, (err) => (err ? reject(classifyKafkaError(err, 'connecting the dead-letter producer')) : resolve()));
-        }),
-      outages ? outages.hooks(KAFKA_PART) : { onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable (dead-letter producer), retrying', { attempt, delayMs, error: err.message }) },
-    );
+    const make = () => {
+      const p = new Producer(settings);
+      forwardClientLog(p, log);
+      return p;
+    };
+    const hooks = outages ? outages.hooks(KAFKA_PART) : { onRetry: (err: Error, attempt: number, delayMs: number) => log.warn('Kafka unreachable (dead-letter producer), retrying', { attempt, delayMs, error: err.message }) };
+    const producer = await connectFresh(make, 'connecting the dead-letter producer', policy, hooks);
     producer.setPollInterval(50);
     return new RdkafkaDeadLetters(producer, topic);
   }

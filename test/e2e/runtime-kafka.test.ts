@@ -62,7 +62,7 @@ class RecordingPipeline implements Pipeline {
 let instances = 0;
 async function startRuntime(topic: string, group: string, dlqTopic: string) {
   const log = process.env.TANDEM_TEST_LOG ? createLogger({ component: `${group}-${++instances}`, json: false, level: 'debug' }) : quietLogger();
-  const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers, groupId: group, env: {} }), log, testRetryPolicy);
+  const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers, groupId: group, env: {} }), log, { policy: testRetryPolicy });
   const dlq = await RdkafkaDeadLetters.connect(producerSettings({ brokers, env: {} }), dlqTopic, log, testRetryPolicy);
   const pipeline = new RecordingPipeline(topic);
   const runtime = new Runtime({ consumer, deadLetters: dlq, pipeline, decoder: fakeDecoder, logger: log, batchRows: 100, retryPolicy: testRetryPolicy });
