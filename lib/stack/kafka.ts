@@ -45,6 +45,18 @@ export function serverProperties(cfg: StackConfig, dataDir: string): string {
   ].join('\n');
 }
 
+/**
+ * A Kafka cluster id: 16 random bytes in URL-safe base64 without padding. One that starts with
+ * `-` would be read as an option by the storage tool ("--cluster-id: expected one argument",
+ * one stack-up in 64): Kafka's own Uuid.randomUuid draws again then too.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export function kafkaComponent(cfg: StackConfig, art: StackArtifacts): Component {
   const brokers = `${cfg.host}:${cfg.ports.kafka}`;
   const java = cfg.versions.javaHome17;
@@ -61,8 +73,7 @@ export function kafkaComponent(cfg: StackConfig, art: StackArtifacts): Component
       const data = join(dir, 'data');
       writeFileSync(props, serverProperties(cfg, data));
       if (existsSync(join(data, 'meta.properties'))) return;
-      // Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding.
-      const clusterId = randomBytes(16).toString('base64url');
+      const clusterId = newClusterId();
       const res = spawnSync(join(java, 'bin', 'java'), ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], {
         encoding: 'utf8',
       });
