@@ -101,6 +101,7 @@ export class RdkafkaConsumer implements ConsumerPort {
   /** Set while a wedged client is being replaced: consume waits for the new one. */
   private replacing: Promise<void> | undefined;
   private closed = false;
+  private readonly stopped = new AbortController();
 
   /** From the configured strategy: rebalanceProtocol() says NONE until the first assignment. */
   private readonly cooperative: boolean;
@@ -167,10 +168,10 @@ export class RdkafkaConsumer implements ConsumerPort {
     return port;
   }
 
-  /** Makes a new client the current one and connects it (a new one per attempt). */
-  private async connectNew(): Promise<void> {
+  /** Makes a new client the current one and connects it (a new one per attempt); `signal` ends the wait. */
+  private async connectNew(signal?: AbortSignal): Promise<void> {
     const { log, outages } = this;
-    const hooks: RetryHooks = outages ? outages.hooks(KAFKA_PART) : { onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable, retrying', { attempt, delayMs, error: err.message }) };
+    const hooks: RetryHooks = outages ? outages.hooks(KAFKA_PART, signal) : { signal, onRetry: (err, attempt, delayMs) => log.warn('Kafka unreachable, retrying', { attempt, delayMs, error: err.message }) };
     await connectFresh(() => (this.consumer = this.newClient()), `connecting to Kafka at ${String(this.settings['metadata.broker.list'])}`, this.policy, hooks);
   }
 
@@ -198,13 +199,18 @@ export class RdkafkaConsumer implements ConsumerPort {
         // not subscribed any more
       }
       old.disconnect(() => undefined);
-      await this.connectNew();
+      // A stop request ends the wait for Kafka (the process must be able to exit).
+      await this.connectNew(this.stopped.signal);
       if (this.closed) return void this.consumer.disconnect(() => undefined);
       if (this.topics.length > 0) this.consumer.subscribe(this.topics);
       this.log.info('the new Kafka consumer is connected and subscribed');
-    })().finally(() => {
-      this.replacing = undefined;
-    });
+    })()
+      .catch((e: unknown) => {
+        if (!this.closed) this.log.error('replacing the Kafka consumer failed', { error: e instanceof Error ? e.message : String(e) });
+      })
+      .finally(() => {
+        this.replacing = undefined;
+      });
   }
   /** While Kafka is unreachable, asks for metadata every 2 s: the first answer ends the wait. */
   private watchForRecovery(): void {
@@ -295,7 +301,7 @@ export class RdkafkaConsumer implements ConsumerPort {
   async consume(max: number): Promise<ConsumedRecord[]> {
     // While a new client connects, the loop still comes round (a stop request, the status line).
     if (this.replacing) {
-      await Promise.race([this.replacing.catch(() => undefined), new Promise((r) => setTimeout(r, CONSUME_WAIT_MS))]);
+      await Promise.race([this.replacing, new Promise((r) => setTimeout(r, CONSUME_WAIT_MS))]);
       return [];
     }
     const first = await this.consumeUpTo(1, CONSUME_WAIT_MS);
@@ -377,6 +383,7 @@ export class RdkafkaConsumer implements ConsumerPort {
 
   disconnect(): Promise<void> {
     this.closed = true;
+    this.stopped.abort();
     if (this.probe) clearInterval(this.probe);
     this.probe = undefined;
     return new Promise((resolve) => {
