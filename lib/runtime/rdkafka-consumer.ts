@@ -139,9 +139,9 @@ export class RdkafkaConsumer implements ConsumerPort {
     );
     forwardClientLog(client, this.log);
     client.on('event.stats', (report: unknown) => {
-      if (!current()) return;
+      if (!current() || this.replacing || this.closed) return;
       const lostMs = this.watch.observe(groupStateOf(report), Date.now());
-      if (lostMs !== undefined && !this.replacing && !this.closed) this.replace(lostMs);
+      if (lostMs !== undefined) this.replace(lostMs);
     });
     let lastLogged = 0;
     client.on('event.error', (err: LibrdKafkaError) => {
@@ -189,7 +189,6 @@ export class RdkafkaConsumer implements ConsumerPort {
       const parts = [...this.owned.values()];
       this.owned.clear();
       if (parts.length > 0) await this.handler?.onRevoke(parts).catch((e: unknown) => this.log.error('flushing before replacing the Kafka consumer failed', { error: e instanceof Error ? e.message : String(e) }));
-      this.watch.reset();
       // From here on the old client's callbacks are not the runtime's (release() answers them).
       this.consumer = this.newClient();
       // It leaves the group when it can; a wedged one may never answer: it is not waited for.
@@ -203,6 +202,9 @@ export class RdkafkaConsumer implements ConsumerPort {
       await this.connectNew(this.stopped.signal);
       if (this.closed) return void this.consumer.disconnect(() => undefined);
       if (this.topics.length > 0) this.consumer.subscribe(this.topics);
+      // The wait for a coordinator starts again from the subscription (not from the first report
+      // of a client that was still connecting).
+      this.watch.reset();
       this.log.info('the new Kafka consumer is connected and subscribed');
     })()
       .catch((e: unknown) => {
