@@ -214,6 +214,7 @@ export class RdkafkaConsumer implements ConsumerPort {
         this.replacing = undefined;
       });
   }
+
   /** While Kafka is unreachable, asks for metadata every 2 s: the first answer ends the wait. */
   private watchForRecovery(): void {
     if (this.probe) return;
