@@ -25,7 +25,8 @@ phase() {
   rc=${PIPESTATUS[0]}
   echo "=== ${name}: $((SECONDS - t0)) s"
   timings+=("${name} $((SECONDS - t0)) s")
-  summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
+  # -a: a test may print raw bytes (a NUL makes grep call the log binary and hide the counts).
+  summary=$(grep -aE '^# \{ total: [0-9]+' "$log" | tail -n 1)
   p=$(sed -nE 's/.*pass: ([0-9]+).*/\1/p' <<<"$summary")
   f=$(sed -nE 's/.*fail: ([0-9]+).*/\1/p' <<<"$summary")
   p=${p:-0}
