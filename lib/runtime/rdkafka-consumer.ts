@@ -89,7 +89,8 @@ export class RdkafkaConsumer implements ConsumerPort {
   private handler: RebalanceHandler | undefined;
   private commitFailed: ((offsets: readonly CommitOffset[]) => void) | undefined;
   private readonly reported = new Set<string>();
-  private consumer: KafkaConsumer;
+  /** The current client: set by each connect attempt (connect() makes the first before returning the port). */
+  private consumer!: KafkaConsumer;
   private probe: NodeJS.Timeout | undefined;
   private readonly policy: RetryPolicy;
   private readonly outages: Outages | undefined;
@@ -111,8 +112,6 @@ export class RdkafkaConsumer implements ConsumerPort {
     this.policy = o.policy ?? defaultRetryPolicy;
     this.outages = o.outages;
     this.watch = new CoordinatorWatch(o.coordinatorWaitMs ?? 60_000);
-    // Replaced by the first connect attempt's own (connectNew).
-    this.consumer = this.newClient();
   }
 
   /** A librdkafka consumer whose callbacks act only while it is the current one. */
