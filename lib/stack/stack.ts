@@ -1,12 +1,13 @@
 // `stack up | down | status`: the five components in dependency order, each idempotent.
 import { readFileSync } from 'node:fs';
 import { ComponentError, type Component } from './component';
-import { clientEnv, portVars, type StackConfig, type StackPorts } from './config';
+import { clientEnv, loadStackConfig, portVars, type StackConfig, type StackPorts } from './config';
 import { ConnectClient, type ConnectorState } from '../connect';
 import { registerSourceConnector, connectComponent, sourceConnectorName } from './connect';
 import { dbComponent } from './databases';
 import { artifactDirs, ensureArtifacts, type StackArtifacts } from './fetch';
 import { kafkaComponent } from './kafka';
+import { portsClaimedByOthers, releaseClaim, writeClaim } from './port-claims';
 import { osFreePort, portFree } from './ports';
 import { registryComponent } from './registry';
 import { checkWireFormat } from './wire-check';
@@ -39,13 +40,25 @@ const portsOf: Record<string, Array<keyof StackPorts>> = {
   connect: ['connect'],
 };
 
-/** A component that is not ours-and-running must find its ports free, or we say who is in the way. */
-async function checkPorts(cfg: StackConfig, c: Component): Promise<void> {
+/** Does the stack in `stateDir` have a process of its own running? */
+function stackRuns(cacheDir: string, stateDir: string): boolean {
+  return stackComponents(loadStackConfig({ TANDEM_CACHE_DIR: cacheDir, TANDEM_STATE_DIR: stateDir })).all.some((c) => c.pids().length > 0);
+}
+
+const claimedByOthers = (cfg: Pick<StackConfig, 'cacheDir' | 'stateDir'>) => portsClaimedByOthers(cfg, (dir) => stackRuns(cfg.cacheDir, dir));
+
+/**
+ * A component that is not ours-and-running must find its ports free and unclaimed by another
+ * stack (whose server may be down for a moment), or we say who is in the way.
+ */
+async function checkPorts(cfg: StackConfig, c: Component, claimed: ReadonlyMap<number, string>): Promise<void> {
   if (c.pids().length > 0) return;
   for (const key of portsOf[c.name] ?? []) {
     const port = cfg.ports[key];
+    const envName = portVars.find(([k]) => k === key)?.[1] ?? '';
+    const other = claimed.get(port);
+    if (other !== undefined) throw new ComponentError(c.name, `port ${cfg.host}:${port} belongs to the stack in ${other}, which runs (one of its servers may be down for a moment); set ${envName}, or stop that stack first`, c.logFile);
     if (!(await portFree(port, cfg.host))) {
-      const envName = portVars.find(([k]) => k === key)?.[1] ?? '';
       throw new ComponentError(c.name, `port ${cfg.host}:${port} is taken by a process that is not this stack's (state dir ${cfg.stateDir}); stop it or set ${envName}`, c.logFile);
     }
   }
@@ -57,7 +70,9 @@ export async function stackUp(cfg: StackConfig, log: Log): Promise<void> {
   const t0 = Date.now();
   const art = ensureArtifacts(cfg);
   const s = stackComponents(cfg, art);
-  for (const c of s.all) await checkPorts(cfg, c);
+  const claimed = claimedByOthers(cfg);
+  for (const c of s.all) await checkPorts(cfg, c, claimed);
+  writeClaim(cfg, cfg.ports);
   const timed = async (c: Component) => {
     const t = Date.now();
     const was = (await c.isUp()) ? 'already up' : '';
@@ -93,6 +108,7 @@ export async function stackDown(cfg: StackConfig, log: Log): Promise<void> {
   const stop = async (c: Component) => log(`  ${c.name.padEnd(9)} ${await c.down()}`);
   await stop(s.connect);
   await Promise.all([stop(s.registry), stop(s.kafka), stop(s.dbA), stop(s.dbB)]);
+  releaseClaim(cfg);
 }
 
 export interface StatusLine {
@@ -119,17 +135,20 @@ export function rssKiB(pid: number): number {
 
 /**
  * Env for a stack that must not collide with another one: each TANDEM_*_PORT keeps its default
- * when that port is free, else gets a free port from the OS. Plus the matching client settings.
+ * when that port is free and no other stack claims it, else gets a free port from the OS. The
+ * choice is claimed for this state dir at once, so a run choosing next does not take it.
  */
 export async function freePortEnv(base: NodeJS.ProcessEnv): Promise<Record<string, string>> {
-  const chosen = new Set<number>();
+  const own = loadStackConfig(base);
+  const avoid = new Set<number>(claimedByOthers(own).keys());
   const out: Record<string, string> = {};
   for (const [, name, def] of portVars) {
     const wanted = base[name] ? Number(base[name]) : def;
-    const port = !chosen.has(wanted) && (await portFree(wanted)) ? wanted : await osFreePort(chosen);
-    chosen.add(port);
+    const port = !avoid.has(wanted) && (await portFree(wanted)) ? wanted : await osFreePort(avoid);
+    avoid.add(port);
     out[name] = String(port);
   }
+  writeClaim(own, loadStackConfig({ ...base, ...out }).ports);
   return out;
 }
 
