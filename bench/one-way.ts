@@ -2,11 +2,15 @@
 // runtime and MySQL sink as `tandem run bidirectional`), reading the bench's preloaded topics
 // `<BENCH_SOURCE_PREFIX>.chat.<table>` instead of Debezium's `a.chat.*` and writing database b
 // (TANDEM_DB_B_URL). Run as a child process by bench/topology.ts.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { defineTopology } from '../lib/dsl';
 import { createLogger } from '../lib/observe';
 import { launch } from '../lib/runtime/launch';
 import { carryDeletes, lastWriterWins, originFilter, routeByTable, sameTables } from '../lib/stages';
+import { LOG_DIR } from './support/processes';
 
 const prefix = process.env.BENCH_SOURCE_PREFIX ?? 'bt';
 
@@ -22,9 +26,28 @@ const oneWay = defineTopology('bench-one-way', (ctx) => {
     .to(ctx.mysql('b'), named('mysql-b'));
 });
 
+/**
+ * BENCH_ALLOC_PROF=1: where the drain allocates, short-lived objects included (what the garbage
+ * collector's share of the CPU profile is made of). `--heap-prof` keeps only what is still alive
+ * at the end. Written as a .heapprofile beside the CPU profiles.
+ */
+async function profilingAllocations<T>(run: () => Promise<T>): Promise<T> {
+  if (!process.env.BENCH_ALLOC_PROF) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(join(LOG_DIR, `alloc-${prefix}-${process.pid}.heapprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function main(): Promise<number> {
   const logger = createLogger({ component: 'tandem' });
-  return launch({ definition: oneWay, config: loadConfig(process.env), logger, tty: false, statusEveryMs: 5000 });
+  return profilingAllocations(() => launch({ definition: oneWay, config: loadConfig(process.env), logger, tty: false, statusEveryMs: 5000 }));
 }
 
 main().then(
