@@ -50,6 +50,31 @@ function timeOfDay(micros: bigint, digits: number): string {
   return `${neg ? '-' : ''}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}${fraction(abs % 1_000_000n, digits)}`;
 }
 
+const MAX_EXACT_MICROS = BigInt(Number.MAX_SAFE_INTEGER);
+const DAY_US = 86_400_000_000;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+// Rows of one flush mostly share their day: its text is kept for the next value.
+let lastDay = NaN;
+let lastDayText = '';
+
+/** `LocalDateTime.toString` for |micros| ≤ 2^53, without BigInt arithmetic; the same text. */
+function dateTimeText(micros: number, digits: number): string {
+  const dayMicros = ((micros % DAY_US) + DAY_US) % DAY_US;
+  const epochDay = (micros - dayMicros) / DAY_US;
+  if (epochDay !== lastDay) {
+    lastDayText = dateString(epochDay);
+    lastDay = epochDay;
+  }
+  const secs = Math.floor(dayMicros / 1_000_000);
+  const us = dayMicros - secs * 1_000_000;
+  const h = Math.floor(secs / 3600);
+  const rest = secs - h * 3600;
+  const m = Math.floor(rest / 60);
+  const time = `${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[rest - m * 60]}`;
+  if (digits <= 0) return `${lastDayText} ${time}`;
+  return `${lastDayText} ${time}.${String(1_000_000 + us).slice(1, 1 + Math.min(digits, 6))}`;
+}
+
 /** A DATE (io.debezium.time.Date: days since the epoch). */
 export class LocalDate {
   constructor(readonly epochDay: number) {}
@@ -92,6 +117,8 @@ export class LocalDateTime {
     return new LocalDateTime(micros, m[7] ? Math.min(m[7].length, 6) : 0, Number(frac.slice(6)));
   }
   toString(): string {
+    // The sink renders two or three of these per row: in doubles when exact (years 1685-2255).
+    if (this.epochMicros >= -MAX_EXACT_MICROS && this.epochMicros <= MAX_EXACT_MICROS) return dateTimeText(Number(this.epochMicros), this.fractionDigits);
     const dayMicros = ((this.epochMicros % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY;
     const epochDay = Number((this.epochMicros - dayMicros) / MICROS_PER_DAY);
     return `${dateString(epochDay)} ${timeOfDay(dayMicros, this.fractionDigits)}`;

@@ -56,7 +56,7 @@ export function toSqlValue(value: ColumnValue, column = '?'): SqlValue {
   if (Buffer.isBuffer(value)) return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
   // Always six digits: the column's own precision rounds nothing away that the source had.
-  if (value instanceof LocalDateTime) return new LocalDateTime(value.epochMicros, 6).toString();
+  if (value instanceof LocalDateTime) return (value.fractionDigits === 6 ? value : new LocalDateTime(value.epochMicros, 6)).toString();
   // Sink sessions run with time_zone '+00:00', so a UTC literal stores the same instant.
   if (value instanceof ZonedDateTime) return new LocalDateTime(value.epochMicros, 6).toString();
   if (value instanceof LocalDate || value instanceof LocalTime || value instanceof Decimal) return value.toString();
