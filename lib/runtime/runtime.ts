@@ -29,7 +29,8 @@ export interface RuntimeOptions {
   maxBatchRecords?: number;
   /**
    * Records consumed but not finished, over the lanes that are moving, at which the loop stops
-   * consuming until a batch finishes (default 2 × maxBatchRecords). librdkafka keeps what it has
+   * consuming until a batch finishes (default maxBatchRecords: twice that held a fifth more
+   * memory at the peak, for no more rows/s; docs/runtime.md "Memory"). librdkafka keeps what it has
    * fetched meanwhile (its queue is bounded too); pausing partitions instead would drop that, and
    * a resumed lane would wait for the fetch again.
    */
@@ -165,7 +166,7 @@ export class Runtime {
     this.counters = o.counters ?? new Counters();
     this.router = new TopicRouter(o.pipeline.sources);
     this.maxBatchRecords = o.maxBatchRecords ?? o.batchRows * 2;
-    this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords * 2;
+    this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords;
     this.stuckAfterMs = o.stuckAfterMs ?? 2000;
     this.policy = o.retryPolicy ?? defaultRetryPolicy;
     this.log = o.logger;

@@ -173,6 +173,26 @@ t.test('a busy lane holds the loop at maxInFlight: it stops consuming, and pause
   t.same(consumer.committed(), { 'a.chat.t:0': '40' });
 });
 
+// By default the loop holds one lane's largest batch (2 × batchRows) and no more: twice that held
+// a fifth more memory at the peak of a drain for no more rows/s (docs/runtime.md, "Memory").
+t.test('by default the loop stops consuming at 2 × batchRows records in flight', async (t) => {
+  const { consumer, pipeline, make } = setup({ batchRows: 5, stuckAfterMs: 60_000 });
+  for (let i = 0; i < 40; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  let release!: () => void;
+  pipeline.gate = new Promise((r) => (release = r));
+  const rt = make();
+  consumer.onIdle = () => {
+    if (pipeline.applied['a-to-b']?.length === 40) rt.stop();
+  };
+  const running = rt.run();
+  await new Promise((r) => setTimeout(r, 300));
+  const consumed = consumer.positions.get('a.chat.t:0') ?? 0;
+  t.ok(consumed >= 10 && consumed <= 15, `consumed 2 × batchRows plus at most one consume call, then waited (${consumed})`);
+  release();
+  await running;
+  t.same(pipeline.applied['a-to-b'], Array.from({ length: 40 }, (_, i) => `a${i}`));
+});
+
 t.test('a lane whose batch is stuck is paused, and the other tables go on', async (t) => {
   const { consumer, pipeline, make } = setup({ batchRows: 5, maxInFlight: 10, stuckAfterMs: 50 });
   for (let i = 0; i < 20; i++) consumer.add(record('a.chat.t', 0, i, `t${i}`));
