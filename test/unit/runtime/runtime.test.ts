@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { testRetryPolicy, retriable } from '../../../lib/errors';
 import type { ChangeEvent } from '../../../lib/model';
 import { createLogger } from '../../../lib/observe';
@@ -153,8 +153,12 @@ t.test('backpressure: a slow sink pauses its partitions instead of buffering, th
   t.same(consumer.committed(), { 'a.chat.t:0': '100' });
 });
 
-t.test('a busy lane holds the loop at maxInFlight: it stops consuming, and pauses nothing (a pause drops the prefetch)', async (t) => {
-  const { consumer, pipeline, make } = setup({ batchRows: 5, maxInFlight: 10, stuckAfterMs: 60_000 });
+/**
+ * 40 records of one lane while the sink holds its first batch for 300 ms: how far the loop
+ * consumed meanwhile; then the sink lets go and everything is applied.
+ */
+async function consumedWhileSinkHolds(t: Test, opts: Parameters<typeof setup>[0]) {
+  const { consumer, pipeline, make } = setup(opts);
   for (let i = 0; i < 40; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
   let release!: () => void;
   pipeline.gate = new Promise((r) => (release = r));
@@ -165,32 +169,25 @@ t.test('a busy lane holds the loop at maxInFlight: it stops consuming, and pause
   const running = rt.run();
   await new Promise((r) => setTimeout(r, 300));
   const consumed = consumer.positions.get('a.chat.t:0') ?? 0;
-  t.ok(consumed >= 10 && consumed <= 15, `consumed up to maxInFlight plus one consume call, then waited (${consumed})`);
-  t.equal(consumer.pauseCalls, 0, 'nothing paused');
+  const pauseCalls = consumer.pauseCalls;
   release();
   await running;
-  t.same(pipeline.applied['a-to-b'], Array.from({ length: 40 }, (_, i) => `a${i}`));
+  t.same(pipeline.applied['a-to-b'], Array.from({ length: 40 }, (_, i) => `a${i}`), 'all applied once the sink lets go');
   t.same(consumer.committed(), { 'a.chat.t:0': '40' });
+  return { consumed, pauseCalls };
+}
+
+t.test('a busy lane holds the loop at maxInFlight: it stops consuming, and pauses nothing (a pause drops the prefetch)', async (t) => {
+  const { consumed, pauseCalls } = await consumedWhileSinkHolds(t, { batchRows: 5, maxInFlight: 10, stuckAfterMs: 60_000 });
+  t.ok(consumed >= 10 && consumed <= 15, `consumed up to maxInFlight plus one consume call, then waited (${consumed})`);
+  t.equal(pauseCalls, 0, 'nothing paused');
 });
 
 // By default the loop holds one lane's largest batch (2 × batchRows) and no more: twice that held
 // a fifth more memory at the peak of a drain for no more rows/s (docs/runtime.md, "Memory").
 t.test('by default the loop stops consuming at 2 × batchRows records in flight', async (t) => {
-  const { consumer, pipeline, make } = setup({ batchRows: 5, stuckAfterMs: 60_000 });
-  for (let i = 0; i < 40; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
-  let release!: () => void;
-  pipeline.gate = new Promise((r) => (release = r));
-  const rt = make();
-  consumer.onIdle = () => {
-    if (pipeline.applied['a-to-b']?.length === 40) rt.stop();
-  };
-  const running = rt.run();
-  await new Promise((r) => setTimeout(r, 300));
-  const consumed = consumer.positions.get('a.chat.t:0') ?? 0;
+  const { consumed } = await consumedWhileSinkHolds(t, { batchRows: 5, stuckAfterMs: 60_000 });
   t.ok(consumed >= 10 && consumed <= 15, `consumed 2 × batchRows plus at most one consume call, then waited (${consumed})`);
-  release();
-  await running;
-  t.same(pipeline.applied['a-to-b'], Array.from({ length: 40 }, (_, i) => `a${i}`));
 });
 
 t.test('a lane whose batch is stuck is paused, and the other tables go on', async (t) => {
