@@ -144,6 +144,7 @@ function findings(all: Outcome[]): string[] {
         (serial ? `Without parallel apply (2b, one connection): ${String(serial.tandem_rows_per_s)} rows/s (${showTimeline(serial)}).` : ''),
     );
     if (num(topo.ratio) < 3 || num(topo.cpu_ms_per_1k) > 25) {
+      const byThread = topo.cpu_ms_per_1k_by_thread as Record<'main' | 'helpers' | 'librdkafka', number> | undefined;
       const profile = all.find((o) => o.part.name === 'scaling')?.profile ?? [];
       const idle = profile.find((h) => h.what === '(idle)')?.selfPct;
       const gc = profile.find((h) => h.what === '(garbage collector)')?.selfPct;
@@ -155,7 +156,12 @@ function findings(all: Outcome[]): string[] {
           `(${String(topo.connect_cpu_ms_per_1k)} + ${String(topo.debezium_db_cpu_ms_per_1k)}) / (${String(topo.cpu_ms_per_1k)} + ${String(topo.tandem_db_cpu_ms_per_1k)}) = ` +
           `${(((num(topo.connect_cpu_ms_per_1k) + num(topo.debezium_db_cpu_ms_per_1k)) / (num(topo.cpu_ms_per_1k) + num(topo.tandem_db_cpu_ms_per_1k))) || 0).toFixed(2)}. ` +
           (idle !== undefined ? `The profile of section 6 is ${idle}% idle${gc !== undefined ? ` and ${gc}% garbage collection` : ''}; its top functions are spread over decoding (avsc), SQL text (sql-escaper), the stages and mysql2, none above a few percent: ` : '') +
-          'fewer objects per event (GC) and the SQL text built without per-value escaping calls are the next items. Neither is Debezium, Kafka or MariaDB: the target MariaDB used a fraction of the CPU per event that it used for the JDBC sink.',
+          (byThread
+            ? `by thread, per 1,000 events: the main thread ${String(byThread.main)} ms, V8's and libuv's helper threads ${String(byThread.helpers)} ms (concurrent and parallel garbage collection, mostly), librdkafka ${String(byThread.librdkafka)} ms. `
+            : '') +
+          'Fewer objects per event, and fewer of them living through a batch (they outlast the young generation and are promoted), is the next item. ' +
+          "Not the SQL text: mysql2's escaping of a 600-row upsert takes about 0.4 ms, and a text built by Tandem itself was slower. " +
+          'None of it is Debezium, Kafka or MariaDB: the target MariaDB used a fraction of the CPU per event that it used for the JDBC sink.',
       );
     }
   }

@@ -119,6 +119,8 @@ async function verify(target: Connection, db: string, p: Preload): Promise<{ cor
 interface TandemDrain extends Drain {
   peakRssMb: number;
   cpuS: number;
+  /** The CPU split by thread (all instances together). */
+  threads: { main: number; helpers: number; librdkafka: number };
   startupS: number;
   /** Where the batches' wall-clock time went (one instance only). */
   timeline?: Breakdown;
@@ -151,7 +153,9 @@ async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl:
     const timeline = before ? breakdown(before, await scrape(ports[0])) : undefined;
     const v = await verify(target, db, p);
     const cpuS = usage.reduce((s, u) => s + u.cpuS, 0);
-    return { rowsPerS: EVENTS / seconds, seconds, ...v, dbCpuS, consumerCpuS: cpuS, peakRssMb: Math.max(...usage.map((u) => u.peakRssMb)), cpuS, startupS: (t0 - spawnedAt) / 1000, ...(timeline ? { timeline } : {}) };
+    const sum = (k: keyof TandemDrain['threads']) => usage.reduce((s, u) => s + u.threads[k], 0);
+    const threads = { main: sum('main'), helpers: sum('helpers'), librdkafka: sum('librdkafka') };
+    return { rowsPerS: EVENTS / seconds, seconds, ...v, dbCpuS, consumerCpuS: cpuS, peakRssMb: Math.max(...usage.map((u) => u.peakRssMb)), cpuS, threads, startupS: (t0 - spawnedAt) / 1000, ...(timeline ? { timeline } : {}) };
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
   }
@@ -202,6 +206,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
       const d = await drainWithTandem(stack, target, targetUrl, p, `r${run}`, 1);
       show('Tandem one-way (1 instance)', d);
       say(`    peak RSS ${d.peakRssMb.toFixed(0)} MiB, CPU ${d.cpuS.toFixed(1)} s, start-up ${d.startupS.toFixed(1)} s (not counted)`);
+      say(`    CPU per 1k rows by thread: main ${perK(d.threads.main)} ms, V8 and libuv helpers (garbage collection) ${perK(d.threads.helpers)} ms, librdkafka ${perK(d.threads.librdkafka)} ms`);
       if (d.timeline) for (const line of showBreakdown(d.timeline)) say(`    ${line}`);
       tandem.push(d);
     };
@@ -271,6 +276,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
     tandem_db_cpu_ms_per_1k: perK(median(tandem.map((x) => x.dbCpuS))),
     debezium_db_cpu_ms_per_1k: perK(median(dbz.map((x) => x.dbCpuS))),
     connect_cpu_ms_per_1k: perK(median(dbz.map((x) => x.consumerCpuS))),
+    cpu_ms_per_1k_by_thread: { main: perK(median(tandem.map((x) => x.threads.main))), helpers: perK(median(tandem.map((x) => x.threads.helpers))), librdkafka: perK(median(tandem.map((x) => x.threads.librdkafka))) },
     ...(timelines.length ? { timeline: timelines[timelines.length - 1] } : {}),
   });
   jsonLine({ bench: 'resources', phase: 'topology', peak_rss_mb: Math.round(Math.max(...tandem.map((x) => x.peakRssMb))), cpu_s: round(Math.max(...tandem.map((x) => x.cpuS)), 1), cpu_s_per_100k_rows: round((Math.max(...tandem.map((x) => x.cpuS)) / EVENTS) * 100_000, 2) });

@@ -1,7 +1,7 @@
 // Tandem as a child process (the way users run it), its resource use read from /proc, and a
 // stop by PID. Logs go to a file so a failed run can be read afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync, closeSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, closeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -68,24 +68,56 @@ export function usageOf(pid: number): Usage | undefined {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(rest[11]) + Number(rest[12]);
+    const ticks = ticksOf(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuS: ticks / CLOCK_TICKS };
   } catch {
     return undefined;
   }
 }
 
-/** Samples a process every `everyMs`: keeps the highest RSS seen and the last CPU total. */
+/** CPU seconds of a process's threads that are not V8's or libuv's: its main thread, librdkafka's. */
+export interface ThreadCpu {
+  main: number;
+  librdkafka: number;
+}
+
+function ticksOf(statText: string): number {
+  const rest = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+/** The main thread's CPU and librdkafka's threads' (named `rdk:*`), in seconds; undefined when gone. */
+export function threadCpuOf(pid: number): ThreadCpu | undefined {
+  try {
+    const out: ThreadCpu = { main: 0, librdkafka: 0 };
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const base = `/proc/${pid}/task/${tid}`;
+      const ticks = ticksOf(readFileSync(`${base}/stat`, 'utf8')) / CLOCK_TICKS;
+      if (Number(tid) === pid) out.main += ticks;
+      else if (readFileSync(`${base}/comm`, 'utf8').startsWith('rdk:')) out.librdkafka += ticks;
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Samples a process every `everyMs`: keeps the highest RSS seen, the last CPU total and its split
+ * by thread. The rest of the total (`cpuS - main - librdkafka`) is V8's helper threads (garbage
+ * collection, compilation) and libuv's: `threads` returns it as `helpers`.
+ */
 export class UsageSampler {
   private timer: NodeJS.Timeout | undefined;
   peakRssMb = 0;
   cpuS = 0;
   private readonly startCpuS: number;
+  private readonly startThreads: ThreadCpu;
+  private lastThreads: ThreadCpu;
 
   constructor(private readonly pid: number, everyMs = 250) {
     this.startCpuS = usageOf(pid)?.cpuS ?? 0;
+    this.startThreads = this.lastThreads = threadCpuOf(pid) ?? { main: 0, librdkafka: 0 };
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref(); // never what keeps a failed bench alive
   }
@@ -95,13 +127,21 @@ export class UsageSampler {
     if (!u) return;
     this.peakRssMb = Math.max(this.peakRssMb, u.peakRssMb, u.rssMb);
     this.cpuS = u.cpuS - this.startCpuS;
+    this.lastThreads = threadCpuOf(this.pid) ?? this.lastThreads;
   }
 
-  stop(): { peakRssMb: number; cpuS: number } {
+  /** CPU seconds since the start, by thread group. */
+  threads(): ThreadCpu & { helpers: number } {
+    const main = this.lastThreads.main - this.startThreads.main;
+    const librdkafka = this.lastThreads.librdkafka - this.startThreads.librdkafka;
+    return { main, librdkafka, helpers: Math.max(0, this.cpuS - main - librdkafka) };
+  }
+
+  stop(): { peakRssMb: number; cpuS: number; threads: ThreadCpu & { helpers: number } } {
     this.sample();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    return { peakRssMb: this.peakRssMb, cpuS: this.cpuS };
+    return { peakRssMb: this.peakRssMb, cpuS: this.cpuS, threads: this.threads() };
   }
 }
 
