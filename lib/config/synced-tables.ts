@@ -15,10 +15,20 @@ export class SyncedTables {
   private readonly refused = new Map<string, string>();
   /** Old name → new name, for changes recorded under a name before its rename was replayed. */
   private readonly renamed = new Map<string, string>();
+  /** The tables TANDEM_TABLES names, as it names them: synced again when created again. */
+  private readonly configured = new Map<string, TableSpec>();
 
   /** @param all TANDEM_TABLES=*: tables created while Tandem runs join too. */
   constructor(initial: readonly TableSpec[], readonly all = false) {
-    for (const t of initial) this.specs.set(t.name, { name: t.name, primaryKey: [...t.primaryKey] });
+    for (const t of initial) {
+      this.specs.set(t.name, { name: t.name, primaryKey: [...t.primaryKey] });
+      this.configured.set(t.name, { name: t.name, primaryKey: [...t.primaryKey] });
+    }
+  }
+
+  /** The spec TANDEM_TABLES gives a table, synced or not at the moment (dropped, to be created again). */
+  listed(table: string): TableSpec | undefined {
+    return this.configured.get(table);
   }
 
   has(table: string): boolean {

@@ -194,16 +194,20 @@ export class SchemaChanges implements SchemaPeer {
     }
     if (ddlKind(event.ddl.statement) === 'drop-table') {
       for (const t of new Set([table, ...event.ddl.tables.map((x) => x.table)])) {
+        // A DROP read again (a new consumer group) while the table exists, created again since: not the end of its sync.
+        if ((await this.definitionOn(conn, t)) !== null) continue;
         if (tables.has(t)) this.o.log.info(`table ${t} was dropped on both sides: no longer synced`, { table: t });
         tables.remove(t);
       }
       return [];
     }
-    if (!tables.all || tables.has(table) || (await this.definitionOn(conn, table)) === null) return [];
+    // A table joins when it exists on both sides: under *, any; with a list, one it names (dropped, then created again).
+    const listed = tables.listed(table);
+    if (!(tables.all || listed) || tables.has(table) || (await this.definitionOn(conn, table)) === null) return [];
     const verdict = await syncability(conn, table);
     if (verdict.ok) {
-      tables.add(verdict.spec);
-      this.o.log.info(`table ${table} exists on both sides now: synced (TANDEM_TABLES=*)`, { table, primaryKey: verdict.spec.primaryKey });
+      tables.add(listed ?? verdict.spec);
+      this.o.log.info(`table ${table} exists on both sides now: synced (${listed ? 'TANDEM_TABLES names it' : 'TANDEM_TABLES=*'})`, { table, primaryKey: (listed ?? verdict.spec).primaryKey });
       return [table];
     }
     if (tables.refuse(table, verdict.reason)) {

@@ -28,6 +28,8 @@ interface Side {
   sink: Sink;
   app: Connection;
   lines: string[];
+  /** The live set of synced tables this side's sink follows. */
+  synced: SyncedTables;
 }
 
 let n = 0;
@@ -45,6 +47,7 @@ async function sides(tables = 'items', options: { ddlLockWaitSeconds?: number; e
     const url = db.url.replace(/\/chat$/, `/${database}`);
     await installOriginSupport(url, tables.split(','));
     const lines: string[] = [];
+    const synced = new SyncedTables(tables.split(',').map((name) => ({ name, primaryKey: ['id'] })));
     const sink = mysqlSink({
       name: `mysql-${id}`,
       databaseId: id,
@@ -52,12 +55,12 @@ async function sides(tables = 'items', options: { ddlLockWaitSeconds?: number; e
       tables: Object.fromEntries(tables.split(',').map((tb) => [tb, { primaryKey: ['id'] }])),
       lingerMs: 1,
       // The live set of synced tables, as tandem run gives its sinks.
-      synced: new SyncedTables(tables.split(',').map((name) => ({ name, primaryKey: ['id'] }))),
+      synced,
       ...sinkOptions,
       logger: createLogger({ json: true, write: (l) => lines.push(l) }),
     });
     sinks.push(sink);
-    out.push({ id, database, sink, app: await db.connect(), lines });
+    out.push({ id, database, sink, app: await db.connect(), lines, synced });
   }
   // What tandem run does at start: both sides agree on what they hold alike.
   await primeSchemaAgreement(tables.split(','));
@@ -135,6 +138,30 @@ t.test('TRUNCATE, RENAME TABLE, CREATE TABLE and DROP TABLE', async (t) => {
   await onA('DROP TABLE notes_old');
   await b.sink.write([ddl(a, 'DROP TABLE notes_old', 'notes_old')]);
   t.same((await rows(db.admin, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [b.database])).map((x) => x.n), ['items', 'tandem_tombstones'], 'DROP TABLE');
+});
+
+// Found using Tandem as a user would: a table of TANDEM_TABLES dropped and created again on both
+// sides while Tandem was stopped. The DROP read afterwards ended the table's sync although the
+// table was there, and its CREATE did not bring it back: its rows went to the dead-letter topic.
+t.test('a listed table dropped and created again is synced again; a DROP read again while it exists ends nothing', async (t) => {
+  const [a, b] = await sides('items,notes');
+  const onA = (sql: string) => a.app.query(sql.replace(/\bTABLE notes\b/, `TABLE ${a.database}.notes`));
+  await b.sink.write([ddl(a, 'DROP TABLE notes', 'notes')]);
+  t.ok(b.synced.has('notes'), 'a DROP of the past, read while notes exists on both sides: still synced');
+  t.equal(await definition(b, 'notes'), await definition(a, 'notes'), 'and nothing dropped');
+
+  await onA('DROP TABLE notes');
+  await b.sink.write([ddl(a, 'DROP TABLE notes', 'notes')]);
+  t.notOk(b.synced.has('notes'), 'dropped on both sides: no longer synced');
+
+  const create = 'CREATE TABLE notes (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL)';
+  await onA(create);
+  await b.sink.write([ddl(a, create, 'notes')]);
+  t.ok(b.synced.has('notes'), 'created again on both sides: TANDEM_TABLES names it, so it is synced again');
+  t.ok(b.lines.some((l) => /table notes exists on both sides now: synced \(TANDEM_TABLES names it\)/.test(l)), 'said so');
+  t.ok((await rows(db.admin, 'SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE = ?', [b.database, 'notes'])).length > 0, 'its triggers installed again');
+  await b.sink.write([upsert('notes', { id: 1, name: 'back', updated_at: ts('2024-01-01 00:00:01') })]);
+  t.same(await rows(db.admin, `SELECT id, name FROM ${b.database}.notes`), [{ id: 1, name: 'back' }], 'and its rows are written');
 });
 
 t.test('a replay after a crash changes nothing; a row of a shape the table lacks waits for its change', async (t) => {
