@@ -14,6 +14,8 @@ function exact(n: bigint): number | bigint {
   return n <= MAX_SAFE && n >= -MAX_SAFE ? Number(n) : n;
 }
 
+const TWO_49 = 2 ** 49;
+
 /** Reads one zig-zag varint long at `tap.pos`; exact for the whole int64 range. */
 function readLong(tap: Tap): number | bigint {
   const buf = tap.buf;
@@ -26,6 +28,12 @@ function readLong(tap: Tap): number | bigint {
     b = buf[pos++];
     n += (b & 0x7f) * mul;
     mul *= 128;
+  }
+  if (b & 0x80 && buf[pos] < 16) {
+    // An 8th and last byte of at most 4 bits: 53 bits, still exact in a double. Microsecond
+    // timestamps of today (Debezium's DATETIME(6) and TIMESTAMP(6)) are such, in every row.
+    n += buf[pos++] * TWO_49;
+    b = 0;
   }
   if (!(b & 0x80)) {
     tap.pos = pos;

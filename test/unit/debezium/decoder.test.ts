@@ -143,7 +143,17 @@ t.test('int64: a number while exact, a bigint beyond 2^53', async (t) => {
   const decoder = new DebeziumDecoder({ schemas: registry });
   const cases: [number | bigint, number | bigint][] = [
     [42, 42],
+    // Around the 8-byte varints read in doubles (zig-zag values of 2^49 up to 2^53).
+    [2 ** 48, 2 ** 48],
+    [-(2 ** 48) - 1, -(2 ** 48) - 1],
+    [1_700_000_000_123_456, 1_700_000_000_123_456],
+    [-1_700_000_000_123_456, -1_700_000_000_123_456],
+    [2 ** 52 - 1, 2 ** 52 - 1],
+    [-(2 ** 52), -(2 ** 52)],
+    [2 ** 52, 2 ** 52],
+    [-(2 ** 52) - 1, -(2 ** 52) - 1],
     [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+    [-Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER],
     [2n ** 53n, 2n ** 53n],
     [-(2n ** 63n), -(2n ** 63n)],
     [2n ** 63n - 1n, 9223372036854775807n],
