@@ -126,13 +126,13 @@ interface TandemDrain extends Drain {
   timeline?: Breakdown;
 }
 
-async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl: string, p: Preload, tag: string, instances: number): Promise<TandemDrain> {
+async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl: string, p: Preload, tag: string, instances: number, extraEnv: Record<string, string> = {}): Promise<TandemDrain> {
   const db = `bench_tandem_${tag}`;
   await createChatDatabase(target, db);
   const group = `bench-tandem-${p.prefix}-${tag}`;
   const url = targetUrl.replace(/\/chat$/, `/${db}`);
   // One database as both a and b (a one-way drain): tandem doctor would refuse the shared server id.
-  const env = { TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq`, TANDEM_DOCTOR: 'off', ...(process.env.BENCH_TANDEM_LOG_LEVEL ? { TANDEM_LOG_LEVEL: process.env.BENCH_TANDEM_LOG_LEVEL } : {}) };
+  const env = { TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq`, TANDEM_DOCTOR: 'off', ...(process.env.BENCH_TANDEM_LOG_LEVEL ? { TANDEM_LOG_LEVEL: process.env.BENCH_TANDEM_LOG_LEVEL } : {}), ...extraEnv };
   const ports = await Promise.all(Array.from({ length: instances }, () => osFreePort(new Set())));
   const spawnedAt = performance.now();
   const children = Array.from({ length: instances }, (_, i) =>
@@ -301,9 +301,46 @@ async function scalingBench(stack: BenchStack, target: Connection, targetUrl: st
   jsonLine({ bench: 'scaling', partitions: PARTITIONS, events: EVENTS, runs: RUNS, instances_1_rows_per_s: Math.round(one.median), instances_2_rows_per_s: Math.round(two.median), speedup: round(two.median / one.median, 2), correct, cores: (await import('node:os')).cpus().length });
 }
 
+/** `KEY=value KEY2=value with spaces` → env (a value runs to the next ` KEY=`). */
+function envOf(spec: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const m of spec.matchAll(/([A-Z_][A-Z0-9_]*)=(.*?)(?=\s+[A-Z_][A-Z0-9_]*=|\s*$)/g)) env[m[1]] = m[2];
+  return env;
+}
+
+/**
+ * A setting against the default, interleaved on one preload (BENCH_AB="KEY=value ...").
+ * Compares CPU per 1,000 events divided by the target MariaDB's CPU in the same drain: the
+ * machine's noise moves both alike, so the quotient shows a change the raw figure hides.
+ */
+async function abBench(stack: BenchStack, target: Connection, targetUrl: string, p: Preload): Promise<void> {
+  const variant = envOf(process.env.BENCH_AB ?? '');
+  if (Object.keys(variant).length === 0) throw new Error('BENCH_AB="KEY=value ..." names the setting to compare');
+  const sides = { a: { env: {}, drains: [] as TandemDrain[] }, b: { env: variant, drains: [] as TandemDrain[] } };
+  for (let run = 0; run < RUNS; run++) {
+    for (const side of run % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
+      const d = await drainWithTandem(stack, target, targetUrl, p, `ab${run}${side}`, 1, sides[side].env);
+      show(`Tandem one-way, ${side === 'a' ? 'default' : process.env.BENCH_AB}`, d);
+      sides[side].drains.push(d);
+    }
+  }
+  const summary = (drains: TandemDrain[]) => ({
+    rows_per_s: Math.round(median(drains.map((d) => d.rowsPerS))),
+    cpu_ms_per_1k: perK(median(drains.map((d) => d.consumerCpuS))),
+    cpu_per_db_cpu: round(median(drains.map((d) => d.consumerCpuS / d.dbCpuS)), 3),
+    peak_rss_mb: Math.max(...drains.map((d) => d.peakRssMb)),
+    correct: drains.every((d) => d.correct),
+  });
+  const a = summary(sides.a.drains);
+  const b = summary(sides.b.drains);
+  say(`ab: default ${JSON.stringify(a)}`);
+  say(`ab: ${process.env.BENCH_AB} ${JSON.stringify(b)}`);
+  jsonLine({ bench: 'topology-ab', events: EVENTS, runs: RUNS, variant: process.env.BENCH_AB, default: a, with: b, cpu_per_db_cpu_change: round(b.cpu_per_db_cpu / a.cpu_per_db_cpu - 1, 3) });
+}
+
 async function main(): Promise<void> {
   const mode = process.argv[2] ?? 'topology';
-  if (mode !== 'topology' && mode !== 'scaling') throw new Error(`unknown mode ${mode} (topology | scaling)`);
+  if (mode !== 'topology' && mode !== 'scaling' && mode !== 'ab') throw new Error(`unknown mode ${mode} (topology | scaling | ab)`);
   mkdirSync(LOG_DIR, { recursive: true });
   const stack = await ensureStack();
   const server = await startMariaDb({ serverId: 31 });
@@ -315,7 +352,8 @@ async function main(): Promise<void> {
       const p = await preload(stack, target);
       topics = [...p.rowTopics, p.tombstoneTopic];
       if (mode === 'topology') await topologyBench(stack, target, server.url, server.port, p);
-      else await scalingBench(stack, target, server.url, p);
+      else if (mode === 'scaling') await scalingBench(stack, target, server.url, p);
+      else await abBench(stack, target, server.url, p);
     } finally {
       await target.end();
     }
