@@ -126,7 +126,7 @@ interface TandemDrain extends Drain {
   timeline?: Breakdown;
 }
 
-async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl: string, p: Preload, tag: string, instances: number, extraEnv: Record<string, string> = {}): Promise<TandemDrain> {
+async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl: string, p: Preload, tag: string, instances: number, extraEnv: Record<string, string> = {}, root?: string): Promise<TandemDrain> {
   const db = `bench_tandem_${tag}`;
   await createChatDatabase(target, db);
   const group = `bench-tandem-${p.prefix}-${tag}`;
@@ -136,7 +136,7 @@ async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl:
   const ports = await Promise.all(Array.from({ length: instances }, () => osFreePort(new Set())));
   const spawnedAt = performance.now();
   const children = Array.from({ length: instances }, (_, i) =>
-    startNode('bench/one-way.ts', [], { ...env, TANDEM_HTTP_PORT: String(ports[i]) }, join(LOG_DIR, `tandem-${p.prefix}-${tag}-${i}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []),
+    startNode('bench/one-way.ts', [], { ...env, TANDEM_HTTP_PORT: String(ports[i]) }, join(LOG_DIR, `tandem-${p.prefix}-${tag}-${i}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : [], root),
   );
   try {
     await Promise.all(children.map((c) => c.running));
@@ -309,18 +309,21 @@ function envOf(spec: string): Record<string, string> {
 }
 
 /**
- * A setting against the default, interleaved on one preload (BENCH_AB="KEY=value ...").
+ * A setting against the default, interleaved on one preload (BENCH_AB="KEY=value ..."), or this
+ * checkout against another (BENCH_AB_ROOT=<checkout with node_modules>: "with" runs that one).
  * Compares CPU per 1,000 events divided by the target MariaDB's CPU in the same drain: the
  * machine's noise moves both alike, so the quotient shows a change the raw figure hides.
  */
 async function abBench(stack: BenchStack, target: Connection, targetUrl: string, p: Preload): Promise<void> {
   const variant = envOf(process.env.BENCH_AB ?? '');
-  if (Object.keys(variant).length === 0) throw new Error('BENCH_AB="KEY=value ..." names the setting to compare');
+  const otherRoot = process.env.BENCH_AB_ROOT || undefined;
+  if (Object.keys(variant).length === 0 && !otherRoot) throw new Error('BENCH_AB="KEY=value ..." or BENCH_AB_ROOT=<checkout> names what to compare');
+  const label = [process.env.BENCH_AB, otherRoot].filter(Boolean).join(' ');
   const sides = { a: { env: {}, drains: [] as TandemDrain[] }, b: { env: variant, drains: [] as TandemDrain[] } };
   for (let run = 0; run < RUNS; run++) {
     for (const side of run % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
-      const d = await drainWithTandem(stack, target, targetUrl, p, `ab${run}${side}`, 1, sides[side].env);
-      show(`Tandem one-way, ${side === 'a' ? 'default' : process.env.BENCH_AB}`, d);
+      const d = await drainWithTandem(stack, target, targetUrl, p, `ab${run}${side}`, 1, sides[side].env, side === 'b' ? otherRoot : undefined);
+      show(`Tandem one-way, ${side === 'a' ? 'default' : label}`, d);
       sides[side].drains.push(d);
     }
   }
@@ -328,14 +331,14 @@ async function abBench(stack: BenchStack, target: Connection, targetUrl: string,
     rows_per_s: Math.round(median(drains.map((d) => d.rowsPerS))),
     cpu_ms_per_1k: perK(median(drains.map((d) => d.consumerCpuS))),
     cpu_per_db_cpu: round(median(drains.map((d) => d.consumerCpuS / d.dbCpuS)), 3),
-    peak_rss_mb: Math.max(...drains.map((d) => d.peakRssMb)),
+    peak_rss_mb: Math.round(Math.max(...drains.map((d) => d.peakRssMb))),
     correct: drains.every((d) => d.correct),
   });
   const a = summary(sides.a.drains);
   const b = summary(sides.b.drains);
   say(`ab: default ${JSON.stringify(a)}`);
-  say(`ab: ${process.env.BENCH_AB} ${JSON.stringify(b)}`);
-  jsonLine({ bench: 'topology-ab', events: EVENTS, runs: RUNS, variant: process.env.BENCH_AB, default: a, with: b, cpu_per_db_cpu_change: round(b.cpu_per_db_cpu / a.cpu_per_db_cpu - 1, 3) });
+  say(`ab: ${label} ${JSON.stringify(b)}`);
+  jsonLine({ bench: 'topology-ab', events: EVENTS, runs: RUNS, variant: label, default: a, with: b, cpu_per_db_cpu_change: round(b.cpu_per_db_cpu / a.cpu_per_db_cpu - 1, 3) });
 }
 
 async function main(): Promise<void> {

@@ -21,12 +21,13 @@ export interface Child {
 
 /**
  * Starts `<script> <args>` the way Tandem runs (bin/tandem-node: tsx and the process settings,
- * plus `extraNodeArgs`) with `env` added to ours; stderr/stdout to `logFile`.
+ * plus `extraNodeArgs`) with `env` added to ours; stderr/stdout to `logFile`. `root`: the
+ * checkout to run (another commit's, for an A/B of code).
  */
-export function startNode(script: string, args: string[], env: Record<string, string>, logFile: string, extraNodeArgs: string[] = []): Child {
+export function startNode(script: string, args: string[], env: Record<string, string>, logFile: string, extraNodeArgs: string[] = [], root = ROOT): Child {
   const fd = openSync(logFile, 'a');
-  const proc = spawn(resolve(ROOT, 'bin/tandem-node'), [...extraNodeArgs, resolve(ROOT, script), ...args], {
-    cwd: ROOT,
+  const proc = spawn(resolve(root, 'bin/tandem-node'), [...extraNodeArgs, resolve(root, script), ...args], {
+    cwd: root,
     env: { ...process.env, TANDEM_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', fd, fd],
   });
