@@ -6,10 +6,13 @@
 // it they would look up a tombstone per row, a slower ceiling). The ceiling is the fastest of
 // query() and execute() and of batches of 500, 1000 and 2000 rows; one connection, like the sink's
 // flushes (one flush at a time). The same loop on a copy without triggers is printed too.
-import { createConnection, type Connection } from 'mysql2/promise';
+// Between the two, the sink's own statements (captured on a table of their own beforehand) are
+// replayed by a plain loop: sink/replay is what Tandem's process adds, replay/ceiling what the
+// guards cost MariaDB.
+import { createConnection, type Connection, type Pool, type PoolConnection } from 'mysql2/promise';
 import { LocalDateTime, Decimal, type ChangeEvent } from '../lib/model';
 import { createLogger } from '../lib/observe';
-import { installOriginSupport, mysqlSink } from '../lib/sink';
+import { createSinkPool, installOriginSupport, mariadbDialect, mysqlSink } from '../lib/sink';
 import { startMariaDb } from '../lib/stack/mariadb';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -82,11 +85,16 @@ function plainLoop(conn: Connection, table: string, version: number, mode: 'quer
   };
 }
 
-async function sinkLoop(url: string, table: string, version: number): Promise<Contender> {
-  const sink = mysqlSink({ url, tables: { [table]: { primaryKey: ['id'] } }, maxRows: BATCH, lingerMs: 20, poolSize: 1, logger: createLogger({ level: 'warn' }) });
-  // Events are built outside the timed part: the runtime hands the sink decoded events.
+function batchesOf(table: string, version: number): ChangeEvent[][] {
   const batches: ChangeEvent[][] = [];
   for (let from = 0; from < ROWS; from += BATCH) batches.push(eventsFor(table, from, Math.min(ROWS, from + BATCH), version));
+  return batches;
+}
+
+async function sinkLoop(url: string, table: string, version: number, pool?: Pool): Promise<Contender> {
+  const sink = mysqlSink({ url, ...(pool ? { pool } : {}), tables: { [table]: { primaryKey: ['id'] } }, maxRows: BATCH, lingerMs: 20, poolSize: 1, logger: createLogger({ level: 'warn' }) });
+  // Events are built outside the timed part: the runtime hands the sink decoded events.
+  const batches = batchesOf(table, version);
   await sink.write(eventsFor(table, 0, 1, version - 1)); // warm up: connection, session, table definition
   let applied = 0;
   return {
@@ -98,6 +106,60 @@ async function sinkLoop(url: string, table: string, version: number): Promise<Co
       if (applied !== ROWS) throw new Error(`sink applied ${applied} of ${ROWS} rows`);
     },
   };
+}
+
+interface Statement {
+  sql: string;
+  values: unknown[];
+}
+
+/**
+ * The statements the sink sends for each batch, recorded while it writes them into `table` (a
+ * table of their own, in the same state as the sink's: the same phases ran on it). Only those that
+ * name the table, in their text or their values: the data, not the session's set-up.
+ */
+async function captureSink(url: string, table: string, version: number): Promise<Statement[][]> {
+  const pool = createSinkPool(url, 2, { multipleStatements: true });
+  const perBatch: Statement[][] = [];
+  let current: Statement[] = [];
+  const getConnection = pool.getConnection.bind(pool);
+  pool.getConnection = async () => {
+    const conn = await getConnection();
+    const query = conn.query.bind(conn) as (sql: string, values?: unknown[]) => Promise<unknown>;
+    (conn as unknown as { query: typeof query }).query = (sql, values) => {
+      if (sql.includes(table) || (values ?? []).includes(table)) current.push({ sql, values: values ?? [] });
+      return query(sql, values);
+    };
+    return conn as PoolConnection;
+  };
+  const sink = await sinkLoop(url, table, version, pool);
+  for (let b = 0; b * BATCH < ROWS; b++) {
+    current = [];
+    await sink.step(b * BATCH, Math.min(ROWS, (b + 1) * BATCH));
+    perBatch.push(current);
+  }
+  await sink.close();
+  await pool.end();
+  return perBatch;
+}
+
+/** The captured statements, table name replaced, through one plain connection set up like the sink's. */
+function replayLoop(conn: Connection, captured: Statement[][], from: string, to: string): Contender {
+  const swap = (v: unknown) => (v === from ? to : v);
+  const batches = captured.map((stmts) => stmts.map((x) => ({ sql: x.sql.split(from).join(to), values: x.values.map(swap) })));
+  return {
+    async step(start, end) {
+      for (let b = Math.floor(start / BATCH); b * BATCH < end; b++) for (const x of batches[b]) await conn.query(x.sql, x.values);
+    },
+    close: async () => undefined,
+  };
+}
+
+/** The replay must have written what the sink wrote, or its rate says nothing. */
+async function sameContent(conn: Connection, a: string, b: string): Promise<void> {
+  const [rows] = await conn.query(`CHECKSUM TABLE ${a}, ${b}`);
+  const [x, y] = (rows as { Checksum: unknown }[]).map((r) => String(r.Checksum));
+  if (x !== y) throw new Error(`the replayed statements left ${b} unlike the sink's ${a} (checksums ${x} and ${y})`);
 }
 
 /** Rows/s of each contender over ROWS rows, in blocks of BLOCK rows, taking turns (rotating who goes first). */
@@ -124,23 +186,33 @@ async function main(): Promise<void> {
   try {
     const conn = await createConnection({ uri: url, flags: ['-FOUND_ROWS'] });
     await conn.query('SET @tandem_apply = 1');
-    type Rates = { sink: number[]; plain: number[][] };
-    const phases: Record<'insert' | 'update', Rates> = { insert: { sink: [], plain: PLAIN.map(() => []) }, update: { sink: [], plain: PLAIN.map(() => []) } };
+    // The replay's connection: a Tandem session's settings (sql_mode, server id...), as the sink's.
+    const replayConn = await createConnection({ uri: url, flags: ['-FOUND_ROWS'], multipleStatements: true, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4_unicode_ci' });
+    for (const stmt of mariadbDialect.sessionSetup({ serverId: 4100, gtidDomainId: 4100 })) await replayConn.query(stmt.sql, stmt.values);
+    type Rates = { sink: number[]; replay: number[]; plain: number[][] };
+    const phases: Record<'insert' | 'update', Rates> = { insert: { sink: [], replay: [], plain: PLAIN.map(() => []) }, update: { sink: [], replay: [], plain: PLAIN.map(() => []) } };
     for (let run = 0; run < RUNS; run++) {
       const tag = `${Date.now().toString(36)}_${run}`;
       const sinkTable = `bench_sink_${tag}`;
+      const captureTable = `bench_capture_${tag}`;
+      const replayTable = `bench_replay_${tag}`;
       const plainTables = PLAIN.map((_, i) => `bench_plain${i}_${tag}`);
-      for (const t of [sinkTable, ...plainTables]) await conn.query(ddl(t));
-      await installOriginSupport(url, [sinkTable, ...plainTables.filter((_, i) => PLAIN[i].triggers)]);
+      const tables = [sinkTable, captureTable, replayTable, ...plainTables];
+      for (const t of tables) await conn.query(ddl(t));
+      await installOriginSupport(url, [sinkTable, captureTable, replayTable, ...plainTables.filter((_, i) => PLAIN[i].triggers)]);
       for (const [phase, version] of [['insert', 2], ['update', 3]] as const) {
-        const rates = await race([await sinkLoop(url, sinkTable, version), ...PLAIN.map((p, i) => plainLoop(conn, plainTables[i], version, p.mode, p.batch))]);
+        const captured = await captureSink(url, captureTable, version);
+        const rates = await race([await sinkLoop(url, sinkTable, version), replayLoop(replayConn, captured, captureTable, replayTable), ...PLAIN.map((p, i) => plainLoop(conn, plainTables[i], version, p.mode, p.batch))]);
         phases[phase].sink.push(rates[0]);
-        PLAIN.forEach((_, i) => phases[phase].plain[i].push(rates[i + 1]));
+        phases[phase].replay.push(rates[1]);
+        PLAIN.forEach((_, i) => phases[phase].plain[i].push(rates[i + 2]));
       }
-      for (const t of [sinkTable, ...plainTables]) await conn.query(`DROP TABLE ${t}`);
+      await sameContent(conn, sinkTable, replayTable);
+      for (const t of tables) await conn.query(`DROP TABLE ${t}`);
     }
     await conn.end();
-    const out: Record<string, { sink: number; ceiling: number; ratio: number; bare: number; bareRatio: number }> = {};
+    await replayConn.end();
+    const out: Record<string, { sink: number; ceiling: number; ratio: number; bare: number; bareRatio: number; replay: number; ofReplay: number; replayOfCeiling: number }> = {};
     for (const phase of ['insert', 'update'] as const) {
       const p = phases[phase];
       const best = (keep: (x: Plain) => boolean) => p.sink.map((_, run) => Math.max(...PLAIN.flatMap((x, i) => (keep(x) ? [p.plain[i][run]] : []))));
@@ -148,14 +220,19 @@ async function main(): Promise<void> {
       const bareRates = best((x) => !x.triggers);
       const ratios = p.sink.map((x, i) => x / ceilingRates[i]);
       const bareRatios = p.sink.map((x, i) => x / bareRates[i]);
+      const ofReplay = p.sink.map((x, i) => x / p.replay[i]);
+      const replayOfCeiling = p.replay.map((x, i) => x / ceilingRates[i]);
       process.stdout.write(
         `${phase.padEnd(6)} rows=${ROWS} batch=${BATCH} runs=${RUNS} connections=1\n` +
           `  ${'sink'.padEnd(36)} rows/s ${fmt(p.sink)}\n` +
+          `  ${"sink's statements replayed".padEnd(36)} rows/s ${fmt(p.replay)}\n` +
           PLAIN.map((x, i) => `  ${('plain upsert ' + x.name).padEnd(36)} rows/s ${fmt(p.plain[i])}\n`).join('') +
           `  ratio sink/ceiling    ${ratios.map((r) => r.toFixed(3)).join(' ')} (median ${median(ratios).toFixed(3)})\n` +
-          `  ratio sink/no-trigger ${bareRatios.map((r) => r.toFixed(3)).join(' ')} (median ${median(bareRatios).toFixed(3)})\n`,
+          `  ratio sink/no-trigger ${bareRatios.map((r) => r.toFixed(3)).join(' ')} (median ${median(bareRatios).toFixed(3)})\n` +
+          `  ratio sink/replay     ${ofReplay.map((r) => r.toFixed(3)).join(' ')} (median ${median(ofReplay).toFixed(3)}; what Tandem's process adds)\n` +
+          `  ratio replay/ceiling  ${replayOfCeiling.map((r) => r.toFixed(3)).join(' ')} (median ${median(replayOfCeiling).toFixed(3)}; what the guards cost MariaDB)\n`,
       );
-      out[phase] = { sink: median(p.sink), ceiling: median(ceilingRates), ratio: median(ratios), bare: median(bareRates), bareRatio: median(bareRatios) };
+      out[phase] = { sink: median(p.sink), ceiling: median(ceilingRates), ratio: median(ratios), bare: median(bareRates), bareRatio: median(bareRatios), replay: median(p.replay), ofReplay: median(ofReplay), replayOfCeiling: median(replayOfCeiling) };
     }
     process.stdout.write(
       JSON.stringify({
@@ -171,6 +248,12 @@ async function main(): Promise<void> {
         update_ratio: Number(out.update.ratio.toFixed(3)),
         no_trigger_ratio: Number(out.insert.bareRatio.toFixed(3)),
         update_no_trigger_ratio: Number(out.update.bareRatio.toFixed(3)),
+        replay_rows_per_s: Math.round(out.insert.replay),
+        sink_of_replay: Number(out.insert.ofReplay.toFixed(3)),
+        replay_of_ceiling: Number(out.insert.replayOfCeiling.toFixed(3)),
+        update_replay_rows_per_s: Math.round(out.update.replay),
+        update_sink_of_replay: Number(out.update.ofReplay.toFixed(3)),
+        update_replay_of_ceiling: Number(out.update.replayOfCeiling.toFixed(3)),
       }) + '\n',
     );
   } finally {
