@@ -103,7 +103,8 @@ function targets(all: Outcome[]): string[] {
   const lag5k = find(all, 'lag', (j) => j.rate === 5000, 'lag');
   const peaks = all.flatMap((o) => o.json.filter((j) => j.bench === 'resources').map((j) => ({ part: o.part.name, phase: String(j.phase), mb: num(j.peak_rss_mb) })));
   const status = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : '**missed**');
-  rows.push(`| Tandem's sink >= 0.85 of the raw mysql2 ceiling (batch 1000, same triggers) | ${sink ? `insert ${String(sink.ratio)}, update ${String(sink.update_ratio)}` : '-'} | ${status(sink ? num(sink.ratio) >= 0.85 && num(sink.update_ratio) >= 0.85 : undefined)} |`);
+  const split = sink?.replay_of_ceiling !== undefined ? ` (its own statements replayed by a plain loop: ${String(sink.replay_of_ceiling)} and ${String(sink.update_replay_of_ceiling)} of the ceiling)` : '';
+  rows.push(`| Tandem's sink >= 0.85 of the raw mysql2 ceiling (batch 1000, same triggers) | ${sink ? `insert ${String(sink.ratio)}, update ${String(sink.update_ratio)}${split}` : '-'} | ${status(sink ? num(sink.ratio) >= 0.85 && num(sink.update_ratio) >= 0.85 : undefined)} |`);
   rows.push(
     `| topology >= 3x the Debezium JDBC sink at its best (batch size, 1 or ${topo ? String(topo.partitions) : 'N'} tasks) | ${topo ? `${String(topo.ratio)}x (${String(topo.tandem_rows_per_s)} vs ${String(topo.debezium_jdbc_rows_per_s)} rows/s)${topo.correct === true ? '' : ' (a result not correct: does not count)'}` : '-'} | ${status(topo ? num(topo.ratio) >= 3 && topo.correct === true : undefined)} |`,
   );
@@ -165,6 +166,15 @@ function findings(all: Outcome[]): string[] {
       );
     }
   }
+  const sink = find(all, 'sink');
+  if (sink?.replay_of_ceiling !== undefined && (num(sink.ratio) < 0.85 || num(sink.update_ratio) < 0.85)) {
+    out.push(
+      `- **The sink's gap to the ceiling, split** (section 1): the sink's own statements, captured beforehand and replayed by a plain mysql2 loop, reach ${String(sink.replay_of_ceiling)} (insert) and ${String(sink.update_replay_of_ceiling)} (update) of the ceiling: ` +
+        'that is what the guards cost MariaDB (the last-writer-wins verdict in ON DUPLICATE KEY UPDATE, the locking read of the batch\'s keys in tandem_tombstones, BEGIN and COMMIT), ' +
+        `the price of convergence, which no client can take back. The sink reaches ${String(sink.sink_of_replay)} and ${String(sink.update_sink_of_replay)} of its own replayed statements: ` +
+        'that is what Tandem\'s process adds (building each row\'s values and the guard\'s key list, the flush itself).',
+    );
+  }
   const lag2k = find(all, 'lag', (j) => j.rate === 2000, 'lag');
   if (lag2k) {
     out.push(
@@ -180,7 +190,7 @@ function findings(all: Outcome[]): string[] {
     out.push(
       `- **Peak RSS ${String(worst.peak_rss_mb)} MB (${String(worst.phase)}) is above 250 MB.** ` +
         (memory ? `At the end of the drain: RSS ${String(memory.rss)} MiB = V8 heap ${String(memory.heapTotal)} MiB (of which ${String(memory.heapUsed)} MiB live) + external Buffers ${String(memory.external)} MiB + the rest native (librdkafka's prefetch and fetch buffers, the threads' malloc arenas, the code). ` : '') +
-        'The process holds by design up to 4 x TANDEM_BATCH_ROWS records in flight (raw and decoded), librdkafka\'s prefetch (queued.max.messages.kbytes=8192) and one statement per sink connection; ' +
+        'The process holds by design up to 2 x TANDEM_BATCH_ROWS records in flight (raw and decoded), librdkafka\'s prefetch (queued.max.messages.kbytes=8192) and one statement per sink connection; ' +
         'a Tandem process with its code loaded (tsx) and nothing consumed is about 100 MB. V8 keeps about twice the live heap at this allocation rate. ' +
         'The defaults since 2026-11-30 (bin/tandem-node, docs/runtime.md "Memory"): tsx\'s CommonJS hook only, `MALLOC_ARENA_MAX=2`, `--max-semi-space-size=4`, half the records in flight and half the prefetch; ' +
         'on 200k drains they took the peak from 383-391 to 272 MiB at the same rows/s. One record batch per lane (1 x TANDEM_BATCH_ROWS, 2 x in flight) reached 237 MiB but lost up to 40 % of the throughput in one of two runs; ' +
@@ -268,7 +278,8 @@ function render(all: Outcome[], started: Date): string {
   if (notes.length) lines.push('## Findings', '', ...notes, '');
   lines.push(
     '## How each part measures',
-    '- **Sink ceiling** (bench/sink.ts): same rows through the fastest plain mysql2 multi-row upsert loop and through Tandem\'s sink; runs, min/median/max in its output.',
+    '- **Sink ceiling** (bench/sink.ts): same rows through the fastest plain mysql2 multi-row upsert loop and through Tandem\'s sink; runs, min/median/max in its output. ' +
+      'Between them, the statements the sink sent for the same rows on a table of their own (recorded beforehand) are replayed by a plain loop on a connection set up as the sink\'s, and must leave the same table content.',
     '- **Topology**: one seeded chat workload (about 65% inserts, 25% updates, 10% deletes over rooms/members/messages; message bodies 40-400 characters, JSON meta, DECIMAL tips) ' +
       'encoded with Tandem\'s Debezium encoder and registered in the stack\'s registry. Row topics carry c/u events and, per delete, a Debezium delete event plus a Kafka tombstone; ' +
       'the `tandem_tombstones` topic carries the tombstone row of each delete. Debezium\'s JDBC sink reads the row topics (upsert, deletes on, key from the record key, no schema evolution, ' +
