@@ -26,18 +26,25 @@ export interface RouteByTableOptions {
   same?: SyncedTables;
 }
 
-const IDENTITY: Required<TableRoute> = { table: '', rename: {}, drop: [] };
+/** A route as the stage runs it: what is decided once per route, not per event. */
+interface Route extends Required<TableRoute> {
+  /** Keeps every column under its name: rows pass as they are (no copy per event). */
+  keepsColumns: boolean;
+  /** The `event.target` of its events, shared by them (frozen: a stage sets its own). */
+  target: { table: string };
+}
 
-function normalise(table: string, route: TableRoute | string | true): Required<TableRoute> {
+function routeOf(table: string, rename: Readonly<Record<string, string>>, drop: readonly string[]): Route {
+  return { table, rename, drop, keepsColumns: drop.length === 0 && Object.keys(rename).length === 0, target: Object.freeze({ table }) };
+}
+
+function normalise(table: string, route: TableRoute | string | true): Route {
   const r = route === true ? {} : typeof route === 'string' ? { table: route } : route;
   const rename = r.rename ?? {};
   const targets = Object.values(rename);
   if (new Set(targets).size !== targets.length) throw new RangeError(`route for ${table}: two columns are renamed to the same name`);
-  return { table: r.table ?? table, rename, drop: r.drop ?? [] };
+  return routeOf(r.table ?? table, rename, r.drop ?? []);
 }
-
-/** A route that keeps every column under its name: rows pass as they are (no copy per event). */
-const keepsColumns = (route: Required<TableRoute>) => route.drop.length === 0 && Object.keys(route.rename).length === 0;
 
 function mapRow(row: Row | null, route: Required<TableRoute>): Row | null {
   if (!row) return null;
@@ -65,10 +72,10 @@ export function routeByTable(options: RouteByTableOptions): Stage {
   const both = [...ignore].filter((t) => routes.has(t));
   if (both.length > 0) throw new RangeError(`routeByTable: ${both.join(', ')} both routed and ignored`);
   // The same-name route of each table, made once (not per event).
-  const identities = new Map<string, Required<TableRoute>>();
+  const identities = new Map<string, Route>();
   const identityOf = (table: string) => {
     let r = identities.get(table);
-    if (!r) identities.set(table, (r = { ...IDENTITY, table }));
+    if (!r) identities.set(table, (r = routeOf(table, {}, [])));
     return r;
   };
   const summary = [...routes].map(([from, r]) => `${from === r.table ? from : `${from}→${r.table}`}${columnsOf(r)}`).join(', ');
@@ -92,13 +99,13 @@ export function routeByTable(options: RouteByTableOptions): Stage {
           ctx.count('tablesNotSynced');
         } else if (route && event.op === 'ddl') {
           // A statement can be replayed only where the table has the same name and columns.
-          if (route.table === table && Object.keys(route.rename).length === 0 && route.drop.length === 0) out.push({ ...event, target: { table } });
+          if (route.table === table && route.keepsColumns) out.push({ ...event, target: route.target });
           else ctx.count('ddlNotRoutable');
-        } else if (route && keepsColumns(route)) {
-          out.push({ ...event, target: { table: route.table } });
+        } else if (route && route.keepsColumns) {
+          out.push({ ...event, target: route.target });
         } else if (route) {
           const key = mapRow(event.key, route) ?? {};
-          out.push({ ...event, before: mapRow(event.before, route), after: mapRow(event.after, route), key, target: { table: route.table } });
+          out.push({ ...event, before: mapRow(event.before, route), after: mapRow(event.after, route), key, target: route.target });
         } else if (ignore.has(table)) {
           ctx.count('ignored');
         } else {
