@@ -9,7 +9,7 @@ TSX := $(BIN)/tsx
 CLI := bin/tandem
 
 .PHONY: help install typecheck test test-unit test-db test-browser test-e2e screenshot chromium run describe setup teardown \
-        stack-up stack-down stack-status dlq bench bench-decode bench-sink bench-topology bench-lag bench-scaling
+        stack-up stack-down stack-status dlq bench bench-decode bench-sink bench-topology bench-lag bench-scaling bench-ab
 .PHONY: verify workload soak doctor
 
 help:
@@ -22,7 +22,7 @@ help:
 	@echo "make dlq ARGS='list'              dead letters: list, show <position>, replay <position>... | --all"
 	@echo "make stack-up | stack-down | stack-status"
 	@echo "make bench                        every benchmark part; writes bench/RESULTS.md"
-	@echo "make bench-decode | bench-sink | bench-topology | bench-lag | bench-scaling"
+	@echo "make bench-decode | bench-sink | bench-topology | bench-lag | bench-scaling | bench-ab"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -111,6 +111,10 @@ bench-lag: install
 
 bench-scaling: install
 	$(TSX) bench/topology.ts scaling
+
+# BENCH_AB="KEY=value ..." (a setting) or BENCH_AB_ROOT=<checkout> (other code) against this one.
+bench-ab: install
+	$(TSX) bench/topology.ts ab
 
 # Check both databases (TANDEM_DB_A_URL / TANDEM_DB_B_URL, TANDEM_TABLES, ...) before the first
 # make run: one line per finding; exit 1 when anything is refused (docs/doctor.md).
