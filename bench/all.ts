@@ -183,13 +183,26 @@ function findings(all: Outcome[]): string[] {
         'Each figure includes the poller\'s 5 ms granularity; Tandem\'s share starts at the record\'s CreateTime, so it includes the broker\'s append.',
     );
   }
-  const memory = (topo?.timeline as { memory?: Record<string, number> } | undefined)?.memory;
+  const lag5k = find(all, 'lag', (j) => j.rate === 5000, 'lag');
+  if (lag5k && (num(lag5k.tandem_p99_ms) > 150 || num(lag5k.backlog_growth_ms) > 50)) {
+    const native = find(all, 'native_replication', (j) => j.rate === 5000);
+    out.push(
+      `- **Lag at 5k rows/s**: commit -> Kafka p50 ${String(lag5k.before_tandem_p50_ms)} / p99 ${String(lag5k.before_tandem_p99_ms)} ms, Kafka -> visible on b p50 ${String(lag5k.tandem_p50_ms)} / p99 ${String(lag5k.tandem_p99_ms)} ms, ` +
+        `backlog growth ${String(lag5k.backlog_growth_ms)} ms${native ? `; native replication p99 ${String(native.p99_ms)} ms` : ''}. Tandem's batches: ${showTimeline(lag5k)}. ` +
+        'At this rate the writer, Debezium and Connect, Kafka, both databases, the native replica and Tandem share the 2 cores (load average in section 3): every part queues ' +
+        `(at the median, Debezium's half ${num(lag5k.before_tandem_p50_ms) > num(lag5k.tandem_p50_ms) ? 'more' : 'less'} than Tandem's), and each sink transaction waits for a MariaDB that is short of CPU too.`,
+    );
+  }
   const rss = all.flatMap((o) => o.json).filter((j) => j.bench === 'resources');
   const worst = rss.sort((x, y) => num(y.peak_rss_mb) - num(x.peak_rss_mb))[0];
+  // The memory snapshot of the phase that peaked: the drain's, or the last lag rate's.
+  const lagLines = all.flatMap((o) => o.json).filter((j) => j.bench === 'lag');
+  const peaked = worst?.phase === 'lag' ? lagLines[lagLines.length - 1] : topo;
+  const memory = (peaked?.timeline as { memory?: Record<string, number> } | undefined)?.memory;
   if (worst && num(worst.peak_rss_mb) > 250) {
     out.push(
       `- **Peak RSS ${String(worst.peak_rss_mb)} MB (${String(worst.phase)}) is above 250 MB.** ` +
-        (memory ? `At the end of the drain: RSS ${String(memory.rss)} MiB = V8 heap ${String(memory.heapTotal)} MiB (of which ${String(memory.heapUsed)} MiB live) + external Buffers ${String(memory.external)} MiB + the rest native (librdkafka's prefetch and fetch buffers, the threads' malloc arenas, the code). ` : '') +
+        (memory ? `At the end of that phase${worst?.phase === 'lag' ? ` (its last rate, ${String(peaked?.rate)} rows/s)` : ''}: RSS ${String(memory.rss)} MiB = V8 heap ${String(memory.heapTotal)} MiB (of which ${String(memory.heapUsed)} MiB live) + external Buffers ${String(memory.external)} MiB + the rest native (librdkafka's prefetch and fetch buffers, the threads' malloc arenas, the code). ` : '') +
         'The process holds by design up to 2 x TANDEM_BATCH_ROWS records in flight (raw and decoded), librdkafka\'s prefetch (queued.max.messages.kbytes=8192) and one statement per sink connection; ' +
         'a Tandem process with its code loaded (tsx) and nothing consumed is about 100 MB. V8 keeps about twice the live heap at this allocation rate. ' +
         'The defaults since 2026-11-30 (bin/tandem-node, docs/runtime.md "Memory"): tsx\'s CommonJS hook only, `MALLOC_ARENA_MAX=2`, `--max-semi-space-size=4`, half the records in flight and half the prefetch; ' +
