@@ -10,7 +10,12 @@ export interface ColumnMeta {
   dataType: string;
   /** Binary: as HEX() in tombstone keys and MD5() in the content hash (JSON cannot hold raw bytes). */
   binary: boolean;
-  /** For key columns whose JSON rendering depends on the type (dates, decimals): CAST target. */
+  /**
+   * For key columns whose JSON rendering depends on the type (dates, decimals, integers): CAST
+   * target. A value bound as text (a DECIMAL, or a BIGINT UNSIGNED that Debezium's precise mode
+   * sends as a decimal) would otherwise be a JSON string in the tombstone's key, which the
+   * triggers render as a number: two tombstones for one row, one of them found by no guard.
+   */
   castAs?: string;
   /** The column's own type (`bigint(20) unsigned`, `varchar(64)`), for JSON_TABLE key columns. */
   sqlType: string;
@@ -90,6 +95,12 @@ function castFor(c: CatalogColumn): string | undefined {
       return `TIME(${dp})`;
     case 'decimal':
       return `DECIMAL(${Number(c.NUMERIC_PRECISION)}, ${Number(c.NUMERIC_SCALE)})`;
+    case 'tinyint':
+    case 'smallint':
+    case 'mediumint':
+    case 'int':
+    case 'bigint':
+      return /unsigned/i.test(c.COLUMN_TYPE ?? '') ? 'UNSIGNED' : 'SIGNED';
     default:
       return undefined;
   }

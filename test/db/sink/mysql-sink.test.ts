@@ -1,6 +1,6 @@
 import t from 'tap';
 import { installOriginSupport, mysqlSink } from '../../../lib/sink';
-import type { Sink } from '../../../lib/model';
+import { Decimal, type Sink } from '../../../lib/model';
 import { binlogPosition, del, rowEventsSince, rows, testDb, ts, uniqueTable, upsert, waitFor, type TestDb } from '../fixtures/db';
 
 let db: TestDb;
@@ -270,6 +270,35 @@ t.test('BIGINT keys beyond 2^53: insert, update and delete name the exact row', 
   t.same(left.map((r) => [r.id, r.body]), [[String(near), `v${near}`], ['18446744073709551615', 'v18446744073709551615']], 'only 2^53 + 1 is gone, its neighbour untouched');
   const [tomb] = await rows(db.admin, 'SELECT pk FROM chat.tandem_tombstones WHERE tbl = ?', [name]);
   t.equal(tomb.pk, `[${near + 1n}]`, 'the tombstone names the exact key');
+});
+
+t.test('a BIGINT UNSIGNED key as Debezium sends it (a Decimal in precise mode) gets the tombstone the triggers write', async (t) => {
+  const name = uniqueTable('unsignedkey');
+  await db.admin.query(`CREATE TABLE chat.${name} (id BIGINT UNSIGNED PRIMARY KEY, code VARCHAR(20) NOT NULL, body VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL, UNIQUE KEY (code))`);
+  await installOriginSupport(db.url, [name]);
+  const sink = sinkFor(name);
+  const id = (n: bigint) => new Decimal(n, 0); // bigint.unsigned.handling.mode=precise
+  const [a, b, c] = [18446744073709551103n, 18446744073709551104n, 18446744073709551105n];
+  const tombstones = async () => (await rows(db.admin, 'SELECT pk, CAST(deleted_at AS CHAR) AS at FROM chat.tandem_tombstones WHERE tbl = ? ORDER BY pk', [name])).map((r) => [r.pk, r.at]);
+  await sink.write([upsert(name, { id: id(a), code: 'ca', body: 'a', updated_at: ts('2024-01-01 00:00:01') })]);
+  // A delete through the sink, and one by the application (the trigger's own rendering).
+  t.equal((await sink.write([del(name, { id: id(a) }, '2024-01-01 00:00:02')])).applied, 1);
+  await db.admin.query(`INSERT INTO chat.${name} VALUES (?, 'cb', 'b', '2024-01-01 00:00:01')`, [String(b)]);
+  await db.admin.query(`DELETE FROM chat.${name} WHERE id = ?`, [String(b)]);
+  const both = await tombstones();
+  t.equal(both[0][0], `[${a}]`, 'the sink renders the key as a number, as the trigger does');
+  t.equal(both[1][0], `[${b}]`, "the trigger's rendering");
+  // The older of two rows claiming one UNIQUE value goes, tombstoned at its own version: the
+  // same key text, so the later delete of it is one tombstone, not two.
+  await sink.write([upsert(name, { id: id(c), code: 'cc', body: 'newer', updated_at: ts('2024-01-01 00:00:05') })]);
+  await sink.write([upsert(name, { id: id(c - 10n), code: 'cc', body: 'older', updated_at: ts('2024-01-01 00:00:04') })]);
+  await sink.write([del(name, { id: c - 10n }, '2024-01-01 00:00:06')]);
+  t.same(
+    (await tombstones()).filter(([pk]) => pk === `[${c - 10n}]`),
+    [[`[${c - 10n}]`, '2024-01-01 00:00:06.000000']],
+    'one tombstone for the key that lost the UNIQUE value, at its latest time',
+  );
+  t.equal((await tombstones()).length, 3, 'no tombstone under another rendering of a key');
 });
 
 t.test("the server's own sql_mode changes nothing: values arrive intact under NO_BACKSLASH_ESCAPES and ANSI_QUOTES, a bad value is refused", async (t) => {

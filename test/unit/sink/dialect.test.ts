@@ -22,6 +22,8 @@ t.test('table meta: writable columns, hashed content, key casts', async (t) => {
   t.same(meta.dataColumns, ['body', 'img']);
   t.same([...meta.generated], ['len']);
   t.equal(meta.columns.find((c) => c.name === 'at')?.castAs, 'DATETIME(6)');
+  t.equal(meta.columns.find((c) => c.name === 'id')?.castAs, 'SIGNED', 'integers too: a key bound as text must render as a JSON number');
+  t.equal(tableMetaFrom('u', [{ ...col('id', 'bigint'), COLUMN_TYPE: 'bigint(20) unsigned' }, col('updated_at', 'datetime', '', 6)], ['id'], 'updated_at').columns[0].castAs, 'UNSIGNED');
   t.throws(() => tableMetaFrom('x', [col('id', 'int')], ['id'], 'updated_at'), /has no column updated_at/);
   t.throws(() => tableMetaFrom('x', [], ['id'], 'updated_at'), /does not exist/);
 });
@@ -57,7 +59,7 @@ t.test('MySQL 8 upsert: row alias instead of VALUES(), no session server_id', as
   );
   t.equal(
     mysql8Dialect.upsertTombstones(meta, 1),
-    'INSERT INTO `tandem_tombstones` (tbl, pk, deleted_at, origin) VALUES (?, JSON_ARRAY(?, CAST(? AS DATETIME(6))), ?, ?) AS tandem_new ' +
+    'INSERT INTO `tandem_tombstones` (tbl, pk, deleted_at, origin) VALUES (?, JSON_ARRAY(CAST(? AS SIGNED), CAST(? AS DATETIME(6))), ?, ?) AS tandem_new ' +
       'ON DUPLICATE KEY UPDATE origin = IF(tandem_new.deleted_at > `tandem_tombstones`.deleted_at, tandem_new.origin, `tandem_tombstones`.origin), ' +
       'deleted_at = GREATEST(`tandem_tombstones`.deleted_at, tandem_new.deleted_at)',
   );
