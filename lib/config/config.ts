@@ -27,6 +27,8 @@ export interface TandemConfig {
   groupId: string;
   batchRows: number;
   lingerMs: number;
+  /** The least time between two offset commits (TANDEM_COMMIT_INTERVAL_MS). */
+  commitIntervalMs: number;
   /** Flushes each database sink applies at once, each on its own connection (TANDEM_SINK_CONNECTIONS). */
   sinkConnections: number;
   dlqTopic: string;
@@ -194,6 +196,7 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   groupId: { env: 'TANDEM_GROUP_ID', parse: identifier },
   batchRows: { env: 'TANDEM_BATCH_ROWS', parse: integer(1, 1_000_000, 'a positive integer') },
   lingerMs: { env: 'TANDEM_LINGER_MS', parse: integer(0, 3_600_000, 'an integer of milliseconds >= 0') },
+  commitIntervalMs: { env: 'TANDEM_COMMIT_INTERVAL_MS', parse: integer(0, 3_600_000, 'an integer of milliseconds >= 0') },
   sinkConnections: { env: 'TANDEM_SINK_CONNECTIONS', parse: integer(1, 64, 'an integer between 1 and 64') },
   dlqTopic: { env: 'TANDEM_DLQ_TOPIC', parse: identifier },
   auditTopic: { env: 'TANDEM_AUDIT_TOPIC', parse: optional(identifier) },
@@ -220,6 +223,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_GROUP_ID: 'tandem-bidirectional',
   TANDEM_BATCH_ROWS: '1000',
   TANDEM_LINGER_MS: '0',
+  TANDEM_COMMIT_INTERVAL_MS: '100',
   TANDEM_SINK_CONNECTIONS: '4',
   TANDEM_DLQ_TOPIC: 'tandem.dlq',
   TANDEM_SERVER_ID: '4100',

@@ -115,7 +115,7 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
   const consumer = await RdkafkaConsumer.connect(consumerSettings({ brokers: config.brokers, groupId: config.groupId, clientId: `tandem-${topology.name}` }), log.child('kafka'), { policy: defaultRetryPolicy, outages, coordinatorWaitMs: config.coordinatorWaitSeconds * 1000 });
   const deadLetters = await RdkafkaDeadLetters.connect(producerSettings({ brokers: config.brokers, clientId: `tandem-${topology.name}` }), config.dlqTopic, log.child('dlq'), defaultRetryPolicy, outages);
   const audits = config.auditTopic ? deadLetters.auditTo(config.auditTopic) : undefined;
-  const runtime = new Runtime({ consumer, deadLetters, audits, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows, outages, monitor: observability?.monitor });
+  const runtime = new Runtime({ consumer, deadLetters, audits, pipeline, decoder, logger: log.child('runtime'), counters, batchRows: config.batchRows, commitIntervalMs: config.commitIntervalMs, outages, monitor: observability?.monitor });
   start.runtime = runtime;
   const notes = () => [
     ...runtime.waitingFor().map((w) => `waiting for ${w.what} ${formatDuration(Date.now() - w.sinceMs)}`),

@@ -41,6 +41,13 @@ export interface RuntimeOptions {
    * the other lanes go on. It resumes once its batch is done.
    */
   stuckAfterMs?: number;
+  /**
+   * The least time between two offset commits of the consume loop (default 0: after every
+   * batch). Each commit is a write to Kafka's offsets topic; caught up, batches are small and
+   * many (hundreds a second), and a commit each cost CPU in both Kafka and Tandem. Longer means
+   * more records re-applied (as no-ops) after a crash, never a record skipped.
+   */
+  commitIntervalMs?: number;
   /** How long to wait for a part that is down; default: as long as it takes (defaultRetryPolicy). */
   retryPolicy?: RetryPolicy;
   /** Shared with the Kafka clients, so every wait is reported the same way. */
@@ -152,6 +159,10 @@ export class Runtime {
   private failure: TandemError | undefined;
   private revoking: Promise<void> = Promise.resolve();
   private commitChain: Promise<void> = Promise.resolve();
+  private readonly commitIntervalMs: number;
+  private lastCommitAtMs = -Infinity;
+  /** The commit that waits for commitIntervalMs to pass; set while one waits. */
+  private commitTimer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private loop: LoopState = { running: false, lastTurnAtMs: 0 };
   /** Per partition: the offset after the last record handed to a lane. */
@@ -168,6 +179,7 @@ export class Runtime {
     this.maxBatchRecords = o.maxBatchRecords ?? o.batchRows * 2;
     this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords;
     this.stuckAfterMs = o.stuckAfterMs ?? 2000;
+    this.commitIntervalMs = o.commitIntervalMs ?? 0;
     this.policy = o.retryPolicy ?? defaultRetryPolicy;
     this.log = o.logger;
     this.outages = o.outages ?? new Outages({ log: o.logger });
@@ -214,8 +226,10 @@ export class Runtime {
         else this.releaseDeferred(new Map());
       }
       await this.drain();
+      clearTimeout(this.commitTimer);
       if (!this.failure) committed = await this.finalCommit();
     } finally {
+      clearTimeout(this.commitTimer);
       this.loop.running = false;
       this.closing = true;
       this.abort.abort();
@@ -498,7 +512,7 @@ export class Runtime {
       for (const c of chunks) for (const r of [...c.records, ...c.ready.map((p) => p.record)]) c.countdown(r);
       lane.pending -= all.length;
       this.finished(lane, running);
-      this.commitChain = this.commitChain.then(async () => void (await this.commit(false)));
+      this.commitSoon();
     } catch (err) {
       if (err instanceof RetryStopped && this.stopping) {
         if (!lane.abandoned) this.log.info(`stop requested while ${laneKey} waited; its batch is left for the next start`, { waitingFor: err.context.stage, error: err.last.message });
@@ -685,6 +699,22 @@ export class Runtime {
       if (now.length === lanes.length && now.every((l, i) => l === lanes[i] && l.tail === tails[i])) break;
     }
     await this.commitChain;
+  }
+
+  /** Commits what is finished now, or once commitIntervalMs has passed since the last commit. */
+  private commitSoon(): void {
+    if (this.commitTimer) return;
+    const waitMs = this.lastCommitAtMs + this.commitIntervalMs - performance.now();
+    if (waitMs <= 0) return this.chainCommit();
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      if (!this.closing) this.chainCommit();
+    }, waitMs);
+  }
+
+  private chainCommit(): void {
+    this.lastCommitAtMs = performance.now();
+    this.commitChain = this.commitChain.then(async () => void (await this.commit(false)));
   }
 
   /** Commits what is finished; resolves with the number of partitions committed. */

@@ -11,13 +11,13 @@ const sources = [
   { name: 'b-to-a', topics: ['b.chat.t'] },
 ];
 
-function setup(opts: { batchRows?: number; maxInFlight?: number; maxBatchRecords?: number; stuckAfterMs?: number; consumer?: FakeConsumer; audit?: boolean } = {}) {
+function setup(opts: { batchRows?: number; maxInFlight?: number; maxBatchRecords?: number; stuckAfterMs?: number; commitIntervalMs?: number; consumer?: FakeConsumer; audit?: boolean } = {}) {
   const consumer = opts.consumer ?? new FakeConsumer();
   const pipeline = new FakePipeline(sources);
   const dlq = new FakeDeadLetters();
   const audits = new FakeAudits(consumer);
   const make = () =>
-    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, maxBatchRecords: opts.maxBatchRecords, stuckAfterMs: opts.stuckAfterMs, retryPolicy: testRetryPolicy });
+    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, maxBatchRecords: opts.maxBatchRecords, stuckAfterMs: opts.stuckAfterMs, commitIntervalMs: opts.commitIntervalMs, retryPolicy: testRetryPolicy });
   return { consumer, pipeline, dlq, audits, make };
 }
 
@@ -52,6 +52,33 @@ t.test('applies each partition in order, per source, and commits last+1 after th
   t.equal(rt.counters.snapshot().recordsOut, 11);
   t.ok(pipeline.closed, 'sinks closed on stop');
   t.ok(consumer.disconnected, 'consumer disconnected on stop');
+});
+
+t.test('commitIntervalMs: the batches finished within an interval share one commit, and the last one is committed without a stop', async (t) => {
+  const { consumer, make } = setup({ commitIntervalMs: 100 });
+  for (let i = 0; i < 90; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  const rt = make();
+  let asyncCommits = -1;
+  consumer.onIdle = () => {
+    if (asyncCommits >= 0 || consumer.committed()['a.chat.t:0'] !== '90') return;
+    asyncCommits = consumer.commits.length;
+    rt.stop();
+  };
+  await rt.run();
+  t.ok(asyncCommits >= 1 && asyncCommits < 5, `30 batches, ${asyncCommits} commits before the stop (one per batch without the interval)`);
+  t.same(consumer.committed(), { 'a.chat.t:0': '90' });
+});
+
+t.test('commitIntervalMs: a stop does not wait for the interval; the final commit takes what is finished', async (t) => {
+  const { consumer, make } = setup({ commitIntervalMs: 3_600_000 });
+  for (let i = 0; i < 90; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
+  const rt = make();
+  stopWhenIdle(consumer, rt);
+  const started = Date.now();
+  await rt.run();
+  t.same(consumer.committed(), { 'a.chat.t:0': '90' });
+  t.equal(consumer.commits.length, 2, 'the first batch at once, the rest by the final commit');
+  t.ok(Date.now() - started < 60_000, 'run() resolved without waiting for the pending commit');
 });
 
 /** librdkafka reports an asynchronous commit's failure only to a callback: here every one is lost. */
