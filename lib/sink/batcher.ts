@@ -3,6 +3,11 @@
 // target's max_allowed_packet), flushed when full or lingerMs after the first waiting row, one
 // flush at a time (so order per key holds), and resolves each write() once all of its rows are
 // durable. What an event weighs is the caller's to say: no SQL here.
+//
+// Batchers that write into one database form a group (`group`): a flush of a few rows takes
+// along what waits in the group's idle batchers, so a sink that keeps up commits one transaction
+// per batch, not one per connection. Each batcher's order still holds: one whose rows went out
+// with another's flush starts its next flush only after that one is done.
 import { addWriteResult, type ChangeEvent, type SinkWriteResult } from '../model';
 
 export interface Ticket {
@@ -43,6 +48,12 @@ export class Batcher {
   private due = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** The group's other batchers, whose waiting rows a small flush may take along. */
+  private peers: readonly Batcher[] = [];
+  /** A flush of at most this many rows takes along idle peers' rows (0: never). */
+  private coalesceRows = 0;
+  /** Writes are being queued in the whole group: no flush starts yet. */
+  private held = false;
 
   constructor(
     private readonly maxRows: number,
@@ -70,6 +81,18 @@ export class Batcher {
     while (this.running) await this.running;
   }
 
+  /** See `group`. */
+  joinGroup(peers: readonly Batcher[], coalesceRows: number): void {
+    this.peers = peers;
+    this.coalesceRows = coalesceRows;
+  }
+
+  /** See `writeAll`: while held, writes queue and no flush starts. */
+  hold(on: boolean): void {
+    this.held = on;
+    if (!on) this.schedule();
+  }
+
   /** Rows waiting to be flushed. */
   get pending(): number {
     return this.rows;
@@ -81,7 +104,7 @@ export class Batcher {
   }
 
   private schedule(): void {
-    if (this.rows === 0) return;
+    if (this.rows === 0 || this.held) return;
     if (this.full() || this.due) {
       this.kick();
     } else if (!this.timer) {
@@ -106,7 +129,7 @@ export class Batcher {
    * in maxBytes. Always at least one event, however heavy: the flush function decides what
    * becomes of an event too large for any statement.
    */
-  private take(): Chunk[] {
+  private take(): { chunks: Chunk[]; rows: number; bytes: number } {
     const out: Chunk[] = [];
     const maxBytes = this.limit.maxBytes();
     let rows = 0;
@@ -142,21 +165,78 @@ export class Batcher {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
     }
-    return out;
+    return { chunks: out, rows, bytes };
+  }
+
+  /**
+   * Adds to a flush of few rows what the idle peers have waiting, whole, while it stays within
+   * coalesceRows and the byte limit; says which peers gave rows (they wait for this flush).
+   */
+  private takeAlong(taken: { chunks: Chunk[]; rows: number; bytes: number }): Batcher[] {
+    const lent: Batcher[] = [];
+    if (taken.rows >= this.coalesceRows) return lent;
+    const maxBytes = this.limit.maxBytes();
+    let { rows, bytes } = taken;
+    for (const peer of this.peers) {
+      if (peer.running || peer.rows === 0 || rows + peer.rows > this.coalesceRows || bytes + peer.bytes > maxBytes) continue;
+      const more = peer.take();
+      taken.chunks.push(...more.chunks);
+      rows += more.rows;
+      bytes += more.bytes;
+      lent.push(peer);
+    }
+    return lent;
+  }
+
+  /** This batcher's rows went out with another's flush: its next flush waits for that one. */
+  private lend(flushing: Promise<unknown>): void {
+    this.running = flushing.then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.running.finally(() => {
+      this.running = undefined;
+      this.schedule();
+    });
   }
 
   private async drain(): Promise<void> {
     while (this.full() || (this.due && this.rows > 0)) {
-      const chunks = this.take();
+      const taken = this.take();
+      const chunks = taken.chunks;
+      const lent = this.takeAlong(taken);
+      const flushing = this.flushFn(chunks);
+      for (const peer of lent) peer.lend(flushing);
       let results: SinkWriteResult[];
       try {
-        results = await this.flushFn(chunks);
+        results = await flushing;
       } catch (err) {
         for (const c of chunks) fail(c.ticket, err);
         continue;
       }
       chunks.forEach((c, i) => settle(c, results[i]));
     }
+  }
+}
+
+/**
+ * Makes the batchers one group: a flush of at most coalesceRows rows takes along the rows waiting
+ * in the idle others (default coalesceRows: 0, never).
+ */
+export function group(batchers: readonly Batcher[], coalesceRows: number): void {
+  for (const b of batchers) b.joinGroup(batchers.filter((other) => other !== b), coalesceRows);
+}
+
+/**
+ * Writes parts[i] to batchers[i], all queued before any flush starts, so that the first flush can
+ * take the others' rows along; resolves with each part's result.
+ */
+export function writeAll(batchers: readonly Batcher[], parts: readonly (readonly ChangeEvent[])[]): Promise<SinkWriteResult[]> {
+  for (const b of batchers) b.hold(true);
+  try {
+    return Promise.all(parts.map((p, i) => batchers[i].write(p)));
+  } finally {
+    for (const b of batchers) b.hold(false);
   }
 }
 

@@ -6,7 +6,7 @@ import { addWriteResult, isSchemaChange, type ChangeEvent, type DeadLetter, type
 import { TandemError, fatal, retriable } from '../errors';
 import { createLogger, type Logger } from '../observe';
 import { applyDeletes, applyInOneTrip, applyUpserts, SINK_STAGE, type ApplyCounts, type PlannedChunk } from './apply';
-import { Batcher, type Chunk } from './batcher';
+import { Batcher, group, writeAll, type Chunk } from './batcher';
 import { isConnectionError, isDeadlock, toTandemError } from './classify';
 import { createSinkPool, redactUrl, tandemSessions } from './connection';
 import { isValidIdentifier } from './dialect';
@@ -312,14 +312,18 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));
   };
   // One batcher per connection: each flushes one transaction at a time, in the order it was given.
+  // A flush of up to maxRows / connections rows takes along what the idle others hold: a sink
+  // that keeps up commits each batch as one transaction (the target's commits, Debezium's
+  // transactions and Tandem's round trips fall with it); one that is behind uses every connection.
   const batchers = Array.from({ length: connections }, () => new Batcher(maxRows, lingerMs, flush, byBytes));
+  group(batchers, Math.floor(maxRows / connections));
 
   /** Each event to the batcher of its Kafka partition (one key, one partition: its order holds). */
   function writeRows(events: readonly ChangeEvent[]): Promise<SinkWriteResult> {
     if (batchers.length === 1) return batchers[0].write(events);
     const parts: ChangeEvent[][] = batchers.map(() => []);
     for (const e of events) parts[(e.kafka?.partition ?? 0) % batchers.length].push(e);
-    return Promise.all(parts.map((p, i) => batchers[i].write(p))).then((results) => {
+    return writeAll(batchers, parts).then((results) => {
       const total: SinkWriteResult = { applied: 0, skipped: 0, deadLetters: [] };
       for (const r of results) addWriteResult(total, r);
       return total;

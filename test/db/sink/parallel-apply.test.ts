@@ -118,3 +118,22 @@ t.test('one write spanning partitions resolves once all its connections committe
   const again = await sink.write(events);
   t.same({ applied: again.applied, skipped: again.skipped }, { applied: 0, skipped: 8 }, 'a replay is refused by the guard on every connection');
 });
+
+t.test('a write of few rows spanning partitions is one transaction; a large one uses every connection', async (t) => {
+  const name = await table('coalesce');
+  const flushes: number[] = [];
+  const sink = mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, lingerMs: 0, maxRows: 50, connections: 4, tombstoneRetentionMs: CENTURY_MS, onFlush: (rows) => flushes.push(rows) });
+  t.teardown(() => sink.close());
+  const spread = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      ...upsert(name, { id: from + i, body: `b${from + i}`, updated_at: ts('2024-01-01 00:00:01') }),
+      kafka: { topic: `a.chat.${name}`, partition: (from + i) % PARTITIONS, offset: String(from + i), timestamp: 0 },
+    }));
+  await sink.write(spread(1, 8));
+  t.same(flushes, [8], '8 rows of 4 partitions: one flush (at most maxRows / connections = 12 go together)');
+  flushes.length = 0;
+  await sink.write(spread(100, 160));
+  t.equal(flushes.length, 4, '160 rows of 4 partitions: a flush per connection');
+  t.equal(flushes.reduce((a, b) => a + b, 0), 160);
+  t.equal((await contents(name)).length, 168, 'every row durable');
+});

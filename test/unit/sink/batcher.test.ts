@@ -2,7 +2,7 @@
 // statements that may not exceed the target's max_allowed_packet). No database here.
 import t from 'tap';
 import type { ChangeEvent, SinkWriteResult } from '../../../lib/model';
-import { Batcher, type ByteLimit, type Chunk } from '../../../lib/sink/batcher';
+import { Batcher, group, writeAll, type ByteLimit, type Chunk } from '../../../lib/sink/batcher';
 import { changeEvent } from '../../../lib/testing';
 
 /** An event that weighs `size` bytes (sizeOf below reads it from the row). */
@@ -99,4 +99,78 @@ t.test('a failed flush fails its writes; the events still waiting are flushed af
   await t.rejects(first, /down/);
   t.same(await second, { applied: 1, skipped: 0, deadLetters: [] });
   t.same(seen, [[1], [2, 3]]);
+});
+
+/** Batchers of one group sharing a flush function that records each flush and can hold them. */
+function groupRecorder(n: number, coalesceRows: number, maxRows = 1000) {
+  const flushes: number[][] = [];
+  let gate: Promise<void> | undefined;
+  let open = () => {};
+  const flushFn = async (chunks: Chunk[]): Promise<SinkWriteResult[]> => {
+    flushes.push(chunks.flatMap((c) => c.events.map((e) => Number(e.after?.id))));
+    if (gate) await gate;
+    return chunks.map((c) => ({ applied: c.events.length, skipped: 0, deadLetters: [] }));
+  };
+  const batchers = Array.from({ length: n }, () => new Batcher(maxRows, 0, flushFn));
+  group(batchers, coalesceRows);
+  return {
+    flushes,
+    batchers,
+    /** Flushes started from now on wait until `release()`. */
+    hold: () => {
+      gate = new Promise<void>((r) => (open = r));
+    },
+    release: () => {
+      gate = undefined;
+      open();
+    },
+  };
+}
+
+const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => ev(from + i, 0));
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+t.test('a group: small parts written together go out as one flush; each write gets its own counts', async (t) => {
+  const { flushes, batchers } = groupRecorder(4, 250);
+  const results = await writeAll(batchers, [ids(0, 2), ids(10, 2), [], ids(30, 3)]);
+  t.same(flushes, [[0, 1, 10, 11, 30, 31, 32]], 'one transaction, not three');
+  t.same(results.map((r) => r.applied), [2, 2, 0, 3]);
+});
+
+t.test('a group: parts above coalesceRows go out on their own batchers, side by side', async (t) => {
+  const { flushes, batchers, hold, release } = groupRecorder(4, 4);
+  hold();
+  const written = writeAll(batchers, [ids(0, 3), ids(10, 3), ids(20, 3), ids(30, 3)]);
+  await tick();
+  t.same(flushes, [[0, 1, 2], [10, 11, 12], [20, 21, 22], [30, 31, 32]], 'four flushes in flight at once');
+  release();
+  await written;
+});
+
+t.test("a group: a batcher whose rows went out with another's flush waits for it before its next one", async (t) => {
+  const { flushes, batchers, hold, release } = groupRecorder(2, 250);
+  hold();
+  const first = writeAll(batchers, [ids(0, 1), ids(10, 1)]);
+  await tick();
+  t.same(flushes, [[0, 10]], "batcher 1's row went out with batcher 0's flush");
+  const later = batchers[1].write(ids(11, 1));
+  await tick();
+  t.same(flushes, [[0, 10]], 'its next row waits while that flush is in flight');
+  release();
+  await Promise.all([first, later]);
+  t.same(flushes, [[0, 10], [11]], 'and goes after it');
+});
+
+t.test("a group: a busy batcher's waiting rows are not taken along", async (t) => {
+  const { flushes, batchers, hold, release } = groupRecorder(2, 250);
+  hold();
+  const busy = batchers[1].write(ids(10, 1));
+  await tick();
+  const queued = batchers[1].write(ids(11, 1));
+  const other = batchers[0].write(ids(0, 1));
+  await tick();
+  t.same(flushes, [[10], [0]], "batcher 0 flushes its own row alone: batcher 1's next row waits for batcher 1's flush");
+  release();
+  await Promise.all([busy, queued, other]);
+  t.same(flushes, [[10], [0], [11]]);
 });
