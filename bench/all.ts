@@ -128,6 +128,14 @@ function showTimeline(j: Json | undefined): string {
 }
 
 /** Findings that follow from the figures themselves (so the file never needs a hand edit). */
+/** The CPU shares a lag line carries (bench/support/cpu-shares.ts), as a sentence; empty without them. */
+function cpuWhileWriting(lag: Json): string {
+  const byPart = lag.cpu_pct as Record<string, number> | undefined;
+  if (!byPart) return '';
+  const parts = Object.entries(byPart).sort((x, y) => y[1] - x[1]).map(([name, pct]) => `${name} ${pct}`);
+  return `CPU while writing, % of one core: ${parts.join(', ')}; the machine was busy ${String(lag.machine_busy_pct)} % of 200 (other work included). `;
+}
+
 function findings(all: Outcome[]): string[] {
   const out: string[] = [];
   const topo = find(all, 'topology', () => true, 'topology');
@@ -180,7 +188,11 @@ function findings(all: Outcome[]): string[] {
     out.push(
       `- **Lag at 2k rows/s**: commit -> Kafka p50 ${String(lag2k.before_tandem_p50_ms)} / p99 ${String(lag2k.before_tandem_p99_ms)} ms (Debezium and Connect: poll.interval.ms=10, producer linger 0; docs/runtime.md "Latency"), ` +
         `Kafka -> visible on b p50 ${String(lag2k.tandem_p50_ms)} / p99 ${String(lag2k.tandem_p99_ms)} ms. Tandem's batches: ${showTimeline(lag2k)}. ` +
-        'Each figure includes the poller\'s 5 ms granularity; Tandem\'s share starts at the record\'s CreateTime, so it includes the broker\'s append.',
+        'Each figure includes the poller\'s 5 ms granularity; Tandem\'s share starts at the record\'s CreateTime, so it includes the broker\'s append. ' +
+        cpuWhileWriting(lag2k) +
+        'Since 2026-12-01 a sink that keeps up commits a batch as one transaction (a flush of few rows takes along what the idle connections hold; docs/runtime.md "Parallel apply") ' +
+        'and offsets are committed at most every TANDEM_COMMIT_INTERVAL_MS (100 ms), not after every batch: at this rate the first took the sink from 17,731 transactions of 6.8 rows to 5,788 of 20.7 and the target MariaDB from 27.5 to 21.7 % of a core, ' +
+        'the second Kafka from 28.5 to 25.2 % and Tandem from 42.8 to 39.0 %; Tandem\'s main thread went from 54 to 77 % idle (--cpu-prof, same rate).',
     );
   }
   const lag5k = find(all, 'lag', (j) => j.rate === 5000, 'lag');
@@ -190,7 +202,10 @@ function findings(all: Outcome[]): string[] {
       `- **Lag at 5k rows/s**: commit -> Kafka p50 ${String(lag5k.before_tandem_p50_ms)} / p99 ${String(lag5k.before_tandem_p99_ms)} ms, Kafka -> visible on b p50 ${String(lag5k.tandem_p50_ms)} / p99 ${String(lag5k.tandem_p99_ms)} ms, ` +
         `backlog growth ${String(lag5k.backlog_growth_ms)} ms${native ? `; native replication p99 ${String(native.p99_ms)} ms` : ''}. Tandem's batches: ${showTimeline(lag5k)}. ` +
         'At this rate the writer, Debezium and Connect, Kafka, both databases, the native replica and Tandem share the 2 cores (load average in section 3): every part queues ' +
-        `(at the median, Debezium's half ${num(lag5k.before_tandem_p50_ms) > num(lag5k.tandem_p50_ms) ? 'more' : 'less'} than Tandem's), and each sink transaction waits for a MariaDB that is short of CPU too.`,
+        `(at the median, Debezium's half ${num(lag5k.before_tandem_p50_ms) > num(lag5k.tandem_p50_ms) ? 'more' : 'less'} than Tandem's), and each sink transaction waits for a MariaDB that is short of CPU too. ` +
+        cpuWhileWriting(lag5k) +
+        'Tandem reads both directions: at 5,000 rows/s a -> b it also reads 5,000 echoes/s b -> a (its own writes to b, captured by Debezium and dropped by the origin filter); ' +
+        'the same rate with the a -> b direction only took 35.6 % of a core against 49.4 % with both (one run each, 2026-12-01).',
     );
   }
   const rss = all.flatMap((o) => o.json).filter((j) => j.bench === 'resources');
@@ -307,7 +322,8 @@ function render(all: Outcome[], started: Date): string {
       'Pollers read `MAX(id)` on b and on the replica every 5 ms; a row\'s visibility time is the answer time of the first poll that saw it (an upper bound, +5 ms at most). ' +
       'Before Tandem = Kafka record timestamp (Connect\'s producer time) - sent_at; Tandem = visible on b - record timestamp. ' +
       'Before the measured rates, 15 s at the first rate are written and not measured (a stack just started runs its JVMs interpreted; Debezium creates the messages topic with its first row). ' +
-      'Backlog growth = median lag of the last tenth of a rate\'s rows minus the first tenth\'s.',
+      'Backlog growth = median lag of the last tenth of a rate\'s rows minus the first tenth\'s. ' +
+      'CPU while writing: each part\'s processes (the stack\'s from its pid files, the replica, Tandem, the bench process with the writer and the pollers) from /proc over the rate\'s writing window, in % of one core, and the whole machine\'s busy time from /proc/stat.',
     '- **Resources**: VmHWM/VmRSS and utime+stime of the Tandem process from /proc, sampled every 250 ms during the drain (topology) and during all lag phases.',
     '',
   );

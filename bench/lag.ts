@@ -12,7 +12,8 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { DebeziumDecoder } from '../lib/debezium';
 import { LocalDateTime } from '../lib/model';
 import { ConfluentSchemaRegistrySource } from '../lib/registry';
-import { startMariaDb, type MariaDb } from '../lib/stack';
+import { stackStatus, startMariaDb, type MariaDb } from '../lib/stack';
+import { CpuWindow, showShares } from './support/cpu-shares';
 import { OffsetProbe, readRange } from './support/kafka';
 import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
 import { ensureStack } from './support/stack';
@@ -209,6 +210,9 @@ async function main(): Promise<void> {
     replica = await startReplica(aUrl, stack.cfg.ports.dbA);
     const r = await utcSession(replica.url);
     const sampler = new UsageSampler(tandem.pid);
+    // Whose CPU each rate used: the stack's parts, the replica, Tandem and this process (writer, pollers).
+    const stackPids = Object.fromEntries((await stackStatus(stack.cfg)).map((c) => [c.name, c.pids]));
+    const replicaPid = replica.pid;
     const probe = await OffsetProbe.connect(brokers, `${group}-probe`);
     say(`lag: rates ${RATES.join(', ')} rows/s, ${SECONDS} s each; Tandem pid ${tandem.pid}; load ${loadAverage()}`);
     try {
@@ -220,7 +224,9 @@ async function main(): Promise<void> {
         const onB = new VisibilityPoller(b, firstId);
         const onReplica = new VisibilityPoller(r, firstId);
         const scraped = await scrape(httpPort);
+        const cpuWindow = new CpuWindow({ tandem: [tandem.pid], ...stackPids, replica: [replicaPid], 'bench (writer, pollers)': [process.pid] });
         const { commitMs, achieved } = await write(a, firstId, rate, SECONDS);
+        const cpu = cpuWindow.stop();
         const lastId = firstId + commitMs.size - 1;
         await waitUntil(`row ${lastId} on b and on the replica`, () => onB.maxSeen() >= lastId && onReplica.maxSeen() >= lastId, 300_000, 50);
         await Promise.all([onB.stop(), onReplica.stop()]);
@@ -257,13 +263,14 @@ async function main(): Promise<void> {
         say(`    Tandem (Kafka -> visible on b)   p50 ${ms(percentile(own, 50))}  p95 ${ms(percentile(own, 95))}  p99 ${ms(percentile(own, 99))} ms`);
         say(`  a -> native replica               p50 ${ms(percentile(native, 50))}  p95 ${ms(percentile(native, 95))}  p99 ${ms(percentile(native, 99))}  max ${ms(percentile(native, 100))} ms`);
         say(`  backlog: the last tenth's median lag minus the first tenth's ${ms(growth)} ms (keeps up when about 0)`);
+        say(`  CPU while writing, % of one core: ${showShares(cpu)}`);
         for (const line of showBreakdown(timeline)) say(`  Tandem's ${line.trimStart()}`);
         jsonLine({
           bench: 'lag', rate, achieved_rate: Math.round(achieved), seconds: SECONDS, rows: commitMs.size,
           p50_ms: ms(percentile(total, 50)), p95_ms: ms(percentile(total, 95)), p99_ms: ms(percentile(total, 99)), e2e_p99_ms: ms(percentile(total, 99)),
           before_tandem_p50_ms: ms(percentile(before, 50)), before_tandem_p99_ms: ms(percentile(before, 99)),
           tandem_p50_ms: ms(percentile(own, 50)), tandem_p95_ms: ms(percentile(own, 95)), tandem_p99_ms: ms(percentile(own, 99)),
-          backlog_growth_ms: ms(growth), poll_ms: POLL_MS, timeline,
+          backlog_growth_ms: ms(growth), poll_ms: POLL_MS, cpu_pct: cpu.byPart, machine_busy_pct: cpu.machineBusyPct, timeline,
         });
         jsonLine({
           bench: 'native_replication', rate, rows: native.length,
