@@ -205,7 +205,12 @@ export class Batcher {
       const taken = this.take();
       const chunks = taken.chunks;
       const lent = this.takeAlong(taken);
-      const flushing = this.flushFn(chunks);
+      let flushing: Promise<SinkWriteResult[]>;
+      try {
+        flushing = this.flushFn(chunks);
+      } catch (err) {
+        flushing = Promise.reject(err);
+      }
       for (const peer of lent) peer.lend(flushing);
       let results: SinkWriteResult[];
       try {
