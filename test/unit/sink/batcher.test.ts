@@ -174,3 +174,16 @@ t.test("a group: a busy batcher's waiting rows are not taken along", async (t) =
   await Promise.all([busy, queued, other]);
   t.same(flushes, [[10], [0], [11]]);
 });
+
+t.test("a group: rows are taken along only while the flush stays within the byte limit", async (t) => {
+  const flushes: number[][] = [];
+  const flushFn = async (chunks: Chunk[]): Promise<SinkWriteResult[]> => {
+    flushes.push(chunks.flatMap((c) => c.events.map((e) => Number(e.after?.id))));
+    return chunks.map((c) => ({ applied: c.events.length, skipped: 0, deadLetters: [] }));
+  };
+  const limit = { maxBytes: () => 100, sizeOf: weigh };
+  const batchers = [0, 1, 2].map(() => new Batcher(1000, 0, flushFn, limit));
+  group(batchers, 250);
+  await writeAll(batchers, [[ev(1, 60)], [ev(2, 60)], [ev(3, 30)]]);
+  t.same(flushes, [[1, 3], [2]], '60 + 60 bytes would pass 100: the second goes on its own; 60 + 30 fit');
+});
