@@ -55,7 +55,7 @@ t.test('applies each partition in order, per source, and commits last+1 after th
 });
 
 t.test('commitIntervalMs: the batches finished within an interval share one commit, and the last one is committed without a stop', async (t) => {
-  const { consumer, make } = setup({ commitIntervalMs: 100 });
+  const { consumer, make } = setup({ commitIntervalMs: 500 });
   for (let i = 0; i < 90; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
   const rt = make();
   let asyncCommits = -1;
