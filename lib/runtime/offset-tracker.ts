@@ -3,8 +3,13 @@
 // Batches of one partition may complete out of order; a gap holds the commit back.
 
 export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
+  // Asked several times for every record: one string per partition, made once (a topic's name is
+  // hashed once per lookup here instead of once per new string in every map the key goes into).
+  let byPartition = partitionKeys.get(topic);
+  if (byPartition === undefined) partitionKeys.set(topic, (byPartition = []));
+  return (byPartition[partition] ??= `${topic}\u0000${partition}`);
 }
+const partitionKeys = new Map<string, string[]>();
 
 interface Range {
   first: bigint;
