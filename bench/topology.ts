@@ -7,6 +7,7 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { loadConfig } from '../lib/config';
 import { DebeziumEncoder } from '../lib/debezium';
 import { ConfluentSchemaRegistrySource } from '../lib/registry';
 import { stackStatus, startMariaDb } from '../lib/stack';
@@ -28,6 +29,7 @@ const JDBC_BATCHES = envList('BENCH_JDBC_BATCHES', [500, 2000, 5000]);
 // The peer at one task, and at one task per partition (as many connections as Tandem's sink
 // uses); the ratio is taken against its best.
 const JDBC_TASKS = envList('BENCH_JDBC_TASKS', [1, PARTITIONS]);
+const ECHOES = process.env.BENCH_ECHOES === '1';
 const DRAIN_TIMEOUT_MS = envNumber('BENCH_DRAIN_TIMEOUT_S', 1800) * 1000;
 
 interface Preload {
@@ -58,7 +60,9 @@ async function preload(stack: BenchStack, target: Connection): Promise<Preload> 
   const tombstoneTopic = `${prefix}.chat.tandem_tombstones`;
   await createTopics(stack.env.TANDEM_BROKERS, [...rowTopics, tombstoneTopic], PARTITIONS);
   const encoder = new DebeziumEncoder({ registry: new ConfluentSchemaRegistrySource(stack.env.TANDEM_REGISTRY_URL), debeziumVersion: '3.5.0.Final' });
-  const load = new ChatLoad();
+  // BENCH_ECHOES=1: every change carries Tandem's own server id, as its writes do when they come
+  // back from the other side: the drain measures what an echo costs, and the target stays empty.
+  const load = new ChatLoad(42, ECHOES ? loadConfig().serverId : 11);
   async function* records(): AsyncGenerator<OutRecord> {
     for (const c of load.changes(EVENTS)) yield* encoded(encoder, prefix, c);
   }
@@ -66,7 +70,7 @@ async function preload(stack: BenchStack, target: Connection): Promise<Preload> 
   const n = await produceAll(stack.env.TANDEM_BROKERS, records());
   say(`preload: ${EVENTS} changes (${load.counts.inserts} inserts, ${load.counts.updates} updates, ${load.counts.deletes} deletes) = ${n} records on ${PARTITIONS} partitions per topic, prefix ${prefix}, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await createChatDatabase(target, 'bench_expected');
-  for (const t of TABLES) await loadRows(target, 'bench_expected', t, load.final[t].values());
+  if (!ECHOES) for (const t of TABLES) await loadRows(target, 'bench_expected', t, load.final[t].values());
   const expected = await checksums(target, 'bench_expected');
   say(`expected final state: ${showState(expected)}`);
   return { prefix, rowTopics, tombstoneTopic, expected, records: n, counts: { ...load.counts } };

@@ -2,7 +2,7 @@ import type { Resolver, Type } from 'avsc';
 import type { AvroSchemaJson } from '../registry';
 import { compileEnvelopePlan, compileKeyPlan, type EnvelopePlan } from './envelope-plan';
 import { compileAvro } from './long-type';
-import { envelopeReaderSchema } from './reader-schema';
+import { envelopeReaderSchema, headReaderSchema, serverIdReaderSchema } from './reader-schema';
 import type { RowPlan } from './row-plan';
 
 /** How to read an envelope's bytes: the pruned reader type and its resolver from the writer. */
@@ -21,7 +21,7 @@ export class CompiledSchema {
   readonly invalid: string | undefined;
   private envelopePlan: EnvelopePlan | string | undefined;
   private keyPlan: RowPlan | string | undefined;
-  private reader: EnvelopeReader | undefined;
+  private readonly readers: Partial<Record<'envelope' | 'head' | 'serverId', EnvelopeReader>> = {};
 
   constructor(readonly id: number, readonly json: AvroSchemaJson) {
     try {
@@ -37,11 +37,26 @@ export class CompiledSchema {
 
   /** Call only once `envelope()` has returned a plan. */
   envelopeReader(): EnvelopeReader {
-    if (!this.reader) {
-      const type = compileAvro(envelopeReaderSchema(this.json));
-      this.reader = { type, resolver: type.createResolver(this.type!) };
+    return this.reader('envelope', envelopeReaderSchema);
+  }
+
+  /** `op` and the source block, the rows skipped (also only once there is a plan). */
+  headReader(): EnvelopeReader {
+    return this.reader('head', headReaderSchema);
+  }
+
+  /** `source.server_id` alone: a look at who wrote the event before deciding to read it. */
+  serverIdReader(): EnvelopeReader {
+    return this.reader('serverId', serverIdReaderSchema);
+  }
+
+  private reader(kind: 'envelope' | 'head' | 'serverId', schemaOf: (writer: AvroSchemaJson) => AvroSchemaJson): EnvelopeReader {
+    let r = this.readers[kind];
+    if (!r) {
+      const type = compileAvro(schemaOf(this.json));
+      r = this.readers[kind] = { type, resolver: type.createResolver(this.type!) };
     }
-    return this.reader;
+    return r;
   }
 
   /**

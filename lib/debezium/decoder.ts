@@ -1,9 +1,9 @@
 import { ddlTable, tableRename } from '../ddl';
 import { TandemError, poison, type ErrorContext } from '../errors';
-import type { ChangeEvent, KafkaRecord, Op, Row } from '../model';
+import type { ChangeEvent, DecodeOptions, KafkaRecord, Op, Row } from '../model';
 import { HEADER_LENGTH, wireFormatProblem, type SchemaSource } from '../registry';
 import { CompiledSchema } from './compiled-schema';
-import { toSourceInfo, type RawSource } from './envelope-plan';
+import { toSourceInfo, type EnvelopePlan, type RawSource } from './envelope-plan';
 
 export interface DebeziumDecoderOptions {
   schemas: SchemaSource;
@@ -55,29 +55,29 @@ export class DebeziumDecoder {
   }
 
   /** The event, or null for a Kafka tombstone (null value). */
-  decode(record: KafkaRecord): Promise<ChangeEvent | null> {
+  decode(record: KafkaRecord, options?: DecodeOptions): Promise<ChangeEvent | null> {
     // Not an async function: a cached schema resolves without the extra async-function turn.
     try {
-      const cached = this.decodeCached(record);
+      const cached = this.decodeCached(record, options);
       if (cached !== undefined) return Promise.resolve(cached);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.fetchThenDecode(record);
+    return this.fetchThenDecode(record, options);
   }
 
-  private async fetchThenDecode(record: KafkaRecord): Promise<ChangeEvent | null> {
+  private async fetchThenDecode(record: KafkaRecord, options: DecodeOptions | undefined): Promise<ChangeEvent | null> {
     const ids = [this.idOf(record.value!, 'value', record)];
     if (record.key !== null) ids.push(this.idOf(record.key, 'key', record));
     await Promise.all(ids.map((id) => this.load(id, record)));
-    return this.decodeCached(record) as ChangeEvent;
+    return this.decodeCached(record, options) as ChangeEvent;
   }
 
   /**
    * Synchronous decode once the record's schemas are cached; `undefined` when one is not yet
    * (then call `decode`). Null for a Kafka tombstone.
    */
-  decodeCached(record: KafkaRecord): ChangeEvent | null | undefined {
+  decodeCached(record: KafkaRecord, options?: DecodeOptions): ChangeEvent | null | undefined {
     const value = record.value;
     if (value === null) return null;
     const valueSchema = this.compiled.get(this.idOf(value, 'value', record));
@@ -87,7 +87,7 @@ export class DebeziumDecoder {
       keySchema = this.compiled.get(this.idOf(record.key, 'key', record));
       if (keySchema === undefined) return undefined;
     }
-    return this.build(record, value, valueSchema, keySchema);
+    return this.build(record, value, valueSchema, keySchema, options?.withoutRowsFrom);
   }
 
   /** Whether a schema id is fetched and compiled. */
@@ -101,10 +101,14 @@ export class DebeziumDecoder {
     throw this.poison(record, wireFormatProblem(buf, what)!);
   }
 
-  private build(record: KafkaRecord, value: Buffer, valueSchema: CompiledSchema, keySchema: CompiledSchema | undefined): ChangeEvent {
+  private build(record: KafkaRecord, value: Buffer, valueSchema: CompiledSchema, keySchema: CompiledSchema | undefined, withoutRowsFrom: ReadonlySet<number> | undefined): ChangeEvent {
     if (valueSchema.isSchemaChange()) return this.schemaChange(record, value, valueSchema);
     const plan = valueSchema.envelope();
     if (typeof plan === 'string') throw this.poison(record, `value schema id ${valueSchema.id}: ${plan}`);
+    if (withoutRowsFrom !== undefined) {
+      const rowless = this.withoutRows(record, value, valueSchema, plan, withoutRowsFrom);
+      if (rowless !== undefined) return rowless;
+    }
     const reader = valueSchema.envelopeReader();
     let raw: RawEnvelope;
     try {
@@ -130,6 +134,37 @@ export class DebeziumDecoder {
       if (err instanceof TandemError) throw err;
       throw this.poison(record, `a column of ${plan.row.recordName} holds a value Tandem cannot read: ${messageOf(err)}`, err);
     }
+  }
+
+  /**
+   * The event without its rows and key when its server id is one of `from` and it is a row
+   * change; undefined otherwise (and for bytes that do not read: the full decode names the
+   * problem). Skipping the rows builds none of their values: an echo that the first stage drops
+   * costs a look at one number and the source block instead of a whole decode.
+   */
+  private withoutRows(record: KafkaRecord, value: Buffer, schema: CompiledSchema, plan: EnvelopePlan, from: ReadonlySet<number>): ChangeEvent | undefined {
+    const bytes = value.subarray(HEADER);
+    let raw: Pick<RawEnvelope, 'op' | 'source'>;
+    try {
+      const peek = schema.serverIdReader();
+      const who = peek.type.fromBuffer(bytes, peek.resolver) as { source: { server_id: number | bigint } };
+      if (!from.has(Number(who.source.server_id))) return undefined;
+      const head = schema.headReader();
+      raw = head.type.fromBuffer(bytes, head.resolver) as typeof raw;
+    } catch {
+      return undefined;
+    }
+    if (!OPS.has(raw.op)) return undefined;
+    return {
+      op: raw.op as Op,
+      before: null,
+      after: null,
+      key: {},
+      source: sourceInfoOf(raw.source),
+      kafka: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp },
+      headers: record.headers,
+      columns: plan.row.columns,
+    };
   }
 
   /**

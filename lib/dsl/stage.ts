@@ -33,6 +33,11 @@ export interface Stage {
   readonly name?: string;
   /** One line of detail for describe(). */
   describe?(): string;
+  /**
+   * Server ids whose events this stage drops whatever else they hold. When the stage comes first
+   * after a source, the runtime decodes those records without their rows (before/after null).
+   */
+  readonly dropsServerIds?: ReadonlySet<number>;
   process(events: readonly ChangeEvent[], ctx: StageContext): ChangeEvent[] | Promise<ChangeEvent[]>;
 }
 

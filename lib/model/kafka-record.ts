@@ -12,3 +12,12 @@ export interface KafkaRecord {
   value: Buffer | null;
   headers: Headers;
 }
+
+/** What a decoder's caller tells it about the events it will drop. */
+export interface DecodeOptions {
+  /**
+   * Server ids whose row changes the caller drops whatever their rows hold (Tandem's echoes, which
+   * the origin filter drops): their events come with `before` and `after` null and `key` {}.
+   */
+  withoutRowsFrom?: ReadonlySet<number>;
+}

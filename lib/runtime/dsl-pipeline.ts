@@ -7,7 +7,13 @@ export class DslPipeline implements Pipeline {
   readonly sources: readonly SourceSpec[];
 
   constructor(private readonly executor: Executor) {
-    this.sources = executor.topology.sources.map((s) => ({ name: s.name, topics: s.topics }));
+    const t = executor.topology;
+    this.sources = t.sources.map((s) => {
+      // Only a single first stage: a second child (a fan-out) would see the rowless events too.
+      const first = s.children.length === 1 ? t.node(s.children[0]) : undefined;
+      const dropsServerIds = first?.type === 'processor' ? first.stage.dropsServerIds : undefined;
+      return { name: s.name, topics: s.topics, ...(dropsServerIds?.size ? { dropsServerIds } : {}) };
+    });
   }
 
   async runBatch(source: string, events: ChangeEvent[], onQueued?: () => void): Promise<PipelineOutcome> {

@@ -1,6 +1,6 @@
 // What the runtime needs from Kafka, the decoder and the topology, as small interfaces: the
 // loop is tested with in-memory fakes, and node-rdkafka / lib/dsl are adapted to them elsewhere.
-import type { ChangeEvent, ConflictRecord, DeadLetter, Headers, KafkaRecord, TableCounts } from '../model';
+import type { ChangeEvent, ConflictRecord, DeadLetter, DecodeOptions, Headers, KafkaRecord, TableCounts } from '../model';
 import type { CommitOffset } from './offset-tracker';
 
 export interface TopicPartition {
@@ -52,18 +52,23 @@ export type DecoderRecord = KafkaRecord;
 
 export interface RecordDecoder {
   /** null: a Kafka tombstone (null value), nothing to apply. */
-  decode(record: DecoderRecord): Promise<ChangeEvent | null>;
+  decode(record: DecoderRecord, options?: DecodeOptions): Promise<ChangeEvent | null>;
   /**
    * The same, synchronously, when nothing has to be fetched (the record's schemas are known);
    * undefined otherwise (then `decode`). Optional: it spares a promise per record.
    */
-  decodeCached?(record: DecoderRecord): ChangeEvent | null | undefined;
+  decodeCached?(record: DecoderRecord, options?: DecodeOptions): ChangeEvent | null | undefined;
 }
 
 export interface SourceSpec {
   /** The source node's name; also the "direction" in lag and logs. */
   name: string;
   topics: readonly (string | RegExp)[];
+  /**
+   * Server ids whose row changes the source's first stage drops whatever their rows hold (the
+   * origin filter's): the runtime decodes those records without their rows.
+   */
+  dropsServerIds?: ReadonlySet<number>;
 }
 
 export interface PipelineOutcome {

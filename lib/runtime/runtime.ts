@@ -1,7 +1,7 @@
 // The consumer-group loop: consume a batch, split it per source node, decode, run the stage
 // chain and its sinks, dead-letter what cannot be applied, and only then commit, per partition,
 // the highest contiguous offset that is finished. At-least-once; the LWW sink makes replays no-ops.
-import { isSchemaChange, type ChangeEvent, type DeadLetter } from '../model';
+import { isSchemaChange, type ChangeEvent, type DeadLetter, type DecodeOptions } from '../model';
 import { RetryStopped, TandemError, defaultRetryPolicy, kindOf, withRetry, type RetryPolicy } from '../errors';
 import { Counters, Outages, type LagByDirection, type Logger, type Outage, type RuntimeMonitor } from '../observe';
 import { DDL_DEFER_UNKNOWN_MS, PAST_MARGIN_MS, inBinlogOrder, takeQueuedDdl, type DeferredDdl, type Prepared } from './schema-order';
@@ -141,6 +141,9 @@ export class Runtime {
   readonly counters: Counters;
   private readonly tracker = new OffsetTracker();
   private readonly router: TopicRouter;
+  /** Per source: the server ids its first stage drops, whose records are decoded without rows. */
+  private readonly decodeOptions = new Map<string, DecodeOptions>();
+  private readonly rowLanes = new Map<string, string>();
   private readonly lanes = new Map<string, Lane>();
   private readonly assigned = new Map<string, TopicPartition>();
   private readonly maxInFlight: number;
@@ -176,6 +179,7 @@ export class Runtime {
   constructor(private readonly o: RuntimeOptions) {
     this.counters = o.counters ?? new Counters();
     this.router = new TopicRouter(o.pipeline.sources);
+    for (const s of o.pipeline.sources) if (s.dropsServerIds) this.decodeOptions.set(s.name, { withoutRowsFrom: s.dropsServerIds });
     this.maxBatchRecords = o.maxBatchRecords ?? o.batchRows * 2;
     this.maxInFlight = o.maxInFlight ?? this.maxBatchRecords;
     this.stuckAfterMs = o.stuckAfterMs ?? 2000;
@@ -310,7 +314,7 @@ export class Runtime {
       if (source === null) {
         batchOf('(unrouted)', null).records.push(r);
       } else if (isSchemaChangeTopic(r.topic)) {
-        const decoded = await this.decodeAll([r]);
+        const decoded = await this.decodeAll([r], undefined);
         const event = decoded.events[0];
         const rowTopic = event ? `${event.source.name}.${event.source.db}.${event.source.table}` : undefined;
         const lane = rowTopic ? laneName(source, rowTopic) : laneName(source, r.topic);
@@ -322,7 +326,7 @@ export class Runtime {
           batchOf(lane, source).ready.push(prepared);
         }
       } else {
-        batchOf(laneName(source, r.topic), source).records.push(r);
+        batchOf(this.rowLaneOf(source, r.topic), source).records.push(r);
       }
       const k = partitionKey(r.topic, r.partition);
       const next = r.offset + 1n;
@@ -425,7 +429,7 @@ export class Runtime {
     }
     lane.pending += records.length + ready.length;
     lane.queuedDdl.push(...ready.filter((p) => p.event));
-    const decoded = source === null ? Promise.resolve(this.unroutedLetters(records)) : this.decodeAll(records);
+    const decoded = source === null ? Promise.resolve(this.unroutedLetters(records)) : this.decodeAll(records, this.decodeOptions.get(source));
     decoded.catch(() => undefined); // observed through the lane's batch
     const chunk: Chunk = { records, ready, decoded, countdown, atMs: performance.now() };
     if (lane.next && lane.next.reduce((n, c) => n + c.records.length + c.ready.length, 0) < this.maxBatchRecords) {
@@ -557,15 +561,22 @@ export class Runtime {
     };
   }
 
-  private async decodeAll(records: ConsumedRecord[]): Promise<Decoded> {
+  /** The lane of a row topic's records: one string per topic, not one per record. */
+  private rowLaneOf(source: string, topic: string): string {
+    let lane = this.rowLanes.get(topic);
+    if (lane === undefined) this.rowLanes.set(topic, (lane = laneName(source, topic)));
+    return lane;
+  }
+
+  private async decodeAll(records: ConsumedRecord[], options: DecodeOptions | undefined): Promise<Decoded> {
     const events: ChangeEvent[] = [];
     const deadLetters: DeadLetter[] = [];
     for (const r of records) {
       const input: DecoderRecord = { topic: r.topic, partition: r.partition, offset: r.offset.toString(), timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers };
       try {
         // Synchronous once the record's schemas are known: no promise per record on the hot path.
-        let event = this.o.decoder.decodeCached?.(input);
-        if (event === undefined) event = await this.decodeWaiting(input);
+        let event = this.o.decoder.decodeCached?.(input, options);
+        if (event === undefined) event = await this.decodeWaiting(input, options);
         if (event) events.push(event.kafka ? event : { ...event, kafka: coordinatesOf(input) });
       } catch (err) {
         if (kindOf(err) !== 'poison') throw err;
@@ -576,10 +587,10 @@ export class Runtime {
   }
 
   /** The decode that fetches a schema: retried (with its hooks) only once an attempt failed. */
-  private decodeWaiting(input: DecoderRecord): Promise<ChangeEvent | null> {
-    return this.o.decoder.decode(input).catch((err: unknown) => {
+  private decodeWaiting(input: DecoderRecord, options: DecodeOptions | undefined): Promise<ChangeEvent | null> {
+    return this.o.decoder.decode(input, options).catch((err: unknown) => {
       if (kindOf(err) !== 'retriable') throw err;
-      return withRetry(this.policy, () => this.o.decoder.decode(input), this.retryHooks('schema registry'));
+      return withRetry(this.policy, () => this.o.decoder.decode(input, options), this.retryHooks('schema registry'));
     });
   }
 

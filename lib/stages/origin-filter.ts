@@ -16,6 +16,7 @@ export function originFilter(options: OriginFilterOptions): Stage {
   return {
     kind: 'origin-filter',
     describe: () => `drops events written by server id ${[...ids].join(', ')}`,
+    dropsServerIds: ids,
     process(events, ctx) {
       const kept = events.filter((e) => !ids.has(e.source.serverId));
       if (kept.length < events.length) ctx.count('echoesSuppressed', events.length - kept.length);

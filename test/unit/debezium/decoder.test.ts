@@ -258,6 +258,44 @@ t.test('decodeCached: undefined until the schemas are fetched, then synchronous'
   t.equal(decoder.decodeCached(record)!.after!.author, 'a');
 });
 
+t.test('withoutRowsFrom: the server ids a caller drops come without rows; every other event decodes whole', async (t) => {
+  const registry = new InMemorySchemaRegistry();
+  const topic = RawTopic.table(registry, 'messages', [...messages, { name: 'z', type: c.zonedTimestamp(), optional: true }], ['id']);
+  const decoder = new DebeziumDecoder({ schemas: registry });
+  const options = { withoutRowsFrom: new Set([4100]) };
+  const row = { id: 9, room_id: 1, author: 'ann', body: 'hi', updated_at: 1700000000000001, z: null };
+  // A row value Tandem could not read: the rows are not read at all, so the echo stays droppable.
+  const bad = { ...row, z: 'yesterday' };
+  const echo = topic.change('u', bad, bad, { id: 9 }, { server_id: 4100, pos: 77 });
+  const thin = await decoder.decode(echo, options);
+  t.same(thin, {
+    op: 'u', before: null, after: null, key: {},
+    source: { connector: 'mariadb', name: 'a', db: 'chat', table: 'messages', serverId: 4100, gtid: '0-1-42', file: 'mysql-bin.000003', pos: 77, row: 0, tsMs: 1700000000000, snapshot: false, thread: 12 },
+    kafka: { topic: 'a.chat.messages', partition: 2, offset: '7', timestamp: 1700000000500 },
+    headers: {},
+    columns: thin?.columns,
+  });
+  t.ok(thin?.columns?.length, "the table's columns, as for a whole event");
+  t.same(decoder.decodeCached(echo, options), thin, 'the same synchronously');
+  for (const op of ['c', 'd'] as const) {
+    const e = decoder.decodeCached(topic.change(op, op === 'd' ? row : null, op === 'c' ? row : null, { id: 9 }, { server_id: 4100 }), options)!;
+    t.same([e.op, e.before, e.after, e.key], [op, null, null, {}], `op ${op} without rows`);
+  }
+
+  // The application's own write, and any write without the option: whole.
+  const app = decoder.decodeCached(topic.change('u', row, row, { id: 9 }, { server_id: 11 }), options)!;
+  t.equal(app.after!.author, 'ann');
+  t.same(app.key, { id: 9 });
+  t.equal(decoder.decodeCached(topic.change('c', null, row, { id: 9 }, { server_id: 4100 }))!.after!.author, 'ann', 'no option: whole');
+  await t.rejects(decoder.decode(echo), /holds a value Tandem cannot read/, 'the same echo read whole is poison');
+
+  // Bytes that do not read are poison either way; a TRUNCATE stays a schema change.
+  const good = topic.change('c', null, row, { id: 9 }, { server_id: 4100 });
+  await t.rejects(decoder.decode({ ...good, value: good.value!.subarray(0, good.value!.length - 4) }, options), /value is not valid Avro/);
+  const truncate = decoder.decodeCached(topic.change('t', null, null, { id: 9 }, { server_id: 4100 }), options)!;
+  t.equal(truncate.op, 'ddl');
+});
+
 function poisonOf(t: Tap, err: unknown, pattern: RegExp): void {
   t.ok(err instanceof TandemError, 'a TandemError');
   const e = err as TandemError;

@@ -6,6 +6,8 @@ import { createLogger } from '../../../lib/observe';
 import { DslPipeline } from '../../../lib/runtime';
 import { mysqlExecutor, writtenDatabases } from '../../../lib/runtime/mysql-topology';
 import { TopologyTestDriver } from '../../../lib/testing';
+import { defineTopology, filterStage } from '../../../lib/dsl';
+import { originFilter } from '../../../lib/stages';
 
 const config = loadConfig({ TANDEM_BATCH_ROWS: '250', TANDEM_LINGER_MS: '7', TANDEM_DB_B_URL: 'mysql://tandem:secret@db-b:3306/chat' });
 
@@ -41,4 +43,20 @@ t.test('the test driver and the runtime run one executor', async (t) => {
   t.same([...driver.executor.sinks.keys()], ['mysql-b', 'mysql-a'], 'the same sink descriptions, made in-memory databases');
   const pipeline = new DslPipeline(driver.executor);
   t.same(pipeline.sources.map((s) => s.name), ['a-to-b.source', 'b-to-a.source'], 'the runtime pipeline takes the driver executor as it is');
+});
+
+t.test('a source whose only first stage is the origin filter names its server ids to the runtime; a fan-out or another first stage does not', async (t) => {
+  const pipeline = new DslPipeline(new TopologyTestDriver(bidirectional).executor);
+  t.same(pipeline.sources.map((s) => [s.name, [...(s.dropsServerIds ?? [])]]), [['a-to-b.source', [config.serverId]], ['b-to-a.source', [config.serverId]]]);
+  const shapes = defineTopology('shapes', (ctx) => {
+    const fanned = ctx.stream(['x.chat.t'], { name: 'fanned' });
+    fanned.filter(originFilter({ replicatorServerIds: [4100] }), { name: 'fanned.origin' }).to(ctx.mysql('b'), { name: 'fanned.b' });
+    fanned.to(ctx.mysql('a'), { name: 'fanned.a' });
+    ctx.stream(['y.chat.t'], { name: 'later' })
+      .filter(filterStage(() => true), { name: 'later.all' })
+      .filter(originFilter({ replicatorServerIds: [4100] }), { name: 'later.origin' })
+      .to(ctx.mysql('b'), { name: 'later.b' });
+  });
+  const other = new DslPipeline(new TopologyTestDriver(shapes).executor);
+  t.same(other.sources.map((s) => [s.name, s.dropsServerIds]), [['fanned', undefined], ['later', undefined]]);
 });

@@ -54,6 +54,28 @@ t.test('applies each partition in order, per source, and commits last+1 after th
   t.ok(consumer.disconnected, 'consumer disconnected on stop');
 });
 
+t.test("a source's dropsServerIds reach the decoder as withoutRowsFrom, for that source's records only", async (t) => {
+  const consumer = new FakeConsumer();
+  const echoes = new Set([4100]);
+  const pipeline = new FakePipeline([{ ...sources[0], dropsServerIds: echoes }, sources[1]]);
+  const seen: Record<string, (ReadonlySet<number> | undefined)[]> = {};
+  const decoder: RecordDecoder = {
+    decode: (r, options) => fakeDecoder.decode(r, options),
+    decodeCached(r, options) {
+      (seen[r.topic] ??= []).push(options?.withoutRowsFrom);
+      return undefined;
+    },
+  };
+  consumer.add(record('a.chat.t', 0, 0, 'a0'));
+  consumer.add(record('b.chat.t', 0, 0, 'b0'));
+  const rt = new Runtime({ consumer, deadLetters: new FakeDeadLetters(), pipeline, decoder, logger: quietLogger(), batchRows: 3, retryPolicy: testRetryPolicy });
+  stopWhenIdle(consumer, rt);
+  await rt.run();
+  t.same(seen['a.chat.t'], [echoes], "a-to-b's records are decoded without the rows of server 4100");
+  t.same(seen['b.chat.t'], [undefined], 'b-to-a has no such stage: whole');
+  t.same(pipeline.applied['a-to-b'], ['a0']);
+});
+
 t.test('commitIntervalMs: the batches finished within an interval share one commit, and the last one is committed without a stop', async (t) => {
   const { consumer, make } = setup({ commitIntervalMs: 500 });
   for (let i = 0; i < 90; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
