@@ -321,6 +321,6 @@ export function topicsOf(config: TandemConfig, id: string): (string | RegExp)[] 
   return [...[...config.tables.map((t) => t.name), config.tombstoneTable].map((t) => `${db.id}.${db.database}.${t}`), db.id];
 }
 
-function escapeRegExp(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

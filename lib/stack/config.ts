@@ -1,6 +1,7 @@
 // Where the local stack lives (state dir, cache) and on which loopback ports, from TANDEM_* env vars.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../config';
 import { loadVersions, type StackVersions } from './versions';
 
 export interface StackPorts {
@@ -20,6 +21,8 @@ export interface StackConfig {
   host: string;
   ports: StackPorts;
   versions: StackVersions;
+  /** Tandem's server id (TANDEM_SERVER_ID): the source connectors drop the changes it wrote. */
+  tandemServerId: number;
 }
 
 /** Env var name and default of each port: the one table both config and `env --free-ports` read. */
@@ -51,6 +54,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     host: '127.0.0.1',
     ports,
     versions: loadVersions(),
+    // Parsed as `tandem run` parses it, so the connectors drop what that runtime writes.
+    tandemServerId: loadConfig(env).serverId,
   };
 }
 

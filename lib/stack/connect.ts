@@ -2,6 +2,7 @@
 // and the two source connectors (topic prefixes a and b) registered over its REST API.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeRegExp } from '../config';
 import { ConnectClient, failureOf, isRunning } from '../connect';
 import type { Component } from './component';
 import { ComponentError } from './component';
@@ -146,8 +147,35 @@ export function sourceConnectorConfig(cfg: StackConfig, db: 'a' | 'b'): Record<s
     'topic.creation.schema_changes.include': `^${db}$`,
     'topic.creation.schema_changes.partitions': '1',
     'topic.creation.schema_changes.replication.factor': '-1',
+    ...echoFilter(cfg.tandemServerId, db),
+    // Connect stores the offset of a record it sends, not of one a transform drops: while only
+    // Tandem writes on this side, its stored position would stay where the application last
+    // wrote (a restart then re-reads from there, and a binlog purged meanwhile fails the task).
+    // A heartbeat record every 10 s (on __debezium-heartbeat.<prefix>, which Tandem does not read)
+    // carries the position read so far into the stored offset.
+    'heartbeat.interval.ms': '10000',
     ...converter('key'),
     ...converter('value'),
+  };
+}
+
+/**
+ * Drops Tandem's own writes at the source (docs/loop-prevention.md, "Echoes dropped at the
+ * source"): Debezium's Filter SMT keeps a change only when its binlog server id is not Tandem's.
+ * Tandem's origin filter would drop them anyway; dropped here, they cost neither Connect's Avro
+ * conversion, nor Kafka, nor Tandem's consumer. The connector still reads them, so its offset
+ * (its GTID position) moves past them as before. Kafka tombstones (null values) pass untested.
+ */
+export function echoFilter(serverId: number, topicPrefix: string): Record<string, string> {
+  if (!Number.isSafeInteger(serverId) || serverId < 1) throw new RangeError(`a server id, not ${serverId}`);
+  return {
+    transforms: 'dropTandemEchoes',
+    'transforms.dropTandemEchoes.type': 'io.debezium.transforms.Filter',
+    'transforms.dropTandemEchoes.language': 'jsr223.groovy',
+    'transforms.dropTandemEchoes.condition': `value.source.server_id != ${serverId}`,
+    // The row topics and the schema-change topic (their values have a source block); not the
+    // heartbeat topic, whose values have none.
+    'transforms.dropTandemEchoes.topic.regex': `${escapeRegExp(topicPrefix)}(\\..+)?`,
   };
 }
 

@@ -2,6 +2,7 @@
 // Maven verifies every download against the repository's checksums; `-C` (strict) makes a mismatch
 // fail the fetch instead of warning. A `.complete` marker makes the warm path a few stat calls.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackConfig } from './config';
@@ -19,6 +20,7 @@ export interface StackArtifacts {
 
 const stackPom = join(repoRoot, 'stack', 'pom.xml');
 const converterPom = join(repoRoot, 'stack', 'converter', 'pom.xml');
+const scriptingPom = join(repoRoot, 'stack', 'scripting', 'pom.xml');
 
 export function artifactDirs(cfg: StackConfig): StackArtifacts & { kafkaRoot: string; registryRoot: string; pluginRoot: string } {
   const v = cfg.versions;
@@ -47,23 +49,40 @@ function mvn(what: string, args: string[], logFile: string, javaHome: string): v
   process.stdout.write(`  fetched ${what} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 }
 
-function once(dir: string, build: (tmp: string) => void): void {
+async function once(dir: string, build: (tmp: string) => void | Promise<void>): Promise<void> {
   const marker = join(dir, '.complete');
   if (existsSync(marker)) return;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  build(dir);
+  await build(dir);
   writeFileSync(marker, `${new Date().toISOString()}\n`);
 }
 
-export function ensureArtifacts(cfg: StackConfig): StackArtifacts {
+const MAVEN_CENTRAL = 'https://repo.maven.apache.org/maven2';
+
+/** Downloads a file of Maven Central and checks it against the SHA-1 Central publishes beside it. */
+async function downloadVerified(url: string, dest: string): Promise<void> {
+  process.stdout.write(`  fetching ${url} ...\n`);
+  const get = async (u: string): Promise<Buffer> => {
+    const res = await fetch(u, { signal: AbortSignal.timeout(300_000) });
+    if (!res.ok) throw new Error(`fetching ${u}: HTTP ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  };
+  const [body, sha1] = await Promise.all([get(url), get(`${url}.sha1`)]);
+  const want = sha1.toString('utf8').trim().split(/\s+/)[0].toLowerCase();
+  const got = createHash('sha1').update(body).digest('hex');
+  if (got !== want) throw new Error(`fetching ${url}: SHA-1 ${got} is not the published ${want}`);
+  writeFileSync(dest, body);
+}
+
+export async function ensureArtifacts(cfg: StackConfig): Promise<StackArtifacts> {
   const v = cfg.versions;
   const dirs = artifactDirs(cfg);
   const logDir = join(cfg.cacheDir, 'fetch-logs');
   const plugin = `org.apache.maven.plugins:maven-dependency-plugin:${v.dependencyPlugin}`;
   const jdk = v.javaHome17;
 
-  once(dirs.kafkaRoot, (root) =>
+  await once(dirs.kafkaRoot, (root) =>
     mvn(
       `Kafka ${v.kafka} (broker, tools, Connect runtime)`,
       ['-f', stackPom, `${plugin}:copy-dependencies`, '-DincludeScope=runtime', `-DoutputDirectory=${join(root, 'lib')}`,
@@ -73,7 +92,7 @@ export function ensureArtifacts(cfg: StackConfig): StackArtifacts {
     ),
   );
 
-  once(dirs.registryRoot, (root) =>
+  await once(dirs.registryRoot, (root) =>
     mvn(
       `Apicurio Registry ${v.apicurio}`,
       ['-f', stackPom, `${plugin}:unpack`, `-Dartifact=io.apicurio:apicurio-registry-app:${v.apicurio}:tar.gz:all`, `-DoutputDirectory=${root}`],
@@ -82,7 +101,7 @@ export function ensureArtifacts(cfg: StackConfig): StackArtifacts {
     ),
   );
 
-  once(dirs.pluginRoot, (root) => {
+  await once(dirs.pluginRoot, (root) => {
     const converterDir = join(root, '.converter');
     for (const name of ['debezium-connector-mariadb', 'debezium-connector-jdbc']) {
       mvn(
@@ -105,6 +124,27 @@ export function ensureArtifacts(cfg: StackConfig): StackArtifacts {
     }
     rmSync(converterDir, { recursive: true, force: true });
   });
+  // Debezium's Filter SMT with Groovy, beside the MariaDB connector (Connect isolates each plugin
+  // dir): the source connectors drop Tandem's own writes (connect.ts, echoFilter). Also added to a
+  // plugin dir unpacked before this rule.
+  const scriptingDir = join(cfg.cacheDir, `debezium-scripting-${v.debezium}-groovy-${v.groovy}`);
+  await once(scriptingDir, async (root) => {
+    mvn(
+      `Groovy ${v.groovy} (JSR 223)`,
+      ['-f', scriptingPom, `${plugin}:copy-dependencies`, '-DincludeScope=runtime', '-DexcludeTransitive=true',
+        `-Dgroovy.version=${v.groovy}`, `-DoutputDirectory=${root}`],
+      join(logDir, `groovy-${v.groovy}.log`),
+      jdk,
+    );
+    // Maven cannot resolve this one: its parent pom (debezium-scripting-parent) is not on Maven
+    // Central, so Maven refuses the jar's descriptor. The jar itself is, with its checksum.
+    const jar = `debezium-scripting-${v.debezium}.jar`;
+    await downloadVerified(`${MAVEN_CENTRAL}/io/debezium/debezium-scripting/${v.debezium}/${jar}`, join(root, jar));
+  });
+  const mariadbDir = join(dirs.pluginRoot, 'debezium-connector-mariadb');
+  for (const jar of readdirSync(scriptingDir)) {
+    if (jar.endsWith('.jar') && !existsSync(join(mariadbDir, jar))) copyFileSync(join(scriptingDir, jar), join(mariadbDir, jar));
+  }
   // The JDBC sink (Hibernate) must see Kafka's own Jackson: with the converter's older copy in its
   // plugin dir, Hibernate's module scan finds Kafka's BlackbirdModule and fails ("not a subtype").
   // Also cleans caches unpacked before this rule.

@@ -5,7 +5,7 @@ export { loadVersions, type StackVersions } from './versions';
 export { stackUp, stackDown, stackStatus, stackComponents, freePortEnv, rssKiB, restartComponent, ensureConnectorsRunning, connectorStates, type StatusLine, type StackComponents, type ComponentName } from './stack';
 export { ComponentError, type Component } from './component';
 export { ensureArtifacts, type StackArtifacts } from './fetch';
-export { sourceConnectorConfig, registerSourceConnector } from './connect';
+export { sourceConnectorConfig, sourceConnectorName, registerSourceConnector, echoFilter } from './connect';
 export { findRecord, brokerMetadata, type RawRecord } from './kafka-client';
 export { readWireHeader, schemaById, checkWireFormat, type WireFormat } from './wire-check';
 export { startMariaDb, type MariaDb, type MariaDbOptions } from './mariadb';

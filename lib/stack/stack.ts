@@ -68,7 +68,7 @@ export type Log = (line: string) => void;
 
 export async function stackUp(cfg: StackConfig, log: Log): Promise<void> {
   const t0 = Date.now();
-  const art = ensureArtifacts(cfg);
+  const art = await ensureArtifacts(cfg);
   const s = stackComponents(cfg, art);
   const claimed = claimedByOthers(cfg);
   for (const c of s.all) await checkPorts(cfg, c, claimed);

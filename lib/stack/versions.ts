@@ -11,6 +11,7 @@ export interface StackVersions {
   apicurio: string;
   registryJavaHome: string;
   converter: string;
+  groovy: string;
   dependencyPlugin: string;
   javaHome17: string;
 }
@@ -46,6 +47,7 @@ export function loadVersions(file = versionsFile): StackVersions {
     apicurio: need('APICURIO_VERSION'),
     registryJavaHome: need('REGISTRY_JAVA_HOME'),
     converter: need('APICURIO_CONVERTER_VERSION'),
+    groovy: need('GROOVY_VERSION'),
     dependencyPlugin: need('MAVEN_DEPENDENCY_PLUGIN'),
     javaHome17: need('JAVA_HOME_17'),
   };
