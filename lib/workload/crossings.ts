@@ -2,7 +2,9 @@
 // offset snapshots and every record is classified as an application change (the server's own id)
 // or a Tandem write (Tandem's session server_id). A Tandem write on A exists only because an
 // application change on B crossed, so per direction tandem(A) ≤ app(B); a loop would break that
-// bound and keep the topics growing after the writers stop.
+// bound and keep the topics growing after the writers stop. The local stack's connectors drop
+// Tandem's writes before Kafka (docs/loop-prevention.md): there the Tandem counts are 0 and the
+// growth after the writers stop is the evidence.
 import { KafkaConsumer, type Message, type Metadata } from 'node-rdkafka';
 import { DebeziumDecoder } from '../debezium';
 import { ConfluentSchemaRegistrySource } from '../registry';
