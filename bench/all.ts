@@ -204,8 +204,9 @@ function findings(all: Outcome[]): string[] {
         'At this rate the writer, Debezium and Connect, Kafka, both databases, the native replica and Tandem share the 2 cores (load average in section 3): every part queues ' +
         `(at the median, Debezium's half ${num(lag5k.before_tandem_p50_ms) > num(lag5k.tandem_p50_ms) ? 'more' : 'less'} than Tandem's), and each sink transaction waits for a MariaDB that is short of CPU too. ` +
         cpuWhileWriting(lag5k) +
-        'Tandem reads both directions: at 5,000 rows/s a -> b it also reads 5,000 echoes/s b -> a (its own writes to b, captured by Debezium and dropped by the origin filter); ' +
-        'the same rate with the a -> b direction only took 35.6 % of a core against 49.4 % with both (one run each, 2026-12-01).',
+        "Since 2026-12-01 the stack's connectors drop Tandem's own writes at the source (Debezium's Filter transform on Tandem's server id; docs/loop-prevention.md): before, each of the 5,000 rows/s came back as an echo through b's connector, Kafka and Tandem to be dropped there. " +
+        'In four interleaved 5k runs without and with it (make bench-lag, 2026-12-01): Connect 64.7 and 57.1 -> 47.4 and 44.6 % of a core, Tandem 48.5 and 46.1 -> 42.0 and 38.7 %, Tandem p99 3,380 and 679 -> 402 and 227 ms, backlog growth 3,100 and 79 -> -30 and -18 ms. ' +
+        "What is left is the machine: the parts' shares above add up to nearly both cores.",
     );
   }
   const rss = all.flatMap((o) => o.json).filter((j) => j.bench === 'resources');
