@@ -196,7 +196,10 @@ export async function registerSourceConnector(cfg: StackConfig, db: 'a' | 'b', l
     const st = await client.status(name).catch(() => undefined);
     if (st && failureOf(st) !== undefined) await client.restart(name, true);
   } catch (err) {
-    throw new ComponentError(component, err instanceof Error ? err.message : String(err), logFile);
+    const message = err instanceof Error ? err.message : String(err);
+    // A Connect started before stack-up added the scripting jars has not loaded them.
+    const stale = /io\.debezium\.transforms\.Filter/.test(message) && /not found|could not be found|ClassNotFound/i.test(message);
+    throw new ComponentError(component, stale ? `${message}\n  what to do: this Connect started before its plugin dir had Debezium's scripting jars; restart it (make stack-down, then make stack-up)` : message, logFile);
   }
   let failure: string | undefined;
   try {
