@@ -1,5 +1,5 @@
 // Issue 6: no loop. After writes on both sides settle, the change topics stop growing, and each
-// topic holds exactly the events the writes explain: every change crosses once, its echo dies.
+// topic holds exactly the events the writes explain: every change crosses once, its echo never reaches Kafka.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { offsetReader } from './fixtures/kafka';
@@ -28,12 +28,17 @@ t.test('change events stay bounded over a quiet period after the writes', async 
   await b.query(`DELETE FROM ${TABLE} WHERE id = ?`, [INSERTS_ON_A]);
   await waitFor('b\'s updates and delete on a', async () => (await count(a, "body LIKE 'edited on b%'")) === UPDATES_ON_B && (await count(a)) === INSERTS_ON_A - 1);
 
-  // Each application change is one event on its side's topic, and Tandem's write of it one event
-  // (an echo, filtered) on the other side's: a delete is a delete event plus a Kafka tombstone.
-  const expected = INSERTS_ON_A + UPDATES_ON_B + 2;
-  const mine = (topic: string) => topic === `a.chat.${TABLE}` || topic === `b.chat.${TABLE}`;
-  await waitFor(`${expected} events on each of the table's topics`, async () => [...(await kafka.endOffsets(mine)).values()].every((n) => n === expected) && (await kafka.endOffsets(mine)).size === 2);
-  t.same(Object.fromEntries(await kafka.endOffsets(mine)), { [`a.chat.${TABLE}`]: expected, [`b.chat.${TABLE}`]: expected }, 'each change crossed once');
+  // Each application change is one event on its side's topic, a delete one more (its Kafka
+  // tombstone). Tandem's write of it on the other side never reaches Kafka: the connector drops it
+  // (lib/stack/connect.ts echoFilter), all but the tombstone of a delete, which has no value to test.
+  const expected = { [`a.chat.${TABLE}`]: INSERTS_ON_A + 1, [`b.chat.${TABLE}`]: UPDATES_ON_B + 2 };
+  const mine = (topic: string) => topic in expected;
+  const atExpected = async () => {
+    const now = await kafka.endOffsets(mine);
+    return Object.entries(expected).every(([topic, n]) => now.get(topic) === n);
+  };
+  await waitFor(`the table's topics at ${JSON.stringify(expected)} events`, atExpected);
+  t.same(Object.fromEntries(await kafka.endOffsets(mine)), expected, 'each change crossed once, and no echo reached Kafka');
 
   const changeTopics = (topic: string) => /^[ab]\.chat\./.test(topic);
   const settled = await kafka.endOffsets(changeTopics);
