@@ -39,6 +39,12 @@ export interface TandemConfig {
    * stack's by default when the brokers are the local stack's too; unset: not watched.
    */
   connectUrl?: string;
+  /**
+   * TANDEM_CONNECTOR_RESTART: `transient` (default) restarts a watched source connector that failed
+   * because the schema registry did not answer, with a growing pause, until it runs; `off` leaves
+   * every FAILED connector to the operator (docs/runtime.md, "A source connector failed").
+   */
+  connectorRestart: 'transient' | 'off';
   /** The session server_id of every Tandem write; the origin filter drops events carrying it. */
   serverId: number;
   /** The session gtid_domain_id of every Tandem write on MariaDB: a GTID stream of Tandem's own. */
@@ -201,6 +207,7 @@ const settings: { [K in keyof Settings]: Setting<Settings[K]> } = {
   dlqTopic: { env: 'TANDEM_DLQ_TOPIC', parse: identifier },
   auditTopic: { env: 'TANDEM_AUDIT_TOPIC', parse: optional(identifier) },
   connectUrl: { env: 'TANDEM_CONNECT_URL', parse: optional(httpUrl) },
+  connectorRestart: { env: 'TANDEM_CONNECTOR_RESTART', parse: oneOf('transient', 'off') },
   serverId: { env: 'TANDEM_SERVER_ID', parse: integer(1, 4_294_967_295, 'a server id between 1 and 4294967295') },
   gtidDomainId: { env: 'TANDEM_GTID_DOMAIN_ID', parse: integer(0, 4_294_967_295, 'a GTID domain id between 0 and 4294967295') },
   doctor: { env: 'TANDEM_DOCTOR', parse: oneOf('on', 'off') },
@@ -226,6 +233,7 @@ export const defaultSettings: Readonly<Record<string, string>> = {
   TANDEM_COMMIT_INTERVAL_MS: '100',
   TANDEM_SINK_CONNECTIONS: '4',
   TANDEM_DLQ_TOPIC: 'tandem.dlq',
+  TANDEM_CONNECTOR_RESTART: 'transient',
   TANDEM_SERVER_ID: '4100',
   TANDEM_GTID_DOMAIN_ID: '4100',
   TANDEM_DOCTOR: 'on',

@@ -16,6 +16,8 @@ export interface ConnectorStatus {
   database: string;
   /** Connect's state (RUNNING, PAUSED, ...), FAILED when it or a task failed. */
   state: string;
+  /** Restarts Tandem made of it after a transient failure, since Tandem started. */
+  restarts: number;
 }
 
 /** Where the scrape-time gauges read from; each is optional (a test, or no Connect watched). */
@@ -84,6 +86,16 @@ export class Metrics implements RuntimeMonitor {
       collect() {
         this.reset();
         for (const c of sources().connectors?.() ?? []) this.set({ connector: c.name, database: c.database, state: c.state }, 1);
+      },
+    });
+    new Counter({
+      name: 'tandem_connector_restarts_total',
+      help: 'Restarts Tandem made of a watched source connector that failed for a transient cause (TANDEM_CONNECTOR_RESTART)',
+      labelNames: ['connector', 'database'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const c of sources().connectors?.() ?? []) this.inc({ connector: c.name, database: c.database }, c.restarts);
       },
     });
     new Gauge({

@@ -1,8 +1,10 @@
 // Watches the Debezium source connectors that feed the topology (those whose topic.prefix is one
 // of its databases) through Kafka Connect's REST API: a FAILED connector stops one direction
 // without stopping any process, so Tandem says so, loudly and with what to do, and shows it in
-// its status line until it runs again.
-import { describeState, failureOf, isRunning, type ConnectClient, type ConnectorState } from '../connect';
+// its status line until it runs again. One that failed because the registry did not answer is
+// restarted (Connect never restarts a failed task), again and again with a growing pause, until
+// it runs: the outage ends by itself and nothing is lost (the task resumes from its stored offset).
+import { describeState, failureOf, isRunning, transientCause, type ConnectClient, type ConnectorState } from '../connect';
 import type { ConnectorReadiness, Logger } from '../observe';
 
 /** One watched database's connector as readiness, metrics and the status page show it. */
@@ -15,6 +17,8 @@ export interface WatchedConnector {
   running: boolean;
   /** The failure's cause, when it failed. */
   error?: string;
+  /** Restarts the watch made of it after a failure of a transient cause. */
+  restarts: number;
 }
 
 export interface ConnectorWatchOptions {
@@ -23,6 +27,46 @@ export interface ConnectorWatchOptions {
   prefixes: readonly string[];
   log: Logger;
   everyMs?: number;
+  /** Restart a connector that failed for a transient cause (TANDEM_CONNECTOR_RESTART=transient). Default true. */
+  restartTransient?: boolean;
+}
+
+/**
+ * When the watch may restart a connector again: at once after a first failure, then 5 s, 10 s,
+ * 20 s ... up to a minute after the last restart; a connector seen running for a minute starts
+ * over. A task that fails again at once (the registry still away) is not restarted in a loop.
+ */
+export class RestartBackoff {
+  private attempts = 0;
+  private lastRestartMs = -Infinity;
+  private runningSinceMs: number | undefined;
+
+  constructor(
+    private readonly firstPauseMs = 5000,
+    private readonly maxPauseMs = 60_000,
+    private readonly healthyAfterMs = 60_000,
+  ) {}
+
+  /** Whether a restart may happen at `nowMs`. */
+  due(nowMs: number): boolean {
+    return nowMs >= this.lastRestartMs + this.pauseMs();
+  }
+
+  /** The pause the next restart waits after the last one. */
+  pauseMs(): number {
+    return this.attempts === 0 ? 0 : Math.min(this.maxPauseMs, this.firstPauseMs * 2 ** (this.attempts - 1));
+  }
+
+  restarted(nowMs: number): void {
+    this.attempts++;
+    this.lastRestartMs = nowMs;
+    this.runningSinceMs = undefined;
+  }
+
+  running(nowMs: number): void {
+    this.runningSinceMs ??= nowMs;
+    if (nowMs - this.runningSinceMs >= this.healthyAfterMs) this.attempts = 0;
+  }
 }
 
 export function restartHint(baseUrl: string, name: string): string {
@@ -38,6 +82,8 @@ export class ConnectorWatch {
   private reported = new Map<string, string>();
   private unreachable: string | undefined;
   private checked = false;
+  private readonly backoffs = new Map<string, RestartBackoff>();
+  private readonly restarts = new Map<string, number>();
 
   constructor(private readonly o: ConnectorWatchOptions) {}
 
@@ -61,9 +107,10 @@ export class ConnectorWatch {
   byDatabase(): WatchedConnector[] {
     return this.o.prefixes.map((database) => {
       const c = [...this.last.values()].find((x) => x.topicPrefix === database);
-      if (!c) return { database, state: 'none', running: false };
+      if (!c) return { database, state: 'none', running: false, restarts: 0 };
       const error = failureOf(c);
-      return { database, connector: c.name, state: error !== undefined ? 'FAILED' : c.state, running: isRunning(c), ...(error !== undefined ? { error } : {}) };
+      const restarts = this.restarts.get(c.name) ?? 0;
+      return { database, connector: c.name, state: error !== undefined ? 'FAILED' : c.state, running: isRunning(c), ...(error !== undefined ? { error } : {}), restarts };
     });
   }
 
@@ -108,7 +155,11 @@ export class ConnectorWatch {
     for (const c of watched) {
       const failure = failureOf(c);
       const was = this.reported.get(c.name);
-      if (failure !== undefined && was !== failure) {
+      const transient = failure !== undefined && this.o.restartTransient !== false ? transientCause(c) : undefined;
+      if (failure !== undefined && transient !== undefined) {
+        this.reported.set(c.name, failure);
+        await this.restart(c, transient, failure);
+      } else if (failure !== undefined && was !== failure) {
         this.reported.set(c.name, failure);
         this.o.log.error(`source connector ${describeState(c)}; changes of database ${c.topicPrefix} do not reach Kafka until it runs again`, {
           connector: c.name,
@@ -118,6 +169,24 @@ export class ConnectorWatch {
         this.reported.delete(c.name);
         this.o.log.info(`source connector ${c.name} is RUNNING again`, { connector: c.name });
       }
+      if (isRunning(c)) this.backoffs.get(c.name)?.running(Date.now());
+    }
+  }
+
+  private async restart(c: ConnectorState, cause: string, failure: string): Promise<void> {
+    const backoff = this.backoffs.get(c.name) ?? new RestartBackoff();
+    this.backoffs.set(c.name, backoff);
+    const now = Date.now();
+    if (!backoff.due(now)) return;
+    backoff.restarted(now);
+    const n = (this.restarts.get(c.name) ?? 0) + 1;
+    this.restarts.set(c.name, n);
+    const fields = { connector: c.name, cause: failure, hint: 'TANDEM_CONNECTOR_RESTART=off leaves it FAILED for you to restart' };
+    try {
+      await this.o.client.restart(c.name);
+      this.o.log.warn(`source connector ${c.name} failed: ${cause}; restarted it (restart ${n}; the next one no sooner than ${backoff.pauseMs() / 1000} s)`, fields);
+    } catch (err) {
+      this.o.log.warn(`source connector ${c.name} failed: ${cause}; restarting it did not work: ${err instanceof Error ? err.message : String(err)}`, fields);
     }
   }
 }

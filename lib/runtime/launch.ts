@@ -42,7 +42,7 @@ export async function launch(o: LaunchOptions): Promise<number> {
   const counters = new Counters();
   const picture = topologyPicture(o.definition, config);
   const connectors = config.connectUrl
-    ? new ConnectorWatch({ client: new ConnectClient(config.connectUrl), prefixes: [...new Set(Object.values(picture.sourceDatabases))], log: log.child('connectors') })
+    ? new ConnectorWatch({ client: new ConnectClient(config.connectUrl), prefixes: [...new Set(Object.values(picture.sourceDatabases))], log: log.child('connectors'), restartTransient: config.connectorRestart === 'transient' })
     : undefined;
   if (connectors) connectors.start();
   else log.info('TANDEM_CONNECT_URL is not set: the source connectors are not watched');

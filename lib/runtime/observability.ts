@@ -98,7 +98,7 @@ export class Observability {
       });
     this.metrics.watch({
       partitionLag: () => view.partitionLag(),
-      connectors: () => (connectors?.byDatabase() ?? []).filter((c) => c.connector !== undefined).map((c) => ({ name: c.connector as string, database: c.database, state: c.state })),
+      connectors: () => (connectors?.byDatabase() ?? []).filter((c) => c.connector !== undefined).map((c) => ({ name: c.connector as string, database: c.database, state: c.state, restarts: c.restarts })),
       waits: () => this.o.outages.current(),
       checks,
     });

@@ -55,6 +55,7 @@ t.test('a FAILED source connector is said loudly, by the stack and by the runtim
   const error = proc.logs.find((l) => l.level === 'error' && /source connector tandem-source-a/.test(String(l.msg)));
   t.match(error?.msg, /changes of database a do not reach Kafka until it runs again/);
   t.match(error?.hint, /curl -X POST '.*\/connectors\/tandem-source-a\/restart\?includeTasks=true&onlyFailed=true'/);
+  t.notOk(proc.logs.some((l) => /restarted it|restarting it/.test(String(l.msg))), 'a cause that needs the operator is not restarted by tandem run');
   await waitFor('the status line to show it', () => proc.logs.some((l) => l.msg === 'status' && /connectors a=FAILED b=RUNNING/.test(String(l.status))), 30_000);
   t.pass('the status line shows a=FAILED');
 

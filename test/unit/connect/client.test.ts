@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { ConnectClient, describeState, failureOf, isRunning, splitCredentials, stateFrom, type ConnectorState } from '../../../lib/connect';
 import { createLogger } from '../../../lib/observe';
-import { ConnectorWatch } from '../../../lib/runtime/connector-watch';
+import { ConnectorWatch, RestartBackoff } from '../../../lib/runtime/connector-watch';
 
 const trace = [
   'org.apache.kafka.connect.errors.ConnectException: An exception occurred in the change event producer.',
@@ -32,10 +32,14 @@ t.test('Connect status bodies: RUNNING needs every task running; a FAILED task n
 class FakeConnect {
   states: ConnectorState[] = [];
   down = false;
+  readonly restarted: string[] = [];
   readonly baseUrl = 'http://connect:8083';
   async connectors(): Promise<ConnectorState[]> {
     if (this.down) throw new Error('connect ECONNREFUSED');
     return this.states;
+  }
+  async restart(name: string): Promise<void> {
+    this.restarted.push(name);
   }
 }
 
@@ -69,6 +73,59 @@ t.test('the watch says once when a connector fails, with what to do, and once wh
   client.states = [ok('src-a', 'a')];
   await watch.check();
   t.match(lines.map((l) => l.msg).join('\n'), /answers again[\s\S]*no connector of Kafka Connect at http:\/\/connect:8083 writes the topics of database b/);
+});
+
+const registryDownTrace = [
+  'org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler',
+  'Caused by: io.apicurio.registry.rest.client.exception.RestClientException',
+  '\tat io.apicurio.registry.rest.client.impl.ErrorHandler.parseError(ErrorHandler.java:95)',
+].join('\n');
+
+t.test('a connector failed because the registry did not answer is restarted, with a pause between restarts; any other failure is left to the operator', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const client = new FakeConnect();
+  const watch = new ConnectorWatch({ client: client as unknown as ConnectClient, prefixes: ['a', 'b'], log: createLogger({ json: true, write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) }) });
+  const ok = (name: string, prefix: string) => stateFrom(name, { connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'RUNNING' }] }, { 'topic.prefix': prefix });
+  const failedWith = (name: string, prefix: string, trace: string) => stateFrom(name, { connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'FAILED', trace }] }, { 'topic.prefix': prefix });
+  client.states = [failedWith('src-a', 'a', registryDownTrace), failedWith('src-b', 'b', trace)];
+  await watch.check();
+  t.same(client.restarted, ['src-a'], 'the registry failure is restarted at once; the purged binlog is not');
+  const warning = lines.find((l) => l.level === 'warn');
+  t.match(warning?.msg, /source connector src-a failed: the schema registry did not answer; restarted it \(restart 1; the next one no sooner than 5 s\)/);
+  t.match(lines.filter((l) => l.level === 'error').map((l) => l.msg), [/source connector src-b .*no longer available/], 'the other is said as an error');
+  await watch.check();
+  t.same(client.restarted, ['src-a'], 'failed again at once: not restarted before the pause');
+  t.same(watch.byDatabase().map((c) => [c.database, c.state, c.restarts]), [['a', 'FAILED', 1], ['b', 'FAILED', 0]]);
+  client.states = [ok('src-a', 'a'), failedWith('src-b', 'b', trace)];
+  await watch.check();
+  t.match(lines[lines.length - 1].msg, /source connector src-a is RUNNING again/);
+
+  const off = new FakeConnect();
+  const manual = new ConnectorWatch({ client: off as unknown as ConnectClient, prefixes: ['a'], restartTransient: false, log: createLogger({ json: true, write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) }) });
+  off.states = [failedWith('src-a', 'a', registryDownTrace)];
+  await manual.check();
+  t.same(off.restarted, [], 'TANDEM_CONNECTOR_RESTART=off: never restarted');
+  t.match(lines[lines.length - 1], { level: 'error', msg: /source connector src-a .*RestClientException/ });
+});
+
+t.test('restart pauses: none at first, then doubling from 5 s to a minute; a minute of running starts over', async (t) => {
+  const b = new RestartBackoff();
+  t.ok(b.due(0), 'the first restart at once');
+  const at: number[] = [];
+  let now = 0;
+  for (let i = 0; i < 7; i++) {
+    while (!b.due(now)) now += 1000;
+    at.push(now / 1000);
+    b.restarted(now);
+  }
+  t.same(at, [0, 5, 15, 35, 75, 135, 195]);
+  b.running(now + 1000);
+  b.running(now + 30_000);
+  t.notOk(b.due(now + 30_000), 'running half a minute: still pausing');
+  b.running(now + 61_000);
+  t.ok(b.due(now + 61_000), 'running a minute: at once again');
+  b.restarted(now + 61_000);
+  t.equal(b.pauseMs(), 5000);
 });
 
 t.test('credentials in TANDEM_CONNECT_URL go as basic auth, never into a URL fetch would echo or a message', async (t) => {
