@@ -29,5 +29,5 @@ export function transientCause(c: ConnectorState): string | undefined {
   if (traces.length === 0) return undefined;
   const causes = traces.map((trace) => TRANSIENT.find((t) => t.patterns.every((p) => p.test(trace)))?.cause);
   // Every failed part must have failed for an outage: one failed for a cause of its own is not restarted.
-  return causes.every((c) => c !== undefined) ? causes[0] : undefined;
+  return causes.every((cause) => cause !== undefined) ? causes[0] : undefined;
 }

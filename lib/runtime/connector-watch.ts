@@ -37,6 +37,8 @@ export interface ConnectorWatchOptions {
  * over. A task that fails again at once (the registry still away) is not restarted in a loop.
  */
 export class RestartBackoff {
+  /** Restarts made since the watch began, for the metric (attempts start over, this does not). */
+  total = 0;
   private attempts = 0;
   private lastRestartMs = -Infinity;
   private runningSinceMs: number | undefined;
@@ -58,6 +60,7 @@ export class RestartBackoff {
   }
 
   restarted(nowMs: number): void {
+    this.total++;
     this.attempts++;
     this.lastRestartMs = nowMs;
     this.runningSinceMs = undefined;
@@ -83,7 +86,6 @@ export class ConnectorWatch {
   private unreachable: string | undefined;
   private checked = false;
   private readonly backoffs = new Map<string, RestartBackoff>();
-  private readonly restarts = new Map<string, number>();
 
   constructor(private readonly o: ConnectorWatchOptions) {}
 
@@ -109,7 +111,7 @@ export class ConnectorWatch {
       const c = [...this.last.values()].find((x) => x.topicPrefix === database);
       if (!c) return { database, state: 'none', running: false, restarts: 0 };
       const error = failureOf(c);
-      const restarts = this.restarts.get(c.name) ?? 0;
+      const restarts = this.backoffs.get(c.name)?.total ?? 0;
       return { database, connector: c.name, state: error !== undefined ? 'FAILED' : c.state, running: isRunning(c), ...(error !== undefined ? { error } : {}), restarts };
     });
   }
@@ -179,8 +181,7 @@ export class ConnectorWatch {
     const now = Date.now();
     if (!backoff.due(now)) return;
     backoff.restarted(now);
-    const n = (this.restarts.get(c.name) ?? 0) + 1;
-    this.restarts.set(c.name, n);
+    const n = backoff.total;
     const fields = { connector: c.name, cause: failure, hint: 'TANDEM_CONNECTOR_RESTART=off leaves it FAILED for you to restart' };
     try {
       await this.o.client.restart(c.name);
