@@ -21,6 +21,7 @@ export class CompiledSchema {
   readonly invalid: string | undefined;
   private envelopePlan: EnvelopePlan | string | undefined;
   private keyPlan: RowPlan | string | undefined;
+  private schemaChangeValue: boolean | undefined;
   private readonly readers: Partial<Record<'envelope' | 'head' | 'serverId', EnvelopeReader>> = {};
 
   constructor(readonly id: number, readonly json: AvroSchemaJson) {
@@ -64,6 +65,11 @@ export class CompiledSchema {
    * Tandem reads whole instead of as a change-event envelope.
    */
   isSchemaChange(): boolean {
+    // Asked for every record: decided once.
+    return (this.schemaChangeValue ??= this.looksLikeSchemaChange());
+  }
+
+  private looksLikeSchemaChange(): boolean {
     const j = this.json as { type?: unknown; name?: unknown; fields?: { name?: unknown }[] };
     if (j.type !== 'record' || typeof j.name !== 'string' || !/(^|\.)SchemaChangeValue$/.test(j.name)) return false;
     const names = new Set((j.fields ?? []).map((f) => f.name));
