@@ -221,7 +221,7 @@ function findings(all: Outcome[]): string[] {
         (memory ? `At the end of that phase${worst?.phase === 'lag' ? ` (its last rate, ${String(peaked?.rate)} rows/s)` : ''}: RSS ${String(memory.rss)} MiB = V8 heap ${String(memory.heapTotal)} MiB (of which ${String(memory.heapUsed)} MiB live) + external Buffers ${String(memory.external)} MiB + the rest native (librdkafka's prefetch and fetch buffers, the threads' malloc arenas, the code). ` : '') +
         'The process holds by design up to 2 x TANDEM_BATCH_ROWS records in flight (raw and decoded), librdkafka\'s prefetch (queued.max.messages.kbytes=8192) and one statement per sink connection; ' +
         'a Tandem process with its code loaded (tsx) and nothing consumed is about 100 MB. V8 keeps about twice the live heap at this allocation rate. ' +
-        'The defaults since 2026-11-30 (bin/tandem-node, docs/runtime.md "Memory"): tsx\'s CommonJS hook only, `MALLOC_ARENA_MAX=2`, `--max-semi-space-size=4`, half the records in flight and half the prefetch; ' +
+        'The defaults since 2026-11-30 (bin/tandem-node, docs/runtime.md "Memory"): tsx\'s CommonJS hook only, `MALLOC_ARENA_MAX=2`, half the records in flight and half the prefetch, and since 2026-12-02 `--max-semi-space-size=16 --heap-growing-percent=100` (was `--max-semi-space-size=4`); ' +
         'on 200k drains they took the peak from 383-391 to 272 MiB at the same rows/s. One record batch per lane (1 x TANDEM_BATCH_ROWS, 2 x in flight) reached 237 MiB but lost up to 40 % of the throughput in one of two runs; ' +
         '`--max-semi-space-size=2` cost 10 % of the throughput for no gain.',
     );
