@@ -108,6 +108,28 @@ export interface ChangeEvent {
   ddl?: SchemaChange;
 }
 
+/**
+ * `event` routed to `target`, its rows replaced when `rows` is given. Every field is written out
+ * rather than spread: V8 builds `{ ...event, target }` as a dictionary of about 470 bytes against
+ * 120 for this literal, and the route stage makes one per event. A field added to ChangeEvent
+ * must be added here too (`satisfies` fails the type check until it is).
+ */
+export function routedTo(event: ChangeEvent, target: Target, rows?: Pick<ChangeEvent, 'before' | 'after' | 'key'>): ChangeEvent {
+  return {
+    op: event.op,
+    before: rows ? rows.before : event.before,
+    after: rows ? rows.after : event.after,
+    key: rows ? rows.key : event.key,
+    source: event.source,
+    kafka: event.kafka,
+    headers: event.headers,
+    deletedAt: event.deletedAt,
+    target,
+    columns: event.columns,
+    ddl: event.ddl,
+  } satisfies Record<keyof ChangeEvent, unknown>;
+}
+
 export function isSchemaChange(event: ChangeEvent): event is ChangeEvent & { ddl: SchemaChange } {
   return event.op === 'ddl' && event.ddl !== undefined;
 }

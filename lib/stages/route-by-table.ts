@@ -1,6 +1,6 @@
 import type { SyncedTables } from '../config';
 import type { Stage } from '../dsl';
-import type { ChangeEvent, Row } from '../model';
+import { routedTo, type ChangeEvent, type Row } from '../model';
 
 /** How one source table lands in the target. */
 export interface TableRoute {
@@ -99,13 +99,13 @@ export function routeByTable(options: RouteByTableOptions): Stage {
           ctx.count('tablesNotSynced');
         } else if (route && event.op === 'ddl') {
           // A statement can be replayed only where the table has the same name and columns.
-          if (route.table === table && route.keepsColumns) out.push({ ...event, target: route.target });
+          if (route.table === table && route.keepsColumns) out.push(routedTo(event, route.target));
           else ctx.count('ddlNotRoutable');
         } else if (route && route.keepsColumns) {
-          out.push({ ...event, target: route.target });
+          out.push(routedTo(event, route.target));
         } else if (route) {
           const key = mapRow(event.key, route) ?? {};
-          out.push({ ...event, before: mapRow(event.before, route), after: mapRow(event.after, route), key, target: route.target });
+          out.push(routedTo(event, route.target, { before: mapRow(event.before, route), after: mapRow(event.after, route), key }));
         } else if (ignore.has(table)) {
           ctx.count('ignored');
         } else {
