@@ -1,6 +1,7 @@
 import t from 'tap';
 import { SyncedTables } from '../../../lib/config';
 import { routeByTable, sameTables } from '../../../lib/stages';
+import type { ChangeEvent } from '../../../lib/model';
 import { at, changeEvent, runStage } from '../../../lib/testing';
 
 t.test('routes to the target table, renaming and dropping columns in every image and the key', async (t) => {
@@ -13,6 +14,26 @@ t.test('routes to the target table, renaming and dropping columns in every image
   t.same(ran.out[0].key, { message_id: 1 });
   t.same(input.after, { id: 1, body: 'b', meta: null }, 'the input event is not changed');
   t.equal(input.target, undefined);
+});
+
+t.test('a routed event keeps every field of the event it was made from', async (t) => {
+  // The route builds its copy field by field (routedTo): a field it forgot would vanish here.
+  const base = changeEvent({ table: 'messages', op: 'd', before: { id: 7, body: 'x' }, deletedAt: '2026-01-01 00:00:01.000002' });
+  const full: ChangeEvent = {
+    ...base,
+    kafka: { topic: 'a.chat.messages', partition: 2, offset: '41', timestamp: 5 },
+    headers: { h: 'v' },
+    columns: [{ name: 'id', type: 'long', optional: false, parameters: {} }],
+    ddl: { statement: 'ALTER TABLE messages ADD c INT', database: 'chat', tables: [] },
+  };
+  for (const routes of [{ messages: true as const }, { messages: { rename: { body: 'text' } } }]) {
+    const [out] = (await runStage(routeByTable({ routes }), [full])).out;
+    const { target, before, after, key, ...rest } = out;
+    const { before: b, after: a, key: k, ...expected } = full;
+    t.strictSame(rest, expected, `every other field as it was (${JSON.stringify(routes)})`);
+    t.same(target, { table: 'messages' });
+    t.same([before, after, key], routes.messages === true ? [b, a, k] : [{ id: 7, text: 'x' }, null, { id: 7 }]);
+  }
 });
 
 t.test('a table with no route goes to the dead letters with a reason; ignored tables are counted', async (t) => {
