@@ -6,3 +6,4 @@ export * from './conflict-record';
 export * from './tombstone';
 export * from './content-hash';
 export * from './ordering';
+export * from './offset-ranges';

@@ -14,6 +14,8 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** Whether a line of `level` is written: fields that cost something to gather are built only then. */
+  enabled(level: LogLevel): boolean;
   child(component: string): Logger;
 }
 
@@ -118,6 +120,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       info: (m, f) => emit('info', m, f),
       warn: (m, f) => emit('warn', m, f),
       error: (m, f) => emit('error', m, f),
+      enabled: (lvl) => rank[lvl] >= rank[level],
       child: (c) => make(`${component}.${c}`),
     };
   };

@@ -50,6 +50,7 @@ export class Metrics implements RuntimeMonitor {
   private readonly nodeEvents = this.counter('tandem_node_events_total', "Every node's own counters (in, out, deadLettered and what its stage counts)", ['direction', 'node', 'counter']);
   private readonly phases = this.counter('tandem_batch_phase_seconds_total', "Batches' wall-clock time per phase (lanes overlap: a sum over batches, not elapsed time)", ['direction', 'phase']);
   private readonly consumeWait = this.counter('tandem_consume_wait_seconds_total', 'Time the consume loop waited for records from Kafka', []);
+  private readonly heldBackS = this.counter('tandem_consume_held_back_seconds_total', 'Time the consume loop did not consume because the records in flight had reached their bound (the sinks were behind)', []);
   private readonly deadlocks = this.counter('tandem_sink_deadlocks_total', 'Flushes that lost a deadlock against another flush and went again', ['sink']);
   private readonly retries = this.counter('tandem_retries_total', 'Failed attempts to reach a part that is down (each is retried)', ['part']);
   private readonly batchRecords = this.histogram('tandem_batch_records', 'Records per batch', 'direction', [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000]);
@@ -156,6 +157,10 @@ export class Metrics implements RuntimeMonitor {
 
   polled(ms: number): void {
     this.consumeWait.inc(ms / 1000);
+  }
+
+  heldBack(ms: number): void {
+    this.heldBackS.inc(ms / 1000);
   }
 
   deadlock(sink: string): void {

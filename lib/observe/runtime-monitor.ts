@@ -48,6 +48,8 @@ export interface RuntimeMonitor {
   batch(report: BatchReport): void;
   /** The consume loop waited `ms` for `records` records from Kafka (0: none came). */
   polled?(ms: number, records: number): void;
+  /** The consume loop did not consume for `ms`: the records in flight had reached their bound (backpressure from the sinks). */
+  heldBack?(ms: number): void;
 }
 
 /** Several monitors as one. */
@@ -55,5 +57,6 @@ export function allMonitors(...monitors: readonly RuntimeMonitor[]): RuntimeMoni
   return {
     batch: (report) => monitors.forEach((m) => m.batch(report)),
     polled: (ms, records) => monitors.forEach((m) => m.polled?.(ms, records)),
+    heldBack: (ms) => monitors.forEach((m) => m.heldBack?.(ms)),
   };
 }

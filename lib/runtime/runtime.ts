@@ -7,6 +7,7 @@ import { Counters, Outages, type LagByDirection, type Logger, type Outage, type 
 import { DDL_DEFER_UNKNOWN_MS, PAST_MARGIN_MS, inBinlogOrder, takeQueuedDdl, type DeferredDdl, type Prepared } from './schema-order';
 import { OffsetTracker, partitionKey } from './offset-tracker';
 import { KAFKA_PART } from './kafka-part';
+import { batchTraceFields } from './batch-trace';
 import { TopicRouter } from './topic-router';
 import type { AuditPort, ConsumedRecord, ConsumerPort, DeadLetterPort, DecoderRecord, Pipeline, PipelineOutcome, RecordDecoder, TopicPartition } from './ports';
 
@@ -220,7 +221,9 @@ export class Runtime {
         this.loop.lastTurnAtMs = Date.now();
         await this.revoking;
         if (this.movingPending() >= this.maxInFlight) {
+          const heldFrom = performance.now();
           await this.waitForRoom();
+          this.o.monitor?.heldBack?.(performance.now() - heldFrom);
           continue;
         }
         const waitFrom = performance.now();
@@ -495,6 +498,14 @@ export class Runtime {
       this.counters.addNodes(outcome.nodes ?? {});
       this.counters.add('deadLettered', letters.length, source ?? undefined);
       const sinkMs = Math.min(outcome.sinkMs ?? 0, appliedMs - decodedMs);
+      const timeline = {
+        laneWaitMs: startedMs - Math.min(...chunks.map((c) => c.atMs)),
+        decodeWaitMs: decodedMs - startedMs,
+        stagesMs: appliedMs - decodedMs - sinkMs,
+        sinkMs,
+        publishMs: finishedMs - appliedMs,
+      };
+      const finishedAtMs = Date.now();
       this.o.monitor?.batch({
         direction: source,
         recordsByTopic: countByTopic(all),
@@ -504,15 +515,10 @@ export class Runtime {
         audits: conflicts,
         deadLetters: letters,
         applyMs: appliedMs - decodedMs,
-        timeline: {
-          laneWaitMs: startedMs - Math.min(...chunks.map((c) => c.atMs)),
-          decodeWaitMs: decodedMs - startedMs,
-          stagesMs: appliedMs - decodedMs - sinkMs,
-          sinkMs,
-          publishMs: finishedMs - appliedMs,
-        },
-        finishedAtMs: Date.now(),
+        timeline,
+        finishedAtMs,
       });
+      if (this.log.enabled('debug')) this.log.debug('batch', batchTraceFields(source, all, timeline, finishedAtMs));
       for (const c of chunks) for (const r of [...c.records, ...c.ready.map((p) => p.record)]) c.countdown(r);
       lane.pending -= all.length;
       this.finished(lane, running);

@@ -2,7 +2,7 @@
 // MySQL/MariaDB, one transaction per flush, durable before write() resolves.
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { SyncedTables } from '../config';
-import { addWriteResult, isSchemaChange, type ChangeEvent, type DeadLetter, type Sink, type SinkWriteResult } from '../model';
+import { addWriteResult, isSchemaChange, offsetRanges, type ChangeEvent, type DeadLetter, type Sink, type SinkWriteResult } from '../model';
 import { TandemError, fatal, retriable } from '../errors';
 import { createLogger, type Logger } from '../observe';
 import { applyDeletes, applyInOneTrip, applyUpserts, SINK_STAGE, type ApplyCounts, type PlannedChunk } from './apply';
@@ -306,7 +306,15 @@ export function mysqlSink(options: MysqlSinkOptions): Sink {
     } catch (err) {
       throw named(err);
     }
-    options.onFlush?.(chunks.reduce((n, c) => n + c.events.length, 0), performance.now() - started);
+    const ms = performance.now() - started;
+    const rows = chunks.reduce((n, c) => n + c.events.length, 0);
+    options.onFlush?.(rows, ms);
+    // Which rows this transaction made durable, and when: make bench-lag's split of a slow row (docs/runtime.md "Latency").
+    if (log.enabled('debug')) {
+      const committedAtMs = Date.now();
+      const coordinates = chunks.flatMap((c) => c.events.flatMap((e) => (e.kafka ? [e.kafka] : [])));
+      log.debug('flush', { rows, offsets: offsetRanges(coordinates), startedAtMs: Math.round((committedAtMs - ms) * 100) / 100, committedAtMs, ms: Math.round(ms * 100) / 100 });
+    }
     if (options.onDeadLetter) for (const r of results) for (const dl of r.deadLetters) options.onDeadLetter(dl);
     // Conflicts this sink resolved (unique-keys.ts) are audited under its name.
     return results.map((r) => (r.audits?.length ? { ...r, audits: r.audits.map((a) => ({ ...a, stage: name })) } : r));

@@ -6,6 +6,7 @@
 import t from 'tap';
 import type { ChangeEvent, Sink, SinkWriteResult } from '../../../lib/model';
 import { installOriginSupport, mysqlSink } from '../../../lib/sink';
+import { createLogger } from '../../../lib/observe';
 import { Random } from '../../../lib/workload/random';
 import { del, rows, testDb, uniqueTable, upsert, ts, type TestDb } from '../fixtures/db';
 
@@ -136,4 +137,47 @@ t.test('a write of few rows spanning partitions is one transaction; a large one 
   t.equal(flushes.length, 4, '160 rows of 4 partitions: a flush per connection');
   t.equal(flushes.reduce((a, b) => a + b, 0), 160);
   t.equal((await contents(name)).length, 168, 'every row durable');
+});
+
+t.test("at debug, each committed flush is logged with its rows' offsets and its transaction's wall-clock span", async (t) => {
+  const name = await table('trace');
+  const lines: string[] = [];
+  const sinkAt = (level: 'debug' | 'info') =>
+    mysqlSink({ url: db.url, tables: { [name]: { primaryKey: ['id'] } }, lingerMs: 0, maxRows: 50, connections: 4, tombstoneRetentionMs: CENTURY_MS, logger: createLogger({ json: true, level, write: (l) => lines.push(l) }) });
+  const events = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      ...upsert(name, { id: from + i, body: `b${from + i}`, updated_at: ts('2024-01-01 00:00:01') }),
+      kafka: { topic: `a.chat.${name}`, partition: (from + i) % PARTITIONS, offset: String(from + i), timestamp: 0 },
+    }));
+  const quiet = sinkAt('info');
+  t.teardown(() => quiet.close());
+  await quiet.write(events(1, 8));
+  t.same(lines.filter((l) => l.includes('"msg":"flush"')), [], 'nothing at info');
+  const sink = sinkAt('debug');
+  t.teardown(() => sink.close());
+  const before = Date.now();
+  await sink.write(events(100, 160));
+  const flushes = lines.filter((l) => l.includes('"msg":"flush"')).map((l) => JSON.parse(l) as { rows: number; offsets: string[]; startedAtMs: number; committedAtMs: number; ms: number });
+  t.equal(flushes.length, 4, 'one line per transaction');
+  const seen = new Map<number, number[]>();
+  for (const f of flushes) {
+    t.ok(f.startedAtMs >= before - 1 && f.committedAtMs <= Date.now() && Math.abs(f.committedAtMs - f.startedAtMs - f.ms) < 0.02, 'began, then committed, during the write');
+    let n = 0;
+    for (const r of f.offsets) {
+      const m = /^a\.chat\.[a-z0-9_]+\[(\d+)\]@([\d,-]+)$/.exec(r);
+      t.ok(m, r);
+      if (!m) continue;
+      const partition = Number(m[1]);
+      const offsets = seen.get(partition) ?? [];
+      seen.set(partition, offsets);
+      for (const run of m[2].split(',')) {
+        const [a, b = a] = run.split('-').map(Number);
+        for (let o = a; o <= b; o++, n++) offsets.push(o);
+      }
+    }
+    t.equal(n, f.rows, 'its offsets are its rows');
+  }
+  for (let p = 0; p < PARTITIONS; p++) {
+    t.same(seen.get(p)?.sort((x, y) => x - y), events(100, 160).filter((e) => e.kafka.partition === p).map((e) => Number(e.kafka.offset)), `partition ${p}: every offset in one flush line`);
+  }
 });

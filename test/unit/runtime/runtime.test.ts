@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { testRetryPolicy, retriable } from '../../../lib/errors';
 import type { ChangeEvent } from '../../../lib/model';
-import { createLogger } from '../../../lib/observe';
+import { Metrics, createLogger, type RuntimeMonitor } from '../../../lib/observe';
 import type { RecordDecoder } from '../../../lib/runtime/ports';
 import { Runtime } from '../../../lib/runtime/runtime';
 import { FakeAudits, FakeConsumer, FakeDeadLetters, FakePipeline, fakeDecoder, quietLogger, record } from './fixtures/fakes';
@@ -11,13 +11,13 @@ const sources = [
   { name: 'b-to-a', topics: ['b.chat.t'] },
 ];
 
-function setup(opts: { batchRows?: number; maxInFlight?: number; maxBatchRecords?: number; stuckAfterMs?: number; commitIntervalMs?: number; consumer?: FakeConsumer; audit?: boolean } = {}) {
+function setup(opts: { batchRows?: number; maxInFlight?: number; maxBatchRecords?: number; stuckAfterMs?: number; commitIntervalMs?: number; consumer?: FakeConsumer; audit?: boolean; monitor?: RuntimeMonitor } = {}) {
   const consumer = opts.consumer ?? new FakeConsumer();
   const pipeline = new FakePipeline(sources);
   const dlq = new FakeDeadLetters();
   const audits = new FakeAudits(consumer);
   const make = () =>
-    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, maxBatchRecords: opts.maxBatchRecords, stuckAfterMs: opts.stuckAfterMs, commitIntervalMs: opts.commitIntervalMs, retryPolicy: testRetryPolicy });
+    new Runtime({ consumer, deadLetters: dlq, ...(opts.audit ? { audits } : {}), pipeline, decoder: fakeDecoder, logger: quietLogger(), batchRows: opts.batchRows ?? 3, maxInFlight: opts.maxInFlight, maxBatchRecords: opts.maxBatchRecords, stuckAfterMs: opts.stuckAfterMs, commitIntervalMs: opts.commitIntervalMs, retryPolicy: testRetryPolicy, monitor: opts.monitor });
   return { consumer, pipeline, dlq, audits, make };
 }
 
@@ -226,10 +226,13 @@ async function consumedWhileSinkHolds(t: Test, opts: Parameters<typeof setup>[0]
   return { consumed, pauseCalls };
 }
 
-t.test('a busy lane holds the loop at maxInFlight: it stops consuming, and pauses nothing (a pause drops the prefetch)', async (t) => {
-  const { consumed, pauseCalls } = await consumedWhileSinkHolds(t, { batchRows: 5, maxInFlight: 10, stuckAfterMs: 60_000 });
+t.test('a busy lane holds the loop at maxInFlight: it stops consuming, and pauses nothing (a pause drops the prefetch); the metrics count the time held back', async (t) => {
+  const metrics = new Metrics({ processMetrics: false });
+  const { consumed, pauseCalls } = await consumedWhileSinkHolds(t, { batchRows: 5, maxInFlight: 10, stuckAfterMs: 60_000, monitor: metrics });
   t.ok(consumed >= 10 && consumed <= 15, `consumed up to maxInFlight plus one consume call, then waited (${consumed})`);
   t.equal(pauseCalls, 0, 'nothing paused');
+  const held = /^tandem_consume_held_back_seconds_total (\S+)$/m.exec((await metrics.exposition()).body);
+  t.ok(held && Number(held[1]) > 0, `time held back counted (${held?.[1]} s)`);
 });
 
 // By default the loop holds one lane's largest batch (2 × batchRows) and no more: twice that held
