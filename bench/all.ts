@@ -136,6 +136,24 @@ function cpuWhileWriting(lag: Json): string {
   return `CPU while writing, % of one core: ${parts.join(', ')}; the machine was busy ${String(lag.machine_busy_pct)} % of 200 (other work included). `;
 }
 
+/**
+ * Where the slowest rows of a lag line spent Tandem's share (bench/support/lag-split.ts), and what
+ * the parts outside Tandem took alone in the same window, as a sentence; empty without them.
+ */
+function lagSplit(lag: Json): string {
+  const split = lag.tandem_split as { tail?: Record<string, number>; p99?: Record<string, number> } | undefined;
+  if (!split?.tail || !split.p99) return '';
+  const t = split.tail;
+  const p = split.p99;
+  return (
+    `Tandem's share of the slowest 1 % of rows (${String(t.rows)} rows, ${String(t.total)} ms on average), from the batch and flush trace: Kafka and the consume loop ${String(t.kafka)} ms, ` +
+    `Tandem's queueing (lane, decoding, stages) ${String(t.queue)} ms, the sink's queue (its connection's previous transaction) ${String(t.sinkWait)} ms, the row's transaction ${String(t.transaction)} ms, committed -> polled ${String(t.seen)} ms ` +
+    `(p99 of each over all rows: ${String(p.kafka)}, ${String(p.queue)}, ${String(p.sinkWait)}, ${String(p.transaction)}, ${String(p.seen)} ms). ` +
+    `Outside Tandem, alone, in the same window: Kafka record timestamp -> a consumer with Tandem's client and settings doing nothing else p50 ${String(lag.probe_kafka_arrival_p50_ms)} / p99 ${String(lag.probe_kafka_arrival_p99_ms)} ms; ` +
+    `a 1-row autocommit INSERT on b from a plain client p50 ${String(lag.probe_commit_b_p50_ms)} / p99 ${String(lag.probe_commit_b_p99_ms)} ms. `
+  );
+}
+
 function findings(all: Outcome[]): string[] {
   const out: string[] = [];
   const topo = find(all, 'topology', () => true, 'topology');
@@ -189,6 +207,7 @@ function findings(all: Outcome[]): string[] {
       `- **Lag at 2k rows/s**: commit -> Kafka p50 ${String(lag2k.before_tandem_p50_ms)} / p99 ${String(lag2k.before_tandem_p99_ms)} ms (Debezium and Connect: poll.interval.ms=10, producer linger 0; docs/runtime.md "Latency"), ` +
         `Kafka -> visible on b p50 ${String(lag2k.tandem_p50_ms)} / p99 ${String(lag2k.tandem_p99_ms)} ms. Tandem's batches: ${showTimeline(lag2k)}. ` +
         'Each figure includes the poller\'s 5 ms granularity; Tandem\'s share starts at the record\'s CreateTime, so it includes the broker\'s append. ' +
+        lagSplit(lag2k) +
         cpuWhileWriting(lag2k) +
         'Since 2026-12-01 a sink that keeps up commits a batch as one transaction (a flush of few rows takes along what the idle connections hold; docs/runtime.md "Parallel apply") ' +
         'and offsets are committed at most every TANDEM_COMMIT_INTERVAL_MS (100 ms), not after every batch: at this rate the first took the sink from 17,731 transactions of 6.8 rows to 5,788 of 20.7 and the target MariaDB from 27.5 to 21.7 % of a core, ' +
@@ -203,6 +222,7 @@ function findings(all: Outcome[]): string[] {
         `backlog growth ${String(lag5k.backlog_growth_ms)} ms${native ? `; native replication p99 ${String(native.p99_ms)} ms` : ''}. Tandem's batches: ${showTimeline(lag5k)}. ` +
         'At this rate the writer, Debezium and Connect, Kafka, both databases, the native replica and Tandem share the 2 cores (load average in section 3): every part queues ' +
         `(at the median, Debezium's half ${num(lag5k.before_tandem_p50_ms) > num(lag5k.tandem_p50_ms) ? 'more' : 'less'} than Tandem's), and each sink transaction waits for a MariaDB that is short of CPU too. ` +
+        lagSplit(lag5k) +
         cpuWhileWriting(lag5k) +
         "Since 2026-12-01 the stack's connectors drop Tandem's own writes at the source (Debezium's Filter transform on Tandem's server id; docs/loop-prevention.md): before, each of the 5,000 rows/s came back as an echo through b's connector, Kafka and Tandem to be dropped there. " +
         'In four interleaved 5k runs without and with it (make bench-lag, 2026-12-01): Connect 64.7 and 57.1 -> 47.4 and 44.6 % of a core, Tandem 48.5 and 46.1 -> 42.0 and 38.7 %, Tandem p99 3,380 and 679 -> 402 and 227 ms, backlog growth 3,100 and 79 -> -30 and -18 ms. ' +
@@ -320,7 +340,10 @@ function render(all: Outcome[], started: Date): string {
       'The wall-clock breakdown is read from the Tandem process\'s /metrics before and after the drain (`tandem_batch_phase_seconds_total`, docs/runtime.md).',
     '- **Lag**: a writer inserts messages on database a at the fixed rate in 10 ms multi-row statements, each row carrying `sent_at = NOW(6)` (UTC, MariaDB\'s clock, same machine). ' +
       'Real Debezium captures a; `tandem run bidirectional` applies to b; a third MariaDB replicates a natively (GTID, `MASTER_USE_GTID=slave_pos`, default single SQL thread). ' +
-      'Pollers read `MAX(id)` on b and on the replica every 5 ms; a row\'s visibility time is the answer time of the first poll that saw it (an upper bound, +5 ms at most). ' +
+      'Pollers read the ids on b and on the replica every 5 ms: those above the highest seen, then the ones skipped so far (rows commit out of id order under parallel apply, so a higher id seen says nothing of a lower one; until 2026-12-02 the pollers read `MAX(id)`, which counted a row as visible once any higher id was: an optimistic figure). ' +
+      'a row\'s visibility time is the answer time of the first poll that saw it (an upper bound). ' +
+      'Tandem\'s share split: Tandem runs at `TANDEM_LOG_LEVEL=debug`, where each finished batch and each sink transaction logs its records\' offsets and wall-clock times (docs/runtime.md "Latency"); each row is found by its Kafka offset in its batch and its transaction. ' +
+      'Outside Tandem, in the same window: a plain client commits a 1-row INSERT on b every 20 ms (its own database, same user, over TCP: the floor of any transaction there), and a consumer with Tandem\'s client and librdkafka settings in the bench process, doing nothing else, notes each record\'s arrival. ' +
       'Before Tandem = Kafka record timestamp (Connect\'s producer time) - sent_at; Tandem = visible on b - record timestamp. ' +
       'Before the measured rates, 15 s at the first rate are written and not measured (a stack just started runs its JVMs interpreted; Debezium creates the messages topic with its first row). ' +
       'Backlog growth = median lag of the last tenth of a rate\'s rows minus the first tenth\'s. ' +

@@ -4,21 +4,25 @@
 // `tandem run bidirectional` (a child process) applies to b, and, in the same run, a third MariaDB
 // replicates a natively (GTID, asynchronous). Pollers note when each row becomes visible on b and on
 // the replica. Tandem's share is the Kafka record timestamp (when Debezium's record reached Kafka)
-// to visibility on b. Ends with {"bench":"lag"} and {"bench":"native_replication"} per rate, then
-// {"bench":"resources","phase":"lag"}.
-import { mkdirSync } from 'node:fs';
+// to visibility on b, split row by row from Tandem's debug trace of its batches and transactions
+// (bench/support/lag-split.ts); beside it, what Kafka and b's MariaDB take alone in the same window
+// (bench/support/probes.ts). Ends with {"bench":"lag"} and {"bench":"native_replication"} per
+// rate, then {"bench":"resources","phase":"lag"}.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { DebeziumDecoder } from '../lib/debezium';
 import { LocalDateTime } from '../lib/model';
 import { ConfluentSchemaRegistrySource } from '../lib/registry';
-import { stackStatus, startMariaDb, type MariaDb } from '../lib/stack';
+import { dbRootSocket, stackStatus, startMariaDb, type MariaDb } from '../lib/stack';
 import { CpuWindow, showShares } from './support/cpu-shares';
 import { OffsetProbe, readRange } from './support/kafka';
 import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
 import { ensureStack } from './support/stack';
 import { envList, envNumber, jsonLine, percentile, round, say, sleep, waitUntil } from './support/stats';
 import { breakdown, scrape, showBreakdown } from './support/timeline';
+import { indexBatchTrace, showSplit, splitRow, summarize, type LagSplit } from './support/lag-split';
+import { CommitProbe, KafkaArrivalProbe } from './support/probes';
 import { osFreePort } from '../lib/stack/ports';
 
 const RATES = envList('BENCH_LAG_RATES', [500, 2000, 5000]);
@@ -41,29 +45,54 @@ async function utcSession(url: string): Promise<Connection> {
   return conn;
 }
 
-/** Notes (time, highest id visible) every POLL_MS until stopped; ids are written in increasing order. */
+/**
+ * Notes when each id from `fromId` on first shows up, polling every POLL_MS. Rows can commit out
+ * of id order (parallel apply writes each partition on its own connection), so a higher id seen
+ * says nothing of a lower one: each poll reads the ids above the highest seen, then asks again for
+ * the ones skipped so far (few: a connection's rows that were behind).
+ */
 class VisibilityPoller {
-  readonly samples: { atMs: number; maxId: number }[] = [];
+  private readonly seenAt = new Map<number, number>();
+  private readonly missing = new Set<number>();
+  private high: number;
+  lastSeenAtMs = 0;
   private running = true;
   private readonly done: Promise<void>;
 
-  constructor(private readonly conn: Connection, private readonly fromId: number) {
+  constructor(private readonly conn: Connection, fromId: number) {
+    this.high = fromId - 1;
     this.done = this.loop();
+  }
+
+  private note(rows: RowDataPacket[]): void {
+    const atMs = performance.timeOrigin + performance.now();
+    for (const r of rows) {
+      const id = Number(r.id);
+      this.missing.delete(id);
+      for (let skipped = this.high + 1; skipped < id; skipped++) this.missing.add(skipped);
+      if (id > this.high) this.high = id;
+      this.seenAt.set(id, atMs);
+      this.lastSeenAtMs = atMs;
+    }
   }
 
   private async loop(): Promise<void> {
     while (this.running) {
-      const [rows] = await this.conn.query<RowDataPacket[]>('SELECT MAX(id) AS m FROM messages WHERE id >= ?', [this.fromId]);
-      const atMs = performance.timeOrigin + performance.now();
-      const m = rows[0].m === null ? 0 : Number(rows[0].m);
-      const last = this.samples[this.samples.length - 1];
-      if (!last || m > last.maxId) this.samples.push({ atMs, maxId: m });
+      const [fresh] = await this.conn.query<RowDataPacket[]>('SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT 50000', [this.high]);
+      this.note(fresh);
+      if (this.missing.size > 0) {
+        const [late] = await this.conn.query<RowDataPacket[]>('SELECT id FROM messages WHERE id IN (?)', [[...this.missing].slice(0, 20000)]);
+        this.note(late);
+      }
       await sleep(POLL_MS);
     }
   }
 
-  maxSeen(): number {
-    return this.samples[this.samples.length - 1]?.maxId ?? 0;
+  /** Every id from `fromId` up to `id` has been seen. */
+  seenUpTo(id: number): boolean {
+    if (this.high < id) return false;
+    for (const m of this.missing) if (m <= id) return false;
+    return true;
   }
 
   async stop(): Promise<void> {
@@ -72,12 +101,8 @@ class VisibilityPoller {
   }
 
   /** When `id` first showed up (upper bound: the answer time of the first poll that saw it). */
-  visibleAt(): (id: number) => number | undefined {
-    let i = 0;
-    return (id) => {
-      while (i < this.samples.length && this.samples[i].maxId < id) i++;
-      return this.samples[i]?.atMs;
-    };
+  visibleAt(id: number): number | undefined {
+    return this.seenAt.get(id);
   }
 }
 
@@ -139,19 +164,29 @@ async function startReplica(aUrl: string, aPort: number): Promise<MariaDb> {
   return replica;
 }
 
-/** Kafka record timestamp of each message id captured from a in [from, ends). */
-async function recordTimes(brokers: string, registryUrl: string, from: Map<string, number>, ends: Map<string, number>, parts: { topic: string; partition: number }[]): Promise<Map<number, number>> {
+interface CapturedRecord {
+  recordMs: number;
+  partition: number;
+  offset: number;
+}
+
+/** Kafka record timestamp and position of each message id captured from a in [from, ends). */
+async function recordTimes(brokers: string, registryUrl: string, from: Map<string, number>, ends: Map<string, number>, parts: { topic: string; partition: number }[]): Promise<Map<number, CapturedRecord>> {
   const decoder = new DebeziumDecoder({ schemas: new ConfluentSchemaRegistrySource(registryUrl) });
-  const out = new Map<number, number>();
+  const out = new Map<number, CapturedRecord>();
   const records = await readRange(brokers, parts, from, ends);
   for (const m of records) {
     const ev = await decoder.decode({ topic: m.topic, partition: m.partition, offset: String(m.offset), timestamp: m.timestamp ?? 0, key: m.key === undefined || m.key === null ? null : Buffer.from(m.key), value: m.value ?? null, headers: {} });
-    if (ev && ev.after && typeof ev.key.id === 'number' && !out.has(ev.key.id)) out.set(ev.key.id, m.timestamp ?? 0);
+    if (ev && ev.after && typeof ev.key.id === 'number' && !out.has(ev.key.id)) out.set(ev.key.id, { recordMs: m.timestamp ?? 0, partition: m.partition, offset: m.offset });
   }
   return out;
 }
 
 const ms = (x: number) => round(x, 1);
+
+/** `topic/partition` → offset, as the probe's per-partition map of `topic`. */
+const ofTopic = (offsets: Map<string, number>, topic: string) =>
+  new Map([...offsets].filter(([k]) => k.startsWith(`${topic}/`)).map(([k, v]) => [Number(k.slice(topic.length + 1)), v]));
 
 async function main(): Promise<void> {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -171,10 +206,16 @@ async function main(): Promise<void> {
     await start.close();
   }
   const httpPort = await osFreePort(new Set());
-  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group, TANDEM_HTTP_PORT: String(httpPort) }, join(LOG_DIR, `lag-${group}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []);
+  // At debug, Tandem logs each finished batch's records and phases: the split of a slow row's lag.
+  const tandemLog = join(LOG_DIR, `lag-${group}.log`);
+  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group, TANDEM_HTTP_PORT: String(httpPort), TANDEM_LOG_LEVEL: 'debug' }, tandemLog, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []);
   let replica: MariaDb | undefined;
+  let arrivals: KafkaArrivalProbe | undefined;
+  let commits: CommitProbe | undefined;
   try {
     await tandem.running;
+    // Subscribed from the end now, so that it owns the partitions before the measured rows come.
+    arrivals = await KafkaArrivalProbe.start(brokers, `${group}-arrivals`, TOPIC);
     // A fresh marker: Tandem has caught up with the topics' history (a new group starts at the beginning) once it is on b.
     const marker = `bench-lag ${group}`;
     await a.query('INSERT INTO rooms (id, name, updated_at) VALUES (?, ?, NOW(6)) ON DUPLICATE KEY UPDATE name = VALUES(name), updated_at = VALUES(updated_at)', [ROOM_ID, marker]);
@@ -213,6 +254,7 @@ async function main(): Promise<void> {
     // Whose CPU each rate used: the stack's parts, the replica, Tandem and this process (writer, pollers).
     const stackPids = Object.fromEntries((await stackStatus(stack.cfg)).map((c) => [c.name, c.pids]));
     const replicaPid = replica.pid;
+    commits = await CommitProbe.start(bUrl, dbRootSocket(stack.cfg, 'b'));
     const probe = await OffsetProbe.connect(brokers, `${group}-probe`);
     say(`lag: rates ${RATES.join(', ')} rows/s, ${SECONDS} s each; Tandem pid ${tandem.pid}; load ${loadAverage()}`);
     try {
@@ -228,26 +270,30 @@ async function main(): Promise<void> {
         const { commitMs, achieved } = await write(a, firstId, rate, SECONDS);
         const cpu = cpuWindow.stop();
         const lastId = firstId + commitMs.size - 1;
-        await waitUntil(`row ${lastId} on b and on the replica`, () => onB.maxSeen() >= lastId && onReplica.maxSeen() >= lastId, 300_000, 50);
+        await waitUntil(`rows up to ${lastId} on b and on the replica`, () => onB.seenUpTo(lastId) && onReplica.seenUpTo(lastId), 300_000, 50);
         await Promise.all([onB.stop(), onReplica.stop()]);
         const timeline = breakdown(scraped, await scrape(httpPort));
         const parts = await probe.partitions([TOPIC]);
         const ends = await probe.endOffsets(parts);
         const recorded = await recordTimes(brokers, registryUrl, from, ends, parts);
-        const bAt = onB.visibleAt();
-        const rAt = onReplica.visibleAt();
+        const bAt = (id: number) => onB.visibleAt(id);
+        const rAt = (id: number) => onReplica.visibleAt(id);
         const total: number[] = [];
         const before: number[] = [];
         const own: number[] = [];
         const native: number[] = [];
+        const trace = indexBatchTrace(readFileSync(tandemLog, 'utf8'), TOPIC);
+        const splits: LagSplit[] = [];
         for (const [id, committed] of [...commitMs.entries()].sort((x, y) => x[0] - y[0])) {
           const seenB = bAt(id);
           const seenR = rAt(id);
           const rec = recorded.get(id);
           if (seenB !== undefined) total.push(seenB - committed);
           if (seenB !== undefined && rec !== undefined) {
-            before.push(rec - committed);
-            own.push(seenB - rec);
+            before.push(rec.recordMs - committed);
+            own.push(seenB - rec.recordMs);
+            const split = splitRow(trace, { partition: rec.partition, offset: rec.offset, recordMs: rec.recordMs, visibleMs: seenB });
+            if (split) splits.push(split);
           }
           if (seenR !== undefined) native.push(seenR - committed);
         }
@@ -255,12 +301,19 @@ async function main(): Promise<void> {
         // that grows shows as a positive difference).
         const tenth = Math.max(1, Math.floor(total.length / 10));
         const growth = percentile(total.slice(-tenth), 50) - percentile(total.slice(0, tenth), 50);
-        const lastR = onReplica.samples[onReplica.samples.length - 1]?.atMs ?? 0;
+        const lastR = onReplica.lastSeenAtMs;
         const firstCommit = [...commitMs.values()].reduce((m, x) => Math.min(m, x), Infinity);
+        const lastSeen = onB.lastSeenAtMs;
+        const split = summarize(splits);
+        const commitRtt = commits.between(firstCommit, lastSeen);
+        const kafkaArrival = arrivals.delays(ofTopic(from, TOPIC), ofTopic(ends, TOPIC));
         say(`rate ${rate} rows/s (achieved ${Math.round(achieved)}), ${commitMs.size} rows, ${recorded.size} Kafka records matched; load ${loadAverage()}`);
         say(`  a -> b through Debezium + Tandem  p50 ${ms(percentile(total, 50))}  p95 ${ms(percentile(total, 95))}  p99 ${ms(percentile(total, 99))}  max ${ms(percentile(total, 100))} ms`);
         say(`    before Tandem (commit -> Kafka)  p50 ${ms(percentile(before, 50))}  p95 ${ms(percentile(before, 95))}  p99 ${ms(percentile(before, 99))} ms`);
         say(`    Tandem (Kafka -> visible on b)   p50 ${ms(percentile(own, 50))}  p95 ${ms(percentile(own, 95))}  p99 ${ms(percentile(own, 99))} ms`);
+        if (split) for (const line of showSplit(split)) say(`    ${line}`);
+        say(`    outside Tandem, same window: a MariaDB commit on b from a plain client (1-row INSERT, ${commitRtt.length} probes)  p50 ${ms(percentile(commitRtt, 50))}  p99 ${ms(percentile(commitRtt, 99))} ms`);
+        say(`    outside Tandem, same window: Kafka record timestamp -> a consumer with Tandem's client and settings doing nothing else (${kafkaArrival.length} records)  p50 ${ms(percentile(kafkaArrival, 50))}  p99 ${ms(percentile(kafkaArrival, 99))} ms`);
         say(`  a -> native replica               p50 ${ms(percentile(native, 50))}  p95 ${ms(percentile(native, 95))}  p99 ${ms(percentile(native, 99))}  max ${ms(percentile(native, 100))} ms`);
         say(`  backlog: the last tenth's median lag minus the first tenth's ${ms(growth)} ms (keeps up when about 0)`);
         say(`  CPU while writing, % of one core: ${showShares(cpu)}`);
@@ -270,7 +323,10 @@ async function main(): Promise<void> {
           p50_ms: ms(percentile(total, 50)), p95_ms: ms(percentile(total, 95)), p99_ms: ms(percentile(total, 99)), e2e_p99_ms: ms(percentile(total, 99)),
           before_tandem_p50_ms: ms(percentile(before, 50)), before_tandem_p99_ms: ms(percentile(before, 99)),
           tandem_p50_ms: ms(percentile(own, 50)), tandem_p95_ms: ms(percentile(own, 95)), tandem_p99_ms: ms(percentile(own, 99)),
-          backlog_growth_ms: ms(growth), poll_ms: POLL_MS, cpu_pct: cpu.byPart, machine_busy_pct: cpu.machineBusyPct, timeline,
+          backlog_growth_ms: ms(growth), poll_ms: POLL_MS,
+          ...(split ? { tandem_split: split } : {}),
+          probe_commit_b_p50_ms: ms(percentile(commitRtt, 50)), probe_commit_b_p99_ms: ms(percentile(commitRtt, 99)),
+          probe_kafka_arrival_p50_ms: ms(percentile(kafkaArrival, 50)), probe_kafka_arrival_p99_ms: ms(percentile(kafkaArrival, 99)), cpu_pct: cpu.byPart, machine_busy_pct: cpu.machineBusyPct, timeline,
         });
         jsonLine({
           bench: 'native_replication', rate, rows: native.length,
@@ -286,6 +342,8 @@ async function main(): Promise<void> {
     jsonLine({ bench: 'resources', phase: 'lag', peak_rss_mb: Math.round(usage.peakRssMb), cpu_s: round(usage.cpuS, 1), rows: Math.round(RATES.reduce((s, x) => s + x * SECONDS, 0)) });
   } finally {
     await stopChild(tandem);
+    await arrivals?.stop();
+    await commits?.stop();
     await replica?.stop();
     await a.end();
     await b.end();

@@ -13,6 +13,7 @@ export interface Scrape {
   flushS: number;
   flushRows: number;
   consumeWaitS: number;
+  heldBackS: number;
   deadlocks: number;
   /** prom-client's process figures at the scrape, in MiB: where the resident memory is. */
   memory: { rss: number; heapTotal: number; heapUsed: number; external: number };
@@ -27,7 +28,7 @@ export async function scrape(port: number): Promise<Scrape> {
 
 /** Sums each series of interest over its labels (Prometheus text format). */
 export function parseScrape(text: string): Scrape {
-  const out: Scrape = { phaseS: {}, batches: 0, records: 0, flushes: 0, flushS: 0, flushRows: 0, consumeWaitS: 0, deadlocks: 0, memory: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 } };
+  const out: Scrape = { phaseS: {}, batches: 0, records: 0, flushes: 0, flushS: 0, flushRows: 0, consumeWaitS: 0, heldBackS: 0, deadlocks: 0, memory: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 } };
   const MiB = 1024 * 1024;
   for (const line of text.split('\n')) {
     const m = /^([a-z_]+)(?:\{([^}]*)\})? ([-+0-9.eE]+|NaN)$/.exec(line);
@@ -44,6 +45,7 @@ export function parseScrape(text: string): Scrape {
     else if (name === 'tandem_sink_flush_seconds_sum') out.flushS += v;
     else if (name === 'tandem_sink_flush_rows_sum') out.flushRows += v;
     else if (name === 'tandem_consume_wait_seconds_total') out.consumeWaitS += v;
+    else if (name === 'tandem_consume_held_back_seconds_total') out.heldBackS += v;
     else if (name === 'tandem_sink_deadlocks_total') out.deadlocks += v;
     else if (name === 'process_resident_memory_bytes') out.memory.rss = round(v / MiB, 0);
     else if (name === 'nodejs_heap_size_total_bytes') out.memory.heapTotal = round(v / MiB, 0);
@@ -63,6 +65,8 @@ export interface Breakdown {
   /** Mean milliseconds of one sink transaction (BEGIN to COMMIT, deadlock retries included). */
   ms_per_flush: number;
   consume_wait_s: number;
+  /** Seconds the consume loop did not consume: records in flight at their bound (backpressure). */
+  held_back_s: number;
   deadlocks: number;
   /** At the end of the phase, MiB. */
   memory: Scrape['memory'];
@@ -85,6 +89,7 @@ export function breakdown(before: Scrape, after: Scrape): Breakdown {
     rows_per_flush: per(after.flushRows - before.flushRows, flushes),
     ms_per_flush: per((after.flushS - before.flushS) * 1000, flushes, 2),
     consume_wait_s: round(after.consumeWaitS - before.consumeWaitS, 1),
+    held_back_s: round(after.heldBackS - before.heldBackS, 1),
     deadlocks: after.deadlocks - before.deadlocks,
     memory: after.memory,
   };
@@ -100,7 +105,7 @@ export function showBreakdown(b: Breakdown): string[] {
   return [
     `wall clock per batch (${b.batches} batches of ${b.records_per_batch} records on average): ${phases}`,
     `  sink: ${b.flushes} transactions of ${b.rows_per_flush} rows, ${b.ms_per_flush} ms each (BEGIN..COMMIT); ${b.deadlocks} deadlocks between its own flushes, retried`,
-    `  consume loop waited ${b.consume_wait_s} s for records from Kafka`,
+    `  consume loop waited ${b.consume_wait_s} s for records from Kafka, and was held back ${b.held_back_s} s by the bound on records in flight (the sinks behind)`,
     `  memory at the end: RSS ${b.memory.rss} MiB, V8 heap ${b.memory.heapTotal} MiB (${b.memory.heapUsed} used), external ${b.memory.external} MiB (Buffers, outside the heap)`,
   ];
 }

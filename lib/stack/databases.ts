@@ -47,12 +47,19 @@ export function initSql(): string[] {
   ];
 }
 
+const dataDirOf = (cfg: StackConfig, id: 'a' | 'b') => join(processFiles(cfg, `db-${id}`).dir, 'data');
+
+/** Stack server `id`'s socket, where root logs in without a password (startMariaDb puts it in the data dir). */
+export function dbRootSocket(cfg: StackConfig, id: 'a' | 'b'): string {
+  return join(dataDirOf(cfg, id), 'mariadb.sock');
+}
+
 export function dbComponent(cfg: StackConfig, id: 'a' | 'b'): Component {
   const name = `db-${id}`;
   const files = processFiles(cfg, name);
   const port = id === 'a' ? cfg.ports.dbA : cfg.ports.dbB;
   const url = `mysql://tandem:tandem@${cfg.host}:${port}/chat`;
-  const dataDir = join(files.dir, 'data');
+  const dataDir = dataDirOf(cfg, id);
   const readyFile = join(files.dir, 'keeper-ready.json');
   const keeper = join(repoRoot, 'lib', 'stack', 'db-keeper.ts');
   // The keeper's command line holds its own path and the data dir: enough to know it is ours.

@@ -9,3 +9,4 @@ export { sourceConnectorConfig, sourceConnectorName, registerSourceConnector, ec
 export { findRecord, brokerMetadata, type RawRecord } from './kafka-client';
 export { readWireHeader, schemaById, checkWireFormat, type WireFormat } from './wire-check';
 export { startMariaDb, type MariaDb, type MariaDbOptions } from './mariadb';
+export { dbRootSocket } from './databases';
