@@ -83,11 +83,11 @@ export function indexBatchTrace(log: string, topic: string): TraceIndex {
   return index;
 }
 
-/** What holds `offset` of `partition`: runs of one index do not overlap, but for a flush that went again (the last one counts). */
+/** What holds `offset` of `partition`. Runs overlap only where records were read and applied again (after a rebalance): the later one counts. */
 export function holding<T>(index: RangeIndex<T>, partition: number, offset: number): T | undefined {
   const ranges = index.get(partition);
   if (!ranges) return undefined;
-  // The last run starting at or before the offset (the sort is stable: a repeat comes after its first).
+  // The last run starting at or before the offset (the sort is stable: a repeat stays after the first).
   let lo = 0;
   let hi = ranges.length - 1;
   let at = -1;
