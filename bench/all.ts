@@ -377,7 +377,7 @@ function render(all: Outcome[], started: Date): string {
     '- **Lag**: a writer inserts messages on database a at the fixed rate in 10 ms multi-row statements, each row carrying `sent_at = NOW(6)` (UTC, MariaDB\'s clock, same machine). ' +
       'Real Debezium captures a; `tandem run bidirectional` applies to b; a third MariaDB replicates a natively (GTID, `MASTER_USE_GTID=slave_pos`, default single SQL thread). ' +
       'Pollers read the ids on b and on the replica every 5 ms: those above the highest seen, then the ones skipped so far (rows commit out of id order under parallel apply, so a higher id seen says nothing of a lower one; until 2026-12-02 the pollers read `MAX(id)`, which counted a row as visible once any higher id was: an optimistic figure). ' +
-      'a row\'s visibility time is the answer time of the first poll that saw it (an upper bound). ' +
+      'A row\'s visibility time is the answer time of the first poll that saw it (an upper bound). ' +
       'Tandem\'s share split: Tandem runs at `TANDEM_LOG_LEVEL=debug`, where each finished batch and each sink transaction logs its records\' offsets and wall-clock times (docs/runtime.md "Latency"); each row is found by its Kafka offset in its batch and its transaction. ' +
       'Outside Tandem, in the same window: a plain client commits a 1-row INSERT on b every 20 ms (its own database, same user, over TCP: the floor of any transaction there), and a consumer with Tandem\'s client and librdkafka settings in the bench process, doing nothing else, notes each record\'s arrival. ' +
       'Before Tandem = Kafka record timestamp (Connect\'s producer time) - sent_at; Tandem = visible on b - record timestamp. ' +

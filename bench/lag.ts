@@ -276,8 +276,6 @@ async function main(): Promise<void> {
         const parts = await probe.partitions([TOPIC]);
         const ends = await probe.endOffsets(parts);
         const recorded = await recordTimes(brokers, registryUrl, from, ends, parts);
-        const bAt = (id: number) => onB.visibleAt(id);
-        const rAt = (id: number) => onReplica.visibleAt(id);
         const total: number[] = [];
         const before: number[] = [];
         const own: number[] = [];
@@ -285,14 +283,14 @@ async function main(): Promise<void> {
         const trace = indexBatchTrace(readFileSync(tandemLog, 'utf8'), TOPIC);
         const splits: LagSplit[] = [];
         for (const [id, committed] of [...commitMs.entries()].sort((x, y) => x[0] - y[0])) {
-          const seenB = bAt(id);
-          const seenR = rAt(id);
+          const seenB = onB.visibleAt(id);
+          const seenR = onReplica.visibleAt(id);
           const rec = recorded.get(id);
           if (seenB !== undefined) total.push(seenB - committed);
           if (seenB !== undefined && rec !== undefined) {
             before.push(rec.recordMs - committed);
             own.push(seenB - rec.recordMs);
-            const split = splitRow(trace, { partition: rec.partition, offset: rec.offset, recordMs: rec.recordMs, visibleMs: seenB });
+            const split = splitRow(trace, { ...rec, visibleMs: seenB });
             if (split) splits.push(split);
           }
           if (seenR !== undefined) native.push(seenR - committed);
