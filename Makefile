@@ -112,7 +112,7 @@ bench-lag: install
 bench-scaling: install
 	$(TSX) bench/topology.ts scaling
 
-# BENCH_AB="KEY=value ..." (a setting) or BENCH_AB_ROOT=<checkout> (other code) against this one.
+# BENCH_AB="KEY=value ..." (a setting) or BENCH_AB_ROOT=<checkout or commit> (other code) against this one.
 bench-ab: install
 	$(TSX) bench/topology.ts ab
 

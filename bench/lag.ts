@@ -17,6 +17,7 @@ import { ConfluentSchemaRegistrySource } from '../lib/registry';
 import { dbRootSocket, stackStatus, startMariaDb, type MariaDb } from '../lib/stack';
 import { CpuWindow, showShares } from './support/cpu-shares';
 import { OffsetProbe, readRange } from './support/kafka';
+import { runnableRoot } from './support/checkout';
 import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
 import { ensureStack } from './support/stack';
 import { envList, envNumber, jsonLine, percentile, round, say, sleep, waitUntil } from './support/stats';
@@ -30,6 +31,8 @@ const SECONDS = envNumber('BENCH_LAG_SECONDS', 60);
 // Unmeasured writing at the first rate before the measured ones: a stack just started runs its JVMs
 // (Connect above all) interpreted for a while, which is start-up, not lag.
 const WARMUP_SECONDS = envNumber('BENCH_LAG_WARMUP_SECONDS', 15);
+/** BENCH_LAG_ROOT: another checkout (a directory with node_modules, or a commit) whose Tandem runs instead of this one's. */
+const TANDEM_ROOT = process.env.BENCH_LAG_ROOT ? runnableRoot(process.env.BENCH_LAG_ROOT) : undefined;
 const TICK_MS = 10;
 const POLL_MS = 5;
 const ROOM_ID = 990_000_001;
@@ -208,7 +211,7 @@ async function main(): Promise<void> {
   const httpPort = await osFreePort(new Set());
   // At debug, Tandem logs each finished batch's records and phases: the split of a slow row's lag.
   const tandemLog = join(LOG_DIR, `lag-${group}.log`);
-  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group, TANDEM_HTTP_PORT: String(httpPort), TANDEM_LOG_LEVEL: 'debug' }, tandemLog, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : []);
+  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group, TANDEM_HTTP_PORT: String(httpPort), TANDEM_LOG_LEVEL: 'debug' }, tandemLog, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : [], TANDEM_ROOT);
   let replica: MariaDb | undefined;
   let arrivals: KafkaArrivalProbe | undefined;
   let commits: CommitProbe | undefined;

@@ -15,6 +15,7 @@ import { ChatLoad, TABLES, type Change } from './support/chat-load';
 import { checksums, createChatDatabase, diffSample, loadRows, sameState, showState, type TableSum } from './support/databases';
 import { assertJdbcSinkHealthy, deleteConnector, startJdbcSink } from './support/jdbc-sink';
 import { OffsetProbe, createTopics, deleteTopics, produceAll, type OutRecord, type Partition } from './support/kafka';
+import { ISSUE_14_BASELINE, checkoutOf, runnableRoot } from './support/checkout';
 import { LOG_DIR, UsageSampler, loadAverage, startNode, stopChild } from './support/processes';
 import { ensureStack, type BenchStack } from './support/stack';
 import { envList, envNumber, jsonLine, median, round, say, showSpread, spread, waitUntil } from './support/stats';
@@ -31,6 +32,8 @@ const JDBC_BATCHES = envList('BENCH_JDBC_BATCHES', [500, 2000, 5000]);
 const JDBC_TASKS = envList('BENCH_JDBC_TASKS', [1, PARTITIONS]);
 const ECHOES = process.env.BENCH_ECHOES === '1';
 const DRAIN_TIMEOUT_MS = envNumber('BENCH_DRAIN_TIMEOUT_S', 1800) * 1000;
+/** BENCH_BASELINE=0 leaves out the drain of issue 14's baseline commit. */
+const BASELINE = process.env.BENCH_BASELINE !== '0';
 
 interface Preload {
   prefix: string;
@@ -201,6 +204,9 @@ const peerLabel = (x: PeerSetting) => `batch.size=${x.batch} tasks=${x.tasks}`;
 async function topologyBench(stack: BenchStack, target: Connection, targetUrl: string, port: number, p: Preload): Promise<void> {
   const tandem: TandemDrain[] = [];
   const dbz: Drain[] = [];
+  const base: TandemDrain[] = [];
+  const baseline = BASELINE ? checkoutOf(ISSUE_14_BASELINE) : { skipped: 'BENCH_BASELINE=0' };
+  if ('skipped' in baseline) say(`issue 14's baseline (${ISSUE_14_BASELINE}) not measured: ${baseline.skipped}`);
   const perSetting = new Map<string, { setting: PeerSetting; rates: number[] }>();
   const fastest = () => [...perSetting.values()].sort((x, y) => Math.max(...y.rates) - Math.max(...x.rates))[0];
   for (let run = 0; run < RUNS; run++) {
@@ -213,6 +219,11 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
       say(`    CPU per 1k rows by thread: main ${perK(d.threads.main)} ms, V8 and libuv helpers (garbage collection) ${perK(d.threads.helpers)} ms, librdkafka ${perK(d.threads.librdkafka)} ms`);
       if (d.timeline) for (const line of showBreakdown(d.timeline)) say(`    ${line}`);
       tandem.push(d);
+      if ('root' in baseline) {
+        const b = await drainWithTandem(stack, target, targetUrl, p, `r${run}base`, 1, {}, baseline.root);
+        show(`Tandem at ${ISSUE_14_BASELINE} (issue 14's baseline)`, b);
+        base.push(b);
+      }
     };
     const runDbz = async () => {
       // The first run tries every batch size at the first task count, then the fastest at the
@@ -248,7 +259,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
   const t = spread(tandem.map((d) => d.rowsPerS));
   const d = spread(dbz.map((x) => x.rowsPerS));
   const ratios = tandem.map((x, i) => x.rowsPerS / dbz[i].rowsPerS);
-  const correct = tandem.every((x) => x.correct) && dbz.every((x) => x.correct);
+  const correct = tandem.every((x) => x.correct) && dbz.every((x) => x.correct) && base.every((x) => x.correct);
   const best = fastest()?.setting ?? { batch: JDBC_BATCHES[0], tasks: JDBC_TASKS[0] };
   const tried = Object.fromEntries([...perSetting.entries()].map(([k, v]) => [k, Math.round(Math.max(...v.rates))]));
   const atTasks = (tasks: number) => Math.max(0, ...[...perSetting.values()].filter((v) => v.setting.tasks === tasks).flatMap((v) => v.rates));
@@ -258,6 +269,20 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
   say(`  ratio Tandem/Debezium (its best per run) ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
   const timelines = tandem.flatMap((x) => (x.timeline ? [x.timeline] : []));
   const cpuPerK = perK(median(tandem.map((x) => x.consumerCpuS)));
+  // The same code's CPU per event moves with the machine's speed: issue 14's targets set against
+  // its "now" figures are judged against that commit measured in this run.
+  const baselineLine = base.length
+    ? (() => {
+        const rowsPerS = median(base.map((x) => x.rowsPerS));
+        const cpu = perK(median(base.map((x) => x.consumerCpuS)));
+        say(`  Tandem at ${ISSUE_14_BASELINE} ${showSpread(spread(base.map((x) => x.rowsPerS)), 'rows/s')}, CPU ${cpu} ms per 1k rows; this checkout ${round(t.median / rowsPerS, 2)}x its rows/s, ${round(cpuPerK / cpu, 2)} of its CPU per event`);
+        return {
+          baseline: { commit: 'root' in baseline ? baseline.commit : ISSUE_14_BASELINE, rows_per_s: Math.round(rowsPerS), cpu_ms_per_1k: cpu, correct: base.every((x) => x.correct) },
+          rows_per_s_of_baseline: round(t.median / rowsPerS, 2),
+          cpu_of_baseline: round(cpuPerK / cpu, 2),
+        };
+      })()
+    : {};
   jsonLine({
     bench: 'topology',
     events: EVENTS,
@@ -281,6 +306,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
     debezium_db_cpu_ms_per_1k: perK(median(dbz.map((x) => x.dbCpuS))),
     connect_cpu_ms_per_1k: perK(median(dbz.map((x) => x.consumerCpuS))),
     cpu_ms_per_1k_by_thread: { main: perK(median(tandem.map((x) => x.threads.main))), helpers: perK(median(tandem.map((x) => x.threads.helpers))), librdkafka: perK(median(tandem.map((x) => x.threads.librdkafka))) },
+    ...baselineLine,
     ...(timelines.length ? { timeline: timelines[timelines.length - 1] } : {}),
   });
   jsonLine({ bench: 'resources', phase: 'topology', peak_rss_mb: Math.round(Math.max(...tandem.map((x) => x.peakRssMb))), cpu_s: round(Math.max(...tandem.map((x) => x.cpuS)), 1), cpu_s_per_100k_rows: round((Math.max(...tandem.map((x) => x.cpuS)) / EVENTS) * 100_000, 2) });
@@ -314,13 +340,14 @@ function envOf(spec: string): Record<string, string> {
 
 /**
  * A setting against the default, interleaved on one preload (BENCH_AB="KEY=value ..."), or this
- * checkout against another (BENCH_AB_ROOT=<checkout with node_modules>: "with" runs that one).
+ * checkout against another (BENCH_AB_ROOT=<checkout with node_modules, or a commit of this clone>:
+ * "with" runs that one).
  * Compares CPU per 1,000 events divided by the target MariaDB's CPU in the same drain: the
  * machine's noise moves both alike, so the quotient shows a change the raw figure hides.
  */
 async function abBench(stack: BenchStack, target: Connection, targetUrl: string, p: Preload): Promise<void> {
   const variant = envOf(process.env.BENCH_AB ?? '');
-  const otherRoot = process.env.BENCH_AB_ROOT || undefined;
+  const otherRoot = process.env.BENCH_AB_ROOT ? runnableRoot(process.env.BENCH_AB_ROOT) : undefined;
   if (Object.keys(variant).length === 0 && !otherRoot) throw new Error('BENCH_AB="KEY=value ..." or BENCH_AB_ROOT=<checkout> names what to compare');
   const label = [process.env.BENCH_AB, otherRoot].filter(Boolean).join(' ');
   const sides = { a: { env: {}, drains: [] as TandemDrain[] }, b: { env: variant, drains: [] as TandemDrain[] } };
