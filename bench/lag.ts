@@ -32,6 +32,8 @@ const SECONDS = envNumber('BENCH_LAG_SECONDS', 60);
 // (Connect above all) interpreted for a while, which is start-up, not lag.
 const WARMUP_SECONDS = envNumber('BENCH_LAG_WARMUP_SECONDS', 15);
 /** BENCH_LAG_ROOT: another checkout (a directory with node_modules, or a commit) whose Tandem runs instead of this one's. */
+/** BENCH_LAG_TRACE=0: Tandem at info, without the debug trace the split is read from (what the trace itself costs). */
+const TRACE = process.env.BENCH_LAG_TRACE !== '0';
 const TANDEM_ROOT = process.env.BENCH_LAG_ROOT ? runnableRoot(process.env.BENCH_LAG_ROOT) : undefined;
 const TICK_MS = 10;
 const POLL_MS = 5;
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
   const httpPort = await osFreePort(new Set());
   // At debug, Tandem logs each finished batch's records and phases: the split of a slow row's lag.
   const tandemLog = join(LOG_DIR, `lag-${group}.log`);
-  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group, TANDEM_HTTP_PORT: String(httpPort), TANDEM_LOG_LEVEL: 'debug' }, tandemLog, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : [], TANDEM_ROOT);
+  const tandem = startNode('lib/cli/main.ts', ['run', 'bidirectional'], { TANDEM_GROUP_ID: group, TANDEM_HTTP_PORT: String(httpPort), TANDEM_LOG_LEVEL: TRACE ? 'debug' : 'info' }, tandemLog, process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : [], TANDEM_ROOT);
   let replica: MariaDb | undefined;
   let arrivals: KafkaArrivalProbe | undefined;
   let commits: CommitProbe | undefined;
