@@ -340,7 +340,7 @@ const BEFORE = [
   '',
   'The same commits measured again on 2026-12-02, each interleaved with commit eaa52a5 on one preload of 200,000 changes, 4 runs each ' +
     '(`BENCH_AB_ROOT=<commit> BENCH_EVENTS=200000 BENCH_TOPOLOGY_RUNS=4 make bench-ab`): 094cb0f used 58 ms of CPU per 1,000 events where it had used 29 on 2026-11-30 ' +
-    '(eaa52a5 51 ms in the same runs); 6ab6df6 76 ms at 5,430 rows/s where it had used 55-68 (eaa52a5 58 ms at 14,756 rows/s). The same code\'s CPU per event moves by up to 2x ' +
+    '(eaa52a5 51 ms in the same runs, both without V8 flags as 094cb0f ran); 6ab6df6 76 ms at 5,430 rows/s where it had used 55-68 (eaa52a5 with its own flags 58 ms at 14,756 rows/s). The same code\'s CPU per event moves by up to 2x ' +
     'between days on these shared machines, so figures of different days compare machines as much as code: section 2 drains with 6ab6df6 in every run and the CPU target is also read as a share of it. ' +
     'Likewise the lag: 094cb0f\'s Tandem on today\'s stack (`BENCH_LAG_ROOT=094cb0f BENCH_LAG_RATES=2000 BENCH_LAG_SECONDS=40 make bench-lag`, three runs alternating with eaa52a5\'s four) ' +
     'gave Tandem p99 78-266 ms at 2k rows/s (Kafka to a do-nothing consumer p99 38-71 ms in the same windows) where it gave 21.7 ms on 2026-11-30; eaa52a5 121-249 ms (Kafka alone 55-124 ms).',

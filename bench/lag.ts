@@ -31,9 +31,9 @@ const SECONDS = envNumber('BENCH_LAG_SECONDS', 60);
 // Unmeasured writing at the first rate before the measured ones: a stack just started runs its JVMs
 // (Connect above all) interpreted for a while, which is start-up, not lag.
 const WARMUP_SECONDS = envNumber('BENCH_LAG_WARMUP_SECONDS', 15);
-/** BENCH_LAG_ROOT: another checkout (a directory with node_modules, or a commit) whose Tandem runs instead of this one's. */
 /** BENCH_LAG_TRACE=0: Tandem at info, without the debug trace the split is read from (what the trace itself costs). */
 const TRACE = process.env.BENCH_LAG_TRACE !== '0';
+/** BENCH_LAG_ROOT: another checkout (a directory with node_modules, or a commit) whose Tandem runs instead of this one's. */
 const TANDEM_ROOT = process.env.BENCH_LAG_ROOT ? runnableRoot(process.env.BENCH_LAG_ROOT) : undefined;
 const TICK_MS = 10;
 const POLL_MS = 5;
