@@ -2,6 +2,7 @@
 // module and is loaded only when asked for, so `describe` never pulls in node-rdkafka or mysql2.
 // `--help` (or `-h`) anywhere prints the command's usage; exit codes: docs/cli.md.
 import { redactSecrets } from '../config/redact';
+import { exitOnceFinished } from './exit';
 
 const commands: Record<string, { module: string; summary: string }> = {
   run: { module: './run', summary: 'run topologies/<name>.ts against Kafka' },
@@ -51,14 +52,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  const warn = (line: string) => process.stderr.write(`${line}\n`);
   main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => exitOnceFinished(code, warn),
     (err: unknown) => {
       // An error no command caught may be a library's, naming a URL with its password.
-      process.stderr.write(`tandem: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n`);
-      process.exitCode = 1;
+      warn(`tandem: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
+      exitOnceFinished(1, warn);
     },
   );
 }
