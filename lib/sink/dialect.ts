@@ -50,17 +50,26 @@ export function quoteId(name: string): string {
   return '`' + name + '`';
 }
 
+// Hot path (every value of every row): tsx/esbuild turn imported names into getter calls on every
+// use, so the classes toSqlValue tests are read once into module constants.
+const DateTimeValue = LocalDateTime;
+const ZonedValue = ZonedDateTime;
+const DateValue = LocalDate;
+const TimeValue = LocalTime;
+const DecimalValue = Decimal;
+const JsonValue = Json;
+
 /** The one conversion from Tandem's values to bindable SQL values. */
 export function toSqlValue(value: ColumnValue, column = '?'): SqlValue {
   if (value === null || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value;
   if (typeof value === 'boolean') return value ? 1 : 0;
   // Always six digits: the column's own precision rounds nothing away that the source had.
-  if (value instanceof LocalDateTime) return (value.fractionDigits === 6 ? value : new LocalDateTime(value.epochMicros, 6)).toString();
+  if (value instanceof DateTimeValue) return (value.fractionDigits === 6 ? value : new DateTimeValue(value.epochMicros, 6)).toString();
   // Sink sessions run with time_zone '+00:00', so a UTC literal stores the same instant.
-  if (value instanceof ZonedDateTime) return new LocalDateTime(value.epochMicros, 6).toString();
-  if (value instanceof LocalDate || value instanceof LocalTime || value instanceof Decimal) return value.toString();
-  if (value instanceof Json) return value.text;
+  if (value instanceof ZonedValue) return new DateTimeValue(value.epochMicros, 6).toString();
+  if (value instanceof DateValue || value instanceof TimeValue || value instanceof DecimalValue) return value.toString();
+  if (value instanceof JsonValue) return value.text;
   throw poison(`column ${column}: array values cannot be written to MySQL/MariaDB`);
 }
 
