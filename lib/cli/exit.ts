@@ -13,12 +13,19 @@ export const EXIT_GRACE_MS = 10_000;
 export function exitOnceFinished(code: number, warn: (line: string) => void, graceMs = EXIT_GRACE_MS): void {
   process.exitCode = code;
   const timer = setTimeout(() => {
-    warn(
-      `tandem: the command finished ${Math.round(graceMs / 1000)} s ago but the process is still held open ` +
-        '(a Kafka client that did not close: librdkafka can stay wedged after a broker restart); exiting',
-    );
+    warn(`tandem: the command finished ${Math.round(graceMs / 1000)} s ago but the process is still held open (${heldOpenBy()}); exiting`);
     process.exit(code);
   }, graceMs);
   // Not a reason to stay: a process with nothing else left ends at once.
   timer.unref();
+}
+
+/**
+ * What Node still has open, by kind (stdout and stderr are among them when they are pipes), and
+ * the case Node cannot list: a native client's own threads, a wedged librdkafka's in practice.
+ */
+function heldOpenBy(): string {
+  const open = process.getActiveResourcesInfo();
+  const native = 'threads of a native client Node does not list, such as a Kafka client that did not close (librdkafka can stay wedged after a broker restart)';
+  return open.length ? `open in Node: ${open.join(', ')}; or ${native}` : native;
 }
