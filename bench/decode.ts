@@ -1,28 +1,15 @@
 // Decoded Debezium records per second for a realistic chat message (DATETIME(6), DECIMAL(12,4),
 // JSON, ~200-byte text), against the ceiling: bare avsc `fromBuffer` of the same key and value
 // Avro bytes with no conversion at all. Ends with one JSON line.
-import { Type, types } from 'avsc';
 import { DebeziumDecoder, DebeziumEncoder, shippedSchemas } from '../lib/debezium';
 import { Decimal, LocalDateTime, type KafkaRecord } from '../lib/model';
 import { HEADER_LENGTH, InMemorySchemaRegistry } from '../lib/registry';
+import { bareAvroType } from './support/bare-avro';
 
 const TOPIC = 'a.chat.messages';
 const DISTINCT = 1000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 1500);
-
-/** avsc with its own varint read minus the precision check: the cheapest possible long. */
-function bareLong(): Type {
-  const base = types.LongType.__with({
-    fromBuffer: (b: Buffer) => Number(b.readBigInt64LE(0)),
-    toBuffer: () => Buffer.alloc(8),
-    fromJSON: Number,
-    toJSON: (v: number) => v,
-    isValid: (v: unknown) => typeof v === 'number',
-    compare: () => 0,
-  });
-  return Object.create(base, { _read: { value: (tap: { readLong(): number }) => tap.readLong() } }) as Type;
-}
 
 interface Contender {
   label: string;
@@ -89,9 +76,8 @@ async function main(): Promise<void> {
   console.log(`decode bench: ${TOPIC}, ${DISTINCT} distinct records, ${bytes.toFixed(0)} bytes key+value on average, ${RUNS} runs of ${RUN_MS} ms`);
 
   const schemas = shippedSchemas(TOPIC);
-  const hook = (s: unknown) => (s === 'long' || (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'long') ? bareLong() : undefined);
-  const bareKey = Type.forSchema(schemas.key as Parameters<typeof Type.forSchema>[0], { typeHook: hook });
-  const bareValue = Type.forSchema(schemas.value as Parameters<typeof Type.forSchema>[0], { typeHook: hook });
+  const bareKey = bareAvroType(schemas.key);
+  const bareValue = bareAvroType(schemas.value);
   const keys = records.map((r) => r.key!.subarray(HEADER_LENGTH));
   const values = records.map((r) => r.value!.subarray(HEADER_LENGTH));
 
