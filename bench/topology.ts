@@ -34,6 +34,8 @@ const ECHOES = process.env.BENCH_ECHOES === '1';
 const DRAIN_TIMEOUT_MS = envNumber('BENCH_DRAIN_TIMEOUT_S', 1800) * 1000;
 /** BENCH_BASELINE=0 leaves out the drain of issue 14's baseline commit. */
 const BASELINE = process.env.BENCH_BASELINE !== '0';
+/** BENCH_FLOOR=0 leaves out the floor's drain (bench/floor.ts: the design card's libraries alone). */
+const FLOOR = process.env.BENCH_FLOOR !== '0';
 
 interface Preload {
   prefix: string;
@@ -133,26 +135,65 @@ interface TandemDrain extends Drain {
   timeline?: Breakdown;
 }
 
+/**
+ * A drain by a Node process of the bench: Tandem's one direction (bench/one-way.ts), or the floor
+ * (bench/floor.ts: the design card's libraries alone, no Tandem code on the way).
+ */
+interface NodeDrainer {
+  script: string;
+  /** The child's environment, given its target database's URL and its consumer group. */
+  env: (url: string, group: string) => Record<string, string>;
+  /** The topics whose committed offsets end the drain. */
+  topics: string[];
+  /** Whether the child serves Tandem's /metrics (the wall-clock breakdown). */
+  metrics: boolean;
+}
+
+function tandemDrainer(p: Preload, extraEnv: Record<string, string>): NodeDrainer {
+  return {
+    script: 'bench/one-way.ts',
+    // One database as both a and b (a one-way drain): tandem doctor would refuse the shared server id.
+    env: (url, group) => ({ TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq`, TANDEM_DOCTOR: 'off', ...(process.env.BENCH_TANDEM_LOG_LEVEL ? { TANDEM_LOG_LEVEL: process.env.BENCH_TANDEM_LOG_LEVEL } : {}), ...extraEnv }),
+    topics: [...p.rowTopics, p.tombstoneTopic],
+    metrics: true,
+  };
+}
+
+function floorDrainer(stack: BenchStack, p: Preload): NodeDrainer {
+  return {
+    script: 'bench/floor.ts',
+    env: (url, group) => ({ BENCH_BROKERS: stack.env.TANDEM_BROKERS, BENCH_REGISTRY_URL: stack.env.TANDEM_REGISTRY_URL, BENCH_TARGET_URL: url, BENCH_GROUP: group, BENCH_TOPICS: p.rowTopics.join(',') }),
+    // Like the JDBC sink, the row topics only: a delete is the row topic's delete event.
+    topics: p.rowTopics,
+    metrics: false,
+  };
+}
+
 async function drainWithTandem(stack: BenchStack, target: Connection, targetUrl: string, p: Preload, tag: string, instances: number, extraEnv: Record<string, string> = {}, root?: string): Promise<TandemDrain> {
-  const db = `bench_tandem_${tag}`;
+  return drainWithNode(stack, target, targetUrl, p, `tandem_${tag}`, instances, tandemDrainer(p, extraEnv), root);
+}
+
+async function drainWithNode(stack: BenchStack, target: Connection, targetUrl: string, p: Preload, tag: string, instances: number, drainer: NodeDrainer, root?: string): Promise<TandemDrain> {
+  const db = `bench_${tag}`;
   await createChatDatabase(target, db);
-  const group = `bench-tandem-${p.prefix}-${tag}`;
+  const group = `bench-${tag.replace(/_/g, '-')}-${p.prefix}`;
   const url = targetUrl.replace(/\/chat$/, `/${db}`);
-  // One database as both a and b (a one-way drain): tandem doctor would refuse the shared server id.
-  const env = { TANDEM_DB_A_URL: url, TANDEM_DB_B_URL: url, TANDEM_GROUP_ID: group, BENCH_SOURCE_PREFIX: p.prefix, TANDEM_DLQ_TOPIC: `${p.prefix}.dlq`, TANDEM_DOCTOR: 'off', ...(process.env.BENCH_TANDEM_LOG_LEVEL ? { TANDEM_LOG_LEVEL: process.env.BENCH_TANDEM_LOG_LEVEL } : {}), ...extraEnv };
+  const env = drainer.env(url, group);
   const ports = await Promise.all(Array.from({ length: instances }, () => osFreePort(new Set())));
   const spawnedAt = performance.now();
   const children = Array.from({ length: instances }, (_, i) =>
-    startNode('bench/one-way.ts', [], { ...env, TANDEM_HTTP_PORT: String(ports[i]) }, join(LOG_DIR, `tandem-${p.prefix}-${tag}-${i}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : [], root),
+    startNode(drainer.script, [], { ...env, TANDEM_HTTP_PORT: String(ports[i]) }, join(LOG_DIR, `${tag}-${p.prefix}-${i}.log`), process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${LOG_DIR}`] : [], root),
   );
   try {
     await Promise.all(children.map((c) => c.running));
-    const before = instances === 1 ? await scrape(ports[0]) : undefined;
+    const before = instances === 1 && drainer.metrics ? await scrape(ports[0]) : undefined;
     const t0 = performance.now();
     const samplers = children.map((c) => new UsageSampler(c.pid));
     const dbSampler = new UsageSampler(targetPid);
     const reached = instances > 1 ? async () => sameState(await checksums(target, db), p.expected) : undefined;
-    const how = await drained(stack, group, [...p.rowTopics, p.tombstoneTopic], undefined, reached);
+    // A child that exits before the end (an error it could not get past) ends the drain at once.
+    const died = children.map((c) => c.exited.then((code) => Promise.reject(new Error(`${drainer.script} exited with ${code} during the drain; see ${c.logFile}`))));
+    const how = await Promise.race([drained(stack, group, drainer.topics, undefined, reached), ...died]);
     if (how === 'state') say(`    (${instances} instances: done by the target's state; the group's committed offsets stayed behind the end)`);
     const seconds = (performance.now() - t0) / 1000;
     const usage = samplers.map((s) => s.stop());
@@ -205,6 +246,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
   const tandem: TandemDrain[] = [];
   const dbz: Drain[] = [];
   const base: TandemDrain[] = [];
+  const floor: TandemDrain[] = [];
   const baseline = BASELINE ? checkoutOf(ISSUE_14_BASELINE) : { skipped: 'BENCH_BASELINE=0' };
   if ('skipped' in baseline) say(`issue 14's baseline (${ISSUE_14_BASELINE}) not measured: ${baseline.skipped}`);
   const perSetting = new Map<string, { setting: PeerSetting; rates: number[] }>();
@@ -223,6 +265,12 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
         const b = await drainWithTandem(stack, target, targetUrl, p, `r${run}base`, 1, {}, baseline.root);
         show(`Tandem at ${ISSUE_14_BASELINE} (issue 14's baseline)`, b);
         base.push(b);
+      }
+      if (FLOOR) {
+        const f = await drainWithNode(stack, target, targetUrl, p, `floor_r${run}`, 1, floorDrainer(stack, p));
+        show('floor: node-rdkafka + avsc + mysql2 alone', f);
+        say(`    CPU per 1k rows by thread: main ${perK(f.threads.main)} ms, V8 and libuv helpers (garbage collection) ${perK(f.threads.helpers)} ms, librdkafka ${perK(f.threads.librdkafka)} ms`);
+        floor.push(f);
       }
     };
     const runDbz = async () => {
@@ -259,7 +307,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
   const t = spread(tandem.map((d) => d.rowsPerS));
   const d = spread(dbz.map((x) => x.rowsPerS));
   const ratios = tandem.map((x, i) => x.rowsPerS / dbz[i].rowsPerS);
-  const correct = tandem.every((x) => x.correct) && dbz.every((x) => x.correct) && base.every((x) => x.correct);
+  const correct = [tandem, dbz, base, floor].every((drains) => drains.every((x) => x.correct));
   const best = fastest()?.setting ?? { batch: JDBC_BATCHES[0], tasks: JDBC_TASKS[0] };
   const tried = Object.fromEntries([...perSetting.entries()].map(([k, v]) => [k, Math.round(Math.max(...v.rates))]));
   const atTasks = (tasks: number) => Math.max(0, ...[...perSetting.values()].filter((v) => v.setting.tasks === tasks).flatMap((v) => v.rates));
@@ -280,6 +328,18 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
           baseline: { commit: 'root' in baseline ? baseline.commit : ISSUE_14_BASELINE, rows_per_s: Math.round(rowsPerS), cpu_ms_per_1k: cpu, correct: base.every((x) => x.correct) },
           rows_per_s_of_baseline: round(t.median / rowsPerS, 2),
           cpu_of_baseline: round(cpuPerK / cpu, 2),
+        };
+      })()
+    : {};
+  // What the libraries cost alone, in the same run: the part of Tandem's CPU no code of its own can remove.
+  const floorLine = floor.length
+    ? (() => {
+        const cpu = perK(median(floor.map((x) => x.consumerCpuS)));
+        const byThread = (k: keyof TandemDrain['threads']) => perK(median(floor.map((x) => x.threads[k])));
+        say(`  floor (node-rdkafka + avsc + mysql2 alone) ${showSpread(spread(floor.map((x) => x.rowsPerS)), 'rows/s')}, CPU ${cpu} ms per 1k rows; Tandem uses ${round(cpuPerK / cpu, 2)}x its CPU per event`);
+        return {
+          floor: { rows_per_s: Math.round(median(floor.map((x) => x.rowsPerS))), cpu_ms_per_1k: cpu, cpu_ms_per_1k_by_thread: { main: byThread('main'), helpers: byThread('helpers'), librdkafka: byThread('librdkafka') }, correct: floor.every((x) => x.correct) },
+          cpu_of_floor: round(cpuPerK / cpu, 2),
         };
       })()
     : {};
@@ -307,6 +367,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
     connect_cpu_ms_per_1k: perK(median(dbz.map((x) => x.consumerCpuS))),
     cpu_ms_per_1k_by_thread: { main: perK(median(tandem.map((x) => x.threads.main))), helpers: perK(median(tandem.map((x) => x.threads.helpers))), librdkafka: perK(median(tandem.map((x) => x.threads.librdkafka))) },
     ...baselineLine,
+    ...floorLine,
     ...(timelines.length ? { timeline: timelines[timelines.length - 1] } : {}),
   });
   jsonLine({ bench: 'resources', phase: 'topology', peak_rss_mb: Math.round(Math.max(...tandem.map((x) => x.peakRssMb))), cpu_s: round(Math.max(...tandem.map((x) => x.cpuS)), 1), cpu_s_per_100k_rows: round((Math.max(...tandem.map((x) => x.cpuS)) / EVENTS) * 100_000, 2) });
