@@ -101,7 +101,8 @@ bench-decode: install
 bench-sink: install
 	$(TSX) bench/sink.ts
 
-# BENCH_EVENTS (500000), BENCH_TOPOLOGY_RUNS (2), BENCH_JDBC_BATCHES (500,2000,5000), BENCH_PARTITIONS (4).
+# BENCH_EVENTS (500000), BENCH_TOPOLOGY_RUNS (2), BENCH_JDBC_BATCHES (500,2000,5000), BENCH_PARTITIONS (4);
+# BENCH_BASELINE=0 / BENCH_FLOOR=0 leave out issue 14's baseline commit / the floor (bench/floor.ts).
 bench-topology: install
 	$(TSX) bench/topology.ts
 
