@@ -26,8 +26,8 @@ const GROUP = env('BENCH_GROUP');
 const TOPICS = env('BENCH_TOPICS').split(',');
 const CONNECTIONS = Number(process.env.BENCH_FLOOR_CONNECTIONS ?? 4);
 const BATCH = 1000;
-/** Records consumed and not yet applied, at most (the same bound as Tandem's default: 2 x its batch). */
-const MAX_IN_FLIGHT = 2 * BATCH;
+/** Records consumed and not yet applied, at most (Tandem's default bound is 2 x its batch of 1000). */
+const MAX_IN_FLIGHT = 4 * BATCH;
 
 const log = (msg: string, extra: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg, ...extra })}\n`);
 
@@ -178,31 +178,57 @@ async function withDeadlockRetry(send: () => Promise<unknown>): Promise<void> {
   }
 }
 
-/** A topic-partition's batches, applied one after the other (a key's changes stay in order). */
+/**
+ * The batches of one partition number across the topics (as many lanes as partitions, each on its
+ * connection: the JDBC sink's one task per partition), applied one after the other, so a key's
+ * changes stay in order. What arrives while one is written goes into the next transaction
+ * together: large transactions when behind, as Tandem's sink and the JDBC sink make them.
+ */
 class Lane {
-  private tail: Promise<void> = Promise.resolve();
+  private queued: { messages: Message[]; decoded: Promise<(Change | undefined)[]>; done: () => void }[] = [];
+  private running = false;
   constructor(
     private readonly pool: Pool,
     private readonly consumer: KafkaConsumer,
   ) {}
 
   add(messages: Message[], done: () => void): void {
-    // Decoded while the lane's previous batch is being written, as Tandem does.
-    const decoded = loadSchemas(messages).then(() => messages.map(decode));
-    this.tail = this.tail.then(async () => {
-      const changes = (await decoded).filter((c): c is Change => c !== undefined);
+    // Decoded while the lane's previous transaction is being written, as Tandem does.
+    this.queued.push({ messages, decoded: loadSchemas(messages).then(() => messages.map(decode)), done });
+    if (!this.running) {
+      this.running = true;
+      this.run().catch((err: unknown) => {
+        process.stderr.write(`floor: ${err instanceof Error ? err.stack : String(err)}\n`);
+        process.exit(1);
+      });
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, this.queued.length);
+      // Each table's changes in their order, the tables one after the other: rows of different
+      // tables are independent (no foreign keys in the bench's databases), so fewer, longer statements.
+      const byTable = new Map<TableCodec, Change[]>();
+      for (const decoded of await Promise.all(batch.map((b) => b.decoded))) {
+        for (const c of decoded) {
+          if (c === undefined) continue;
+          let list = byTable.get(c.codec);
+          if (!list) byTable.set(c.codec, (list = []));
+          list.push(c);
+        }
+      }
+      const changes = [...byTable.values()].flat();
       if (changes.length > 0) {
         const { sql, values } = statements(changes);
         await withDeadlockRetry(() => this.pool.query(sql, values));
       }
-      const last = messages[messages.length - 1];
-      this.consumer.commit({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
-      done();
-    });
-    this.tail.catch((err: unknown) => {
-      process.stderr.write(`floor: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    });
+      const next = new Map<string, { topic: string; partition: number; offset: number }>();
+      for (const b of batch) for (const m of b.messages) next.set(`${m.topic}[${m.partition}]`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+      this.consumer.commit([...next.values()]);
+      for (const b of batch) b.done();
+    }
+    this.running = false;
   }
 }
 
@@ -237,7 +263,7 @@ async function main(): Promise<void> {
     if (messages.length === 0) continue;
     const byPartition = new Map<string, Message[]>();
     for (const m of messages) {
-      const k = `${m.topic}[${m.partition}]`;
+      const k = String(m.partition);
       let list = byPartition.get(k);
       if (!list) byPartition.set(k, (list = []));
       list.push(m);
