@@ -245,10 +245,10 @@ function findings(all: Outcome[]): string[] {
                 const f = topo.floor as Json;
                 const t = f.cpu_ms_per_1k_by_thread as Json;
                 return (
-                  `The floor in the same runs (bench/floor.ts: node-rdkafka with Tandem's consumer settings, avsc and mysql2 alone, upserting and deleting each change by its key in its partition's order, one transaction per batch, offsets after it: no last-writer-wins, tombstones, origin filter, dead letters or metrics) used ${String(f.cpu_ms_per_1k)} ms per 1,000 events ` +
+                  `The floor in the same runs (bench/floor.ts: node-rdkafka with Tandem's consumer settings, avsc and mysql2 alone, upserting and deleting each change by its key in its partition's order, a lane's waiting batches as one transaction, offsets after it: no last-writer-wins, tombstones, origin filter, dead letters or metrics) used ${String(f.cpu_ms_per_1k)} ms per 1,000 events ` +
                   `(main thread ${String(t.main)}, helpers ${String(t.helpers)}, librdkafka ${String(t.librdkafka)}) at ${String(f.rows_per_s)} rows/s: ` +
                   (num(f.cpu_ms_per_1k) > 25
-                    ? `above the 25 ms target before any of Tandem's work: on this machine the target is below what a plain use of the design card's libraries costs with nothing else to do (the floor is not tuned beyond Tandem's own tricks it shares: its consumer settings and timestamp formatting), so what remains is outside Tandem's code; what Tandem adds is the other ${Math.max(0, num(topo.cpu_ms_per_1k) - num(f.cpu_ms_per_1k))} ms (${String(topo.cpu_of_floor)}x the floor). `
+                    ? `above the 25 ms target before any of Tandem's work: on this machine the target is below what a plain use of the design card's libraries costs with nothing else to do (the floor is not tuned beyond what it shares with Tandem: its consumer settings and timestamp formatting); that much of Tandem's CPU is the libraries', and Tandem's own work is the other ${Math.max(0, num(topo.cpu_ms_per_1k) - num(f.cpu_ms_per_1k))} ms (${String(topo.cpu_of_floor)}x the floor). `
                     : `below the 25 ms target, so the target is within the libraries' reach on this machine and Tandem's own work (${Math.max(0, num(topo.cpu_ms_per_1k) - num(f.cpu_ms_per_1k))} ms, ${String(topo.cpu_of_floor)}x the floor) is what misses it. `)
                 );
               })()

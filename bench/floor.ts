@@ -1,12 +1,13 @@
 // The floor of make bench-topology: the design card's libraries alone (node-rdkafka with Tandem's
 // consumer settings, avsc, mysql2) doing what Debezium's JDBC sink does with the same topics:
-// each change upserted, or deleted, by its key, in its partition's order, one transaction per
-// batch, offsets committed after it. No last-writer-wins, no tombstones, no origin filter, no
-// dead letters, no metrics: what any Node process on these libraries pays per event before it
-// does anything Tandem does. Of Tandem it uses its consumer settings and its timestamp formatting
-// (the cheapest there is here), so that the two differ by what Tandem does, not how. Chat tables only (the bench's data): DATETIME(6), DECIMAL, JSON and
-// TINYINT columns as Debezium encodes them. Run as a child process by bench/topology.ts, like
-// bench/one-way.ts; logs one JSON line `{"msg":"running"}` once subscribed.
+// each change upserted, or deleted, by its key, in its partition's order, in transactions of what
+// has arrived, offsets committed after them. No last-writer-wins, no tombstones, no origin filter,
+// no dead letters, no metrics: what a plain Node process on these libraries pays per event before
+// it does anything Tandem does. Of Tandem it uses its consumer settings and its timestamp
+// formatting (the cheapest there is here), so that the two differ by what Tandem does, not how.
+// Chat tables only (the bench's data): DATETIME(6), DECIMAL, JSON and TINYINT columns as Debezium
+// encodes them. Run as a child process by bench/topology.ts, like bench/one-way.ts; logs one JSON
+// line `{"msg":"running"}` once subscribed.
 import type { Type } from 'avsc';
 import { KafkaConsumer, type Message } from 'node-rdkafka';
 import { createPool, type Pool } from 'mysql2/promise';
@@ -26,7 +27,7 @@ const GROUP = env('BENCH_GROUP');
 const TOPICS = env('BENCH_TOPICS').split(',');
 const CONNECTIONS = Number(process.env.BENCH_FLOOR_CONNECTIONS ?? 4);
 const BATCH = 1000;
-/** Records consumed and not yet applied, at most (Tandem's default bound is 2 x its batch of 1000). */
+/** Records consumed and not yet applied, at most: a batch for each of the 4 lanes (Tandem's bound is 2 x its batch of 1000). */
 const MAX_IN_FLIGHT = 4 * BATCH;
 
 const log = (msg: string, extra: Record<string, unknown> = {}) => process.stdout.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), msg, ...extra })}\n`);
