@@ -137,7 +137,7 @@ interface TandemDrain extends Drain {
 
 /**
  * A drain by a Node process of the bench: Tandem's one direction (bench/one-way.ts), or the floor
- * (bench/floor.ts: the design card's libraries alone, no Tandem code on the way).
+ * (bench/floor.ts: the design card's libraries alone, none of Tandem's stages, runtime or sink).
  */
 interface NodeDrainer {
   script: string;
@@ -235,6 +235,9 @@ const perK = (cpuS: number) => round((cpuS / EVENTS) * 1e6, 0);
 const show = (what: string, d: Drain) =>
   say(`  ${what.padEnd(34)} ${Math.round(d.rowsPerS)} rows/s (${d.seconds.toFixed(1)} s) ${d.correct ? 'correct' : `WRONG: ${d.state}`}; CPU per 1k rows: target MariaDB ${perK(d.dbCpuS)} ms, consumer ${perK(d.consumerCpuS)} ms`);
 
+const showThreads = (d: TandemDrain) =>
+  say(`    CPU per 1k rows by thread: main ${perK(d.threads.main)} ms, V8 and libuv helpers (garbage collection) ${perK(d.threads.helpers)} ms, librdkafka ${perK(d.threads.librdkafka)} ms`);
+
 /** The peer's configurations: every batch size at one task, then the best of them at each other task count. */
 interface PeerSetting {
   batch: number;
@@ -258,7 +261,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
       const d = await drainWithTandem(stack, target, targetUrl, p, `r${run}`, 1);
       show('Tandem one-way (1 instance)', d);
       say(`    peak RSS ${d.peakRssMb.toFixed(0)} MiB, CPU ${d.cpuS.toFixed(1)} s, start-up ${d.startupS.toFixed(1)} s (not counted)`);
-      say(`    CPU per 1k rows by thread: main ${perK(d.threads.main)} ms, V8 and libuv helpers (garbage collection) ${perK(d.threads.helpers)} ms, librdkafka ${perK(d.threads.librdkafka)} ms`);
+      showThreads(d);
       if (d.timeline) for (const line of showBreakdown(d.timeline)) say(`    ${line}`);
       tandem.push(d);
       if ('root' in baseline) {
@@ -269,7 +272,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
       if (FLOOR) {
         const f = await drainWithNode(stack, target, targetUrl, p, `floor_r${run}`, 1, floorDrainer(stack, p));
         show('floor: node-rdkafka + avsc + mysql2 alone', f);
-        say(`    CPU per 1k rows by thread: main ${perK(f.threads.main)} ms, V8 and libuv helpers (garbage collection) ${perK(f.threads.helpers)} ms, librdkafka ${perK(f.threads.librdkafka)} ms`);
+        showThreads(f);
         floor.push(f);
       }
     };
@@ -331,7 +334,7 @@ async function topologyBench(stack: BenchStack, target: Connection, targetUrl: s
         };
       })()
     : {};
-  // What the libraries cost alone, in the same run: the part of Tandem's CPU no code of its own can remove.
+  // What a plain use of the libraries costs alone, in the same run: how much of Tandem's CPU is theirs.
   const floorLine = floor.length
     ? (() => {
         const cpu = perK(median(floor.map((x) => x.consumerCpuS)));
