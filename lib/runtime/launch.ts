@@ -20,7 +20,7 @@ import { consumerSettings, producerSettings } from './kafka-config';
 import { RdkafkaConsumer } from './rdkafka-consumer';
 import { RdkafkaDeadLetters } from './rdkafka-dead-letters';
 import { Runtime } from './runtime';
-import { onShutdownSignals } from './shutdown';
+import { endBySignal, onShutdownSignals } from './shutdown';
 import { topologyPicture } from './topology-picture';
 import { withResolvedTables } from '../tables';
 
@@ -147,7 +147,7 @@ async function startAndRun(o: LaunchOptions, s: Started): Promise<number> {
     },
     (signal) => {
       log.warn(`${signal} again: forced exit; uncommitted records will be re-applied on restart`);
-      process.exit(130);
+      endBySignal(signal);
     },
   );
   log.info('running', { topology: topology.name, sources: pipeline.sources.map((s) => s.name), brokers: config.brokers, group: config.groupId });

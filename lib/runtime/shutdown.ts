@@ -14,3 +14,15 @@ export function onShutdownSignals(graceful: (signal: NodeJS.Signals) => void, fo
     process.off('SIGTERM', handler);
   };
 }
+
+/**
+ * Ends the process by `signal`, as a process that does not handle it ends. Not process.exit():
+ * Node's exit joins its worker threads, and one held by a Kafka client's close that never returns
+ * (kafka-leftovers.ts) would keep the process alive for ever.
+ */
+export function endBySignal(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The default action ends the process at once; should something still catch the signal:
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1000);
+}
