@@ -7,6 +7,7 @@ import type { Logger, Outages } from '../observe';
 import type { KafkaSettings } from './kafka-config';
 import { CoordinatorWatch, groupStateOf } from './coordinator-watch';
 import { KAFKA_PART } from './kafka-part';
+import { closeWithin, kafkaLeftovers } from './kafka-leftovers';
 import { partitionKey, type CommitOffset } from './offset-tracker';
 import type { ConsumedRecord, ConsumerPort, RebalanceHandler, TopicPartition } from './ports';
 
@@ -72,8 +73,27 @@ const CONSUME_WAIT_MS = 200;
 /** After the first record, the wait for each next one: only what is fetched already is taken. */
 const QUEUED_WAIT_MS = 1;
 
-/** librdkafka's codes for "the brokers cannot be reached" (transport, all down, name resolution). */
+/**
+ * How long a synchronous commit (before a revoke, the final one) waits for Kafka to confirm it.
+ * node-rdkafka's commitSync() blocks the event loop until librdkafka answers: 45 s when the broker
+ * went away just before a stop (signals, the status page and every timer wait with it).
+ */
+const COMMIT_CONFIRM_MS = 10_000;
+/** How long a stop waits for the consumer to close (leave its group): kafka-leftovers.ts says why it is bounded. */
+export const CLOSE_WAIT_MS = 15_000;
+
+/** librdkafka's codes for "the brokers cannot be reached" (transport, all down, name resolution, timed out). */
 const UNREACHABLE = new Set([-195, -187, -193, -185]);
+/**
+ * The same errors as node-rdkafka hands a client's errors (event.error) over: without their code
+ * (-1), as librdkafka's text lowercased after its "Local: ".
+ */
+const UNREACHABLE_TEXT = new Set(['broker transport failure', 'all broker connections are down', 'host resolution failure', 'timed out']);
+
+/** Whether a librdkafka error says that no broker can be reached now. */
+export function isUnreachable(err: { code?: number; message: string }): boolean {
+  return (err.code !== undefined && UNREACHABLE.has(err.code)) || UNREACHABLE_TEXT.has(err.message.replace(/^local: /i, '').toLowerCase());
+}
 
 export interface RdkafkaConsumerOptions {
   policy?: RetryPolicy;
@@ -102,6 +122,8 @@ export class RdkafkaConsumer implements ConsumerPort {
   /** Set while a wedged client is being replaced: consume waits for the new one. */
   private replacing: Promise<void> | undefined;
   private closed = false;
+  /** Set when librdkafka says no broker can be reached, cleared by the first metadata answer after. */
+  private unreachable = false;
   private readonly stopped = new AbortController();
 
   /** From the configured strategy: rebalanceProtocol() says NONE until the first assignment. */
@@ -146,10 +168,10 @@ export class RdkafkaConsumer implements ConsumerPort {
     client.on('event.error', (err: LibrdKafkaError) => {
       if (!current()) return;
       // librdkafka reconnects by itself; while no broker answers, Tandem waits with its offsets held.
-      if (UNREACHABLE.has(err.code) && this.outages) {
-        this.outages.failed(KAFKA_PART, `${err.message} (code ${err.code})`, 'librdkafka reconnects by itself; check that the brokers are up');
+      if (isUnreachable(err)) {
+        this.unreachable = true;
         this.watchForRecovery();
-        return;
+        if (this.outages) return this.outages.failed(KAFKA_PART, err.code === -1 ? err.message : `${err.message} (code ${err.code})`, 'librdkafka reconnects by itself; check that the brokers are up');
       }
       const now = Date.now();
       if (now - lastLogged > 5000) {
@@ -178,11 +200,14 @@ export class RdkafkaConsumer implements ConsumerPort {
    * Gives up a client that has been without its group coordinator for too long: its partitions
    * are revoked (the runtime finishes their batches; their commit fails, so the next owner
    * re-applies them, idempotent), and a new client joins the group with the same subscription.
+   * The old one is unsubscribed and left open, not closed: its close would wait for the
+   * coordinator it cannot find, on one of Node's worker threads, and hold the process's exit
+   * for ever (kafka-leftovers.ts). Its threads stay until the process ends.
    */
   private replace(lostMs: number): void {
     const old = this.consumer;
     this.log.warn(`the Kafka consumer has had no group coordinator for ${Math.round(lostMs / 1000)} s; replacing it with a new client`, {
-      hint: 'a librdkafka client can stay wedged after a broker restart (confluentinc/librdkafka#5511); TANDEM_COORDINATOR_WAIT sets this wait',
+      hint: 'a librdkafka client can stay wedged after a broker restart (confluentinc/librdkafka#5511); TANDEM_COORDINATOR_WAIT sets this wait; the old client is left open, not closed (its close could wait for ever)',
     });
     this.replacing = (async () => {
       const parts = [...this.owned.values()];
@@ -190,16 +215,15 @@ export class RdkafkaConsumer implements ConsumerPort {
       if (parts.length > 0) await this.handler?.onRevoke(parts).catch((e: unknown) => this.log.error('flushing before replacing the Kafka consumer failed', { error: e instanceof Error ? e.message : String(e) }));
       // From here on the old client's callbacks are not the runtime's (release() answers them).
       this.consumer = this.newClient();
-      // It leaves the group when it can; a wedged one may never answer: it is not waited for.
       try {
         old.unsubscribe();
       } catch {
         // not subscribed any more
       }
-      old.disconnect(() => undefined);
+      kafkaLeftovers.leftOpen++;
       // A stop request ends the wait for Kafka (the process must be able to exit).
       await this.connectNew(this.stopped.signal);
-      if (this.closed) return void this.consumer.disconnect(() => undefined);
+      if (this.closed) return void (await this.close());
       if (this.topics.length > 0) this.consumer.subscribe(this.topics);
       // The wait for a coordinator starts again from the subscription (not from the first report
       // of a client that was still connecting).
@@ -223,6 +247,7 @@ export class RdkafkaConsumer implements ConsumerPort {
         if (err || !this.probe) return;
         clearInterval(this.probe);
         this.probe = undefined;
+        this.unreachable = false;
         this.outages?.recovered(KAFKA_PART);
       });
     }, 2000);
@@ -339,13 +364,31 @@ export class RdkafkaConsumer implements ConsumerPort {
     });
   }
 
+  /**
+   * A synchronous commit is an asynchronous one confirmed by reading the group's committed
+   * offsets back (same coordinator, after it), within COMMIT_CONFIRM_MS: the event loop never
+   * waits on librdkafka.
+   */
   async commit(offsets: readonly CommitOffset[], sync: boolean): Promise<void> {
     const list = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: Number(o.offset) }));
-    // Without a coordinator a synchronous commit blocks the event loop until librdkafka gives up
-    // (45 s were seen), and fails: it is not tried.
+    // A commit made while no broker answers waits in librdkafka for a coordinator, and so does
+    // the consumer's close (up to session.timeout.ms): it is not made; the next one carries it.
+    if (this.unreachable) throw retriable('committing offsets: Kafka is unreachable now', { stage: 'kafka' });
+    // Without a coordinator it could only fail, after the whole wait.
     if (sync && !this.watch.hasCoordinator()) throw retriable('committing offsets: the consumer has no group coordinator now', { stage: 'kafka' });
-    if (sync) this.consumer.commitSync(list);
-    else this.consumer.commit(list);
+    this.consumer.commit(list);
+    if (sync) await this.confirmCommitted(offsets);
+  }
+
+  private async confirmCommitted(offsets: readonly CommitOffset[]): Promise<void> {
+    const deadline = Date.now() + COMMIT_CONFIRM_MS;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw retriable(`committing offsets: Kafka did not confirm the commit within ${COMMIT_CONFIRM_MS / 1000} s`, { stage: 'kafka' });
+      const committed = await this.committedOffsets(offsets, left);
+      if (offsets.every((o) => (committed.get(partitionKey(o.topic, o.partition)) ?? -1n) >= o.offset)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   pause(partitions: readonly TopicPartition[]): void {
@@ -360,11 +403,11 @@ export class RdkafkaConsumer implements ConsumerPort {
     return this.consumer.isConnected();
   }
 
-  committedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, bigint | null>> {
+  committedOffsets(partitions: readonly TopicPartition[], timeoutMs = 10_000): Promise<Map<string, bigint | null>> {
     return new Promise((resolve, reject) => {
       this.consumer.committed(
         partitions.map((p) => ({ topic: p.topic, partition: p.partition })),
-        10_000,
+        Math.max(1, Math.round(timeoutMs)),
         (err, offsets) => {
           if (err) return reject(classifyKafkaError(err, 'reading committed offsets'));
           // librdkafka answers OFFSET_INVALID (-1001) for a partition the group never committed.
@@ -388,9 +431,16 @@ export class RdkafkaConsumer implements ConsumerPort {
     this.stopped.abort();
     if (this.probe) clearInterval(this.probe);
     this.probe = undefined;
-    return new Promise((resolve) => {
-      if (!this.consumer.isConnected()) return resolve();
-      this.consumer.disconnect(() => resolve());
+    return this.close();
+  }
+
+  /** Closes the current client (it leaves the group), waiting at most CLOSE_WAIT_MS. */
+  private async close(): Promise<void> {
+    const client = this.consumer;
+    if (!client.isConnected()) return;
+    if (await closeWithin((done) => client.disconnect(() => done()), CLOSE_WAIT_MS)) return;
+    this.log.warn(`the Kafka consumer did not close within ${CLOSE_WAIT_MS / 1000} s; stopping without it`, {
+      hint: 'its group drops it after session.timeout.ms; what was not committed is re-applied on the next start (idempotent)',
     });
   }
 }

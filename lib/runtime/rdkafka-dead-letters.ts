@@ -9,14 +9,15 @@ import { auditMessage } from './audit-message';
 import { deadLetterMessage } from './dead-letter-message';
 import type { KafkaSettings } from './kafka-config';
 import { KAFKA_PART } from './kafka-part';
-import { classifyKafkaError, connectFresh, forwardClientLog } from './rdkafka-consumer';
+import { CLOSE_WAIT_MS, classifyKafkaError, connectFresh, forwardClientLog } from './rdkafka-consumer';
+import { closeWithin } from './kafka-leftovers';
 import type { AuditPort, DeadLetterPort } from './ports';
 
 export class RdkafkaDeadLetters implements DeadLetterPort {
   private nextId = 0;
   private waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 
-  private constructor(private readonly producer: Producer, private readonly topic: string) {
+  private constructor(private readonly producer: Producer, private readonly topic: string, private readonly log: Logger) {
     producer.on('delivery-report', (err: LibrdKafkaError, report: DeliveryReport) => {
       const id = typeof report.opaque === 'number' ? report.opaque : -1;
       const w = this.waiting.get(id);
@@ -36,7 +37,7 @@ export class RdkafkaDeadLetters implements DeadLetterPort {
     const hooks = outages ? outages.hooks(KAFKA_PART) : { onRetry: (err: Error, attempt: number, delayMs: number) => log.warn('Kafka unreachable (dead-letter producer), retrying', { attempt, delayMs, error: err.message }) };
     const producer = await connectFresh(make, 'connecting the dead-letter producer', policy, hooks);
     producer.setPollInterval(50);
-    return new RdkafkaDeadLetters(producer, topic);
+    return new RdkafkaDeadLetters(producer, topic, log);
   }
 
   async publish(letters: readonly DeadLetter[]): Promise<void> {
@@ -72,11 +73,9 @@ export class RdkafkaDeadLetters implements DeadLetterPort {
     });
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.producer.flush(5000, () => {
-        this.producer.disconnect(() => resolve());
-      });
-    });
+  /** Flushes (5 s at most) and closes, waiting at most CLOSE_WAIT_MS for the close (kafka-leftovers.ts says why). */
+  async close(): Promise<void> {
+    const closed = await closeWithin((done) => this.producer.flush(5000, () => this.producer.disconnect(() => done())), 5000 + CLOSE_WAIT_MS);
+    if (!closed) this.log.warn(`the dead-letter producer did not close within ${(5000 + CLOSE_WAIT_MS) / 1000} s; stopping without it`);
   }
 }
