@@ -434,10 +434,19 @@ export class RdkafkaConsumer implements ConsumerPort {
     return this.close();
   }
 
-  /** Closes the current client (it leaves the group), waiting at most CLOSE_WAIT_MS. */
+  /**
+   * Closes the current client (it leaves the group), waiting at most CLOSE_WAIT_MS; a client
+   * without a broker or a coordinator is left open instead, as a replaced one is: its close would
+   * wait for the coordinator (and for commits it holds) on a worker thread of Node's.
+   */
   private async close(): Promise<void> {
     const client = this.consumer;
     if (!client.isConnected()) return;
+    if (this.unreachable || !this.watch.hasCoordinator()) {
+      kafkaLeftovers.leftOpen++;
+      this.log.info(`the Kafka consumer is left open, not closed: ${this.unreachable ? 'no broker answers' : 'it has no group coordinator'}; its group drops it after session.timeout.ms`);
+      return;
+    }
     if (await closeWithin((done) => client.disconnect(() => done()), CLOSE_WAIT_MS)) return;
     this.log.warn(`the Kafka consumer did not close within ${CLOSE_WAIT_MS / 1000} s; stopping without it`, {
       hint: 'its group drops it after session.timeout.ms; what was not committed is re-applied on the next start (idempotent)',

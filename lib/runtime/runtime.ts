@@ -2,7 +2,7 @@
 // chain and its sinks, dead-letter what cannot be applied, and only then commit, per partition,
 // the highest contiguous offset that is finished. At-least-once; the LWW sink makes replays no-ops.
 import { isSchemaChange, type ChangeEvent, type DeadLetter, type DecodeOptions } from '../model';
-import { RetryStopped, TandemError, defaultRetryPolicy, kindOf, withRetry, type RetryPolicy } from '../errors';
+import { RetryStopped, TandemError, defaultRetryPolicy, kindOf, retriable, withRetry, type RetryPolicy } from '../errors';
 import { Counters, Outages, type LagByDirection, type Logger, type Outage, type RuntimeMonitor } from '../observe';
 import { DDL_DEFER_UNKNOWN_MS, PAST_MARGIN_MS, inBinlogOrder, takeQueuedDdl, type DeferredDdl, type Prepared } from './schema-order';
 import { OffsetTracker, partitionKey } from './offset-tracker';
@@ -486,13 +486,13 @@ export class Runtime {
       const appliedMs = performance.now();
       const letters = [...rows.deadLetters, ...ready.flatMap((p) => p.deadLetters), ...outcome.deadLetters.map((l) => withOriginalBytes(l, all))];
       if (letters.length > 0) {
-        await withRetry(this.policy, () => this.o.deadLetters.publish(letters), this.retryHooks('Kafka (dead-letter topic)'));
+        await withRetry(this.policy, () => this.untilStopped(this.o.deadLetters.publish(letters), 'publishing dead letters'), this.retryHooks('Kafka (dead-letter topic)'));
         for (const l of letters) this.log.warn('dead-lettered', { stage: l.stage, reason: l.reason, topic: l.kafka?.topic, partition: l.kafka?.partition, offset: l.kafka?.offset });
       }
       // Like dead letters, audit records are acknowledged before the batch's offsets can be committed.
       const audits = this.o.audits;
       const conflicts = outcome.audits ?? [];
-      if (audits && conflicts.length > 0) await withRetry(this.policy, () => audits.publish(conflicts), this.retryHooks('Kafka (audit topic)'));
+      if (audits && conflicts.length > 0) await withRetry(this.policy, () => this.untilStopped(audits.publish(conflicts), 'publishing conflict audits'), this.retryHooks('Kafka (audit topic)'));
       const finishedMs = performance.now();
       this.counters.addAll(outcome.counters, source ?? undefined);
       this.counters.addNodes(outcome.nodes ?? {});
@@ -635,6 +635,21 @@ export class Runtime {
   /** The one way the runtime waits for a part that is down (logged by `Outages`). */
   private retryHooks(what: string | ((err: TandemError) => string)) {
     return this.outages.hooks(what, this.abort.signal);
+  }
+
+  /**
+   * `work`, unless a stop request comes first: then a retriable error, which withRetry turns into
+   * RetryStopped (the batch is left undone and read again on the next start). For a publish: while
+   * Kafka is away its delivery report takes up to message.timeout.ms, and a stop must not wait.
+   */
+  private untilStopped<T>(work: Promise<T>, what: string): Promise<T> {
+    const signal = this.abort.signal;
+    return new Promise<T>((resolve, reject) => {
+      const stopped = () => reject(retriable(`stop requested while ${what} waited for Kafka`, { stage: 'kafka' }));
+      if (signal.aborted) return stopped();
+      signal.addEventListener('abort', stopped, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stopped));
+    });
   }
 
   /** The parts this runtime is waiting for now (status line, health). */

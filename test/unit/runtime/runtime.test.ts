@@ -142,6 +142,25 @@ t.test('poison records and refused events go to dead letters with their bytes; t
   t.equal(rt.counters.snapshot().deadLettered, 3);
 });
 
+t.test('a stop does not wait for a dead-letter publish Kafka never acknowledges: that batch is left undone, the rest committed', async (t) => {
+  const { consumer, pipeline, dlq, make } = setup({ batchRows: 1 });
+  consumer.add(record('a.chat.t', 0, 0, 'ok0'));
+  consumer.add(record('a.chat.t', 0, 1, 'BAD'));
+  // Kafka away: a delivery report would take message.timeout.ms (minutes).
+  let publishing!: () => void;
+  const started = new Promise<void>((r) => (publishing = r));
+  dlq.publish = () => (publishing(), new Promise<void>(() => undefined));
+  const rt = make();
+  const running = rt.run();
+  await started;
+  rt.stop();
+  const ended = await Promise.race([running.then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+  t.equal(ended, 'stopped', 'run() ends without the acknowledgement');
+  t.same(pipeline.applied['a-to-b'], ['ok0']);
+  t.same(consumer.committed(), { 'a.chat.t:0': '1' }, 'the record whose dead letter was not acknowledged is read again on the next start');
+  t.equal(rt.counters.snapshot().deadLettered, 0);
+});
+
 t.test('a fatal sink error stops the loop and commits nothing past the failed batch', async (t) => {
   const { consumer, pipeline, make } = setup({ batchRows: 2 });
   for (let i = 0; i < 6; i++) consumer.add(record('a.chat.t', 0, i, `a${i}`));
