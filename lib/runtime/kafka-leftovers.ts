@@ -5,7 +5,7 @@
 // open instead of closed, and a close that outlives its bound is counted; lib/cli/exit.ts reads both.
 
 export const kafkaLeftovers = {
-  /** Clients left open on purpose (a wedged consumer that was replaced): they keep Node's event loop alive, but not its exit. */
+  /** Clients left open on purpose (a replaced consumer; at a stop, one with no broker or coordinator): they keep Node's event loop alive, but not its exit. */
   leftOpen: 0,
   /** Closes still running past their bound: an exit through Node would wait for them. */
   stuckCloses: 0,
