@@ -55,7 +55,7 @@ for (const replaced of [false, true]) {
     t.comment(`kafka ${await kafka.down()}`);
     t.teardown(() => kafka.up());
     if (replaced) await waitFor('the client to be replaced', () => proc.logs.some((l) => /^the Kafka consumer has had no group coordinator/.test(String(l.msg))), 60_000);
-    else await new Promise((r) => setTimeout(r, 2000));
+    else await waitFor('the runtime to see that Kafka is away', () => proc.logs.some((l) => /^waiting for Kafka/.test(String(l.msg))), 30_000);
     const from = Date.now();
     const code = await stopRuntime(proc, 'SIGTERM', 30_000);
     t.equal(code, 0, `exit code 0 (after ${((Date.now() - from) / 1000).toFixed(1)} s)`);
